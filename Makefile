@@ -1,0 +1,33 @@
+# Set-up is one virtual environment in .venv; every target below creates it when missing.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: setup run test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/assistant chat
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy corpus index guardrails assistant
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy corpus index guardrails assistant
+
+bench: setup
+	$(BIN)/python bench/calibrate_abstention.py
+
+clean:
+	rm -rf $(VENV) .assistant-data

@@ -1,0 +1,166 @@
+"""The built index as readers see it: passages, their sentence vectors, dense and lexical search."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.text import sentence_spans
+from index.embedder import Embedder
+from index.errors import IndexNotBuiltError, IndexStoreError
+from index.lexical import LexicalIndex
+from index.store import StoredRecord, VectorStore
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """A passage with the article metadata a citation needs."""
+
+    id: str
+    article_id: str
+    n: int
+    section: str
+    text: str
+    start: int
+    end: int
+    title: str
+    url: str | None
+    reviewed_on: str | None
+
+    @classmethod
+    def from_record(cls, record: StoredRecord) -> IndexedPassage:
+        meta = record.metadata
+        return cls(
+            id=record.id,
+            article_id=str(meta["article_id"]),
+            n=int(meta["n"]),
+            section=str(meta.get("section", "")),
+            text=record.document,
+            start=int(meta["start"]),
+            end=int(meta["end"]),
+            title=str(meta["title"]),
+            url=meta.get("url") or None,
+            reviewed_on=meta.get("reviewed_on") or None,
+        )
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A sentence of a passage: offsets into the article body and its row in the vector table."""
+
+    passage_id: str
+    start: int
+    end: int
+    row: int
+
+
+def passage_sentence_spans(passage: IndexedPassage) -> list[tuple[int, int]]:
+    """Sentence offsets of a passage, in article-body coordinates."""
+    return [(passage.start + s.start, passage.start + s.end) for s in sentence_spans(passage.text)]
+
+
+def build_artifacts(
+    folder: Path,
+    passages: list[IndexedPassage],
+    sentence_vectors: Callable[[list[tuple[IndexedPassage, list[tuple[int, int]]]]], np.ndarray],
+) -> None:
+    """Write the lexical index and the sentence table for `passages` into `folder`, atomically."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    try:
+        LexicalIndex.build(
+            [p.id for p in passages], [f"{p.title} {p.section} {p.text}" for p in passages]
+        ).save(staging)
+        spans = [(p, passage_sentence_spans(p)) for p in passages]
+        vectors = sentence_vectors(spans)
+        rows = [[p.id, start, end] for p, sentence_list in spans for start, end in sentence_list]
+        np.save(staging / "sentences.npy", vectors.astype(np.float32))
+        (staging / "sentences.json").write_text(json.dumps(rows))
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+class PassageIndex:
+    """A read-only view of one index version."""
+
+    def __init__(
+        self,
+        store: VectorStore,
+        manifest: dict[str, Any],
+        passages: list[IndexedPassage],
+        lexical: LexicalIndex,
+        sentence_rows: list[SentenceRow],
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        self.store = store
+        self.manifest = manifest
+        self.passages = {p.id: p for p in passages}
+        self.lexical = lexical
+        self.sentence_vectors = sentence_vectors
+        self._sentences: dict[str, list[SentenceRow]] = {}
+        for row in sentence_rows:
+            self._sentences.setdefault(row.passage_id, []).append(row)
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @property
+    def collection(self) -> str:
+        return str(self.manifest["collection"])
+
+    @classmethod
+    def open(cls, store: VectorStore, embedder: Embedder, artifacts_root: Path) -> PassageIndex:
+        """Open the live version named by the store's pointer, rebuilding local artifacts if missing."""
+        manifest = store.read_pointer()
+        if not manifest:
+            raise IndexNotBuiltError()
+        if manifest.get("model") != embedder.model_id:
+            raise IndexStoreError(
+                f"the index was built with {manifest.get('model')!r} but the embedder is {embedder.model_id!r}; rebuild it"
+            )
+        passages = [IndexedPassage.from_record(r) for r in store.records(manifest["collection"])]
+        passages.sort(key=lambda p: (p.article_id, p.n))
+        folder = artifacts_root / manifest["version"]
+        if not (folder / "sentences.json").exists():
+            # Another instance built this version (server mode): derive the local artifacts from the store.
+            build_artifacts(folder, passages, lambda spans: _embed_sentences(embedder, spans))
+        rows = [
+            SentenceRow(pid, start, end, i)
+            for i, (pid, start, end) in enumerate(json.loads((folder / "sentences.json").read_text()))
+        ]
+        vectors = np.load(folder / "sentences.npy")
+        return cls(store, manifest, passages, LexicalIndex.load(folder), rows, vectors)
+
+    def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        if not self.passages:
+            return []
+        return self.store.query(self.collection, query_vector, min(k, len(self.passages)))
+
+    def sentences(self, passage_id: str) -> list[SentenceRow]:
+        return self._sentences.get(passage_id, [])
+
+    def articles(self) -> dict[str, dict[str, Any]]:
+        return dict(self.manifest.get("articles", {}))
+
+
+def _embed_sentences(
+    embedder: Embedder, spans: list[tuple[IndexedPassage, list[tuple[int, int]]]]
+) -> np.ndarray:
+    texts = [
+        p.text[start - p.start : end - p.start] for p, sentence_list in spans for start, end in sentence_list
+    ]
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    return embedder.embed(texts)

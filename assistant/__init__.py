@@ -1,0 +1,1 @@
+"""The answer pipeline with citations, its CLI, and (later) the API, widget and evaluation harness."""

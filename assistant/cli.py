@@ -1,0 +1,234 @@
+"""The `assistant` command: ask, chat, corpus vetting and index management."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assistant.config import Settings
+from assistant.pipeline import AnswerPipeline
+from assistant.results import AnswerResult
+from corpus.errors import AssistantError
+
+
+def _progress_bar(description: str) -> Callable[[int, int], None]:
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr, disable=total == 0)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def print_result(result: AnswerResult) -> None:
+    if result.status in ("refused", "escalated") and result.guardrail:
+        print(f"[{result.status}: {result.guardrail.category}]")
+    print(result.answer)
+    if result.citations:
+        print("\nSources:")
+        for c in result.citations:
+            print(f"  [{c.n}] {c.title} ({c.passage_id}, chars {c.start}-{c.end})")
+            print(f"      “{c.quote}”")
+    if result.related_articles:
+        print("\nRelated articles: " + ", ".join(r.title for r in result.related_articles))
+
+
+def _pipeline(settings: Settings) -> AnswerPipeline:
+    from assistant.runtime import build_index, load_pipeline
+
+    report = build_index(settings, progress=_progress_bar("indexing"))
+    if report.changed:
+        print(
+            f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
+            file=sys.stderr,
+        )
+    return load_pipeline(settings)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    result = _pipeline(settings).run(args.question)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print_result(result)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    pipeline = _pipeline(settings)
+    messages: list[dict[str, str]] = []
+    print(
+        "Ask about ketamine and related medicines; answers quote vetted articles. Empty line or Ctrl-D quits."
+    )
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question or question in ("quit", "exit"):
+            return 0
+        messages.append({"role": "user", "content": question})
+        result = pipeline.run(messages)
+        print()
+        print_result(result)
+        messages.append({"role": "assistant", "content": result.answer})
+
+
+def cmd_vet(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.runtime import vetter
+    from corpus.loader import article_paths, load_article
+
+    paths = article_paths(args.paths or [settings.corpus_dir])
+    rule_set = vetter(settings)
+    reports, errors = [], []
+    for path in paths:
+        try:
+            reports.append(rule_set.vet(load_article(path)))
+        except AssistantError as exc:
+            errors.append(str(exc))
+    blocked = [r for r in reports if r.blocked]
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "reports": [r.as_dict() for r in reports],
+                    "errors": errors,
+                    "blocked": [r.article.id for r in blocked],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for report in reports:
+            for f in report.findings:
+                print(
+                    f"{report.article.path}:{f.line}:{f.column}: {f.rule} [{f.action}] {f.text!r}: {f.description}"
+                )
+        for error in errors:
+            print(f"error: {error}")
+        stripped = sum(len(r.stripped) for r in reports)
+        print(
+            f"{len(reports)} article(s) vetted: {len(blocked)} blocked, {stripped} span(s) to strip, {len(errors)} unreadable"
+        )
+    if errors:
+        return 2
+    return 1 if blocked else 0
+
+
+def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.runtime import build_index
+
+    report = build_index(settings, progress=_progress_bar("embedding"))
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        state = "built" if report.changed else "already up to date"
+        print(
+            f"index {report.version} {state}: {report.passages} passages; embedded {report.embedded_passages}; "
+            f"added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+            f"unchanged {len(report.unchanged)} article(s) in {report.seconds:.1f} s"
+        )
+    return 0
+
+
+def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.runtime import indexable_articles, open_store
+    from index.builder import staleness
+    from index.embedder import SentenceTransformerEmbedder
+
+    manifest = open_store(settings).read_pointer()
+    articles, _ = indexable_articles(settings)
+    stale = staleness(articles, manifest, SentenceTransformerEmbedder.model_id)
+    status = {
+        "store": settings.store,
+        "index_version": manifest["version"] if manifest else None,
+        "built_at": manifest.get("built_at") if manifest else None,
+        "articles": len(manifest["articles"]) if manifest else 0,
+        "passages": sum(a["passages"] for a in manifest["articles"].values()) if manifest else 0,
+        "stale": any(stale.values()),
+        **stale,
+    }
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        if not manifest:
+            print("no index yet: run `assistant index build`")
+        else:
+            print(
+                f"index {status['index_version']} built {status['built_at']}: "
+                f"{status['articles']} articles, {status['passages']} passages"
+            )
+        if status["stale"]:
+            print(
+                "stale against the corpus: "
+                + "; ".join(f"{k}: {', '.join(v)}" for k, v in stale.items() if v)
+            )
+        else:
+            print("up to date with the corpus")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant", description="Answers drug questions only from vetted articles."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--json", action="store_true", help="print the full result as JSON")
+    ask.set_defaults(handler=cmd_ask)
+
+    chat = sub.add_parser("chat", help="a conversation in the terminal")
+    chat.set_defaults(handler=cmd_chat)
+
+    corpus = sub.add_parser("corpus", help="curate the corpus").add_subparsers(
+        dest="corpus_command", required=True
+    )
+    vet = corpus.add_parser("vet", help="scan articles for spam, injections, dose text and page debris")
+    vet.add_argument("paths", nargs="*", type=Path, help="article files or folders (default: the corpus)")
+    vet.add_argument("--json", action="store_true")
+    vet.set_defaults(handler=cmd_vet)
+
+    index = sub.add_parser("index", help="manage the search index").add_subparsers(
+        dest="index_command", required=True
+    )
+    build = index.add_parser("build", help="build or refresh the index incrementally")
+    build.add_argument("--json", action="store_true")
+    build.set_defaults(handler=cmd_index_build)
+    status = index.add_parser("status", help="articles, passages, version and staleness")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_index_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+        return int(args.handler(args, settings))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except ValueError as exc:  # settings and constructor validation
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The default answerer: picks the retrieved sentences that best answer the question; no language model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.passages import IndexedPassage, PassageIndex
+from index.retrieval import RetrievedPassage
+
+# A sentence's score adds this much for each share of the question's words it contains.
+LEXICAL_WEIGHT = 0.2
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """A sentence chosen for the answer: exact offsets into its article's body."""
+
+    passage: IndexedPassage
+    start: int
+    end: int
+    relevance: float
+    score: float
+
+    @property
+    def quote(self) -> str:
+        return self.passage.text[self.start - self.passage.start : self.end - self.passage.start]
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The chosen sentences (empty when abstaining) and the evidence strength behind the decision."""
+
+    sentences: list[AnswerSentence]
+    best_relevance: float
+
+
+class ExtractiveAnswerer:
+    """Ranks sentences by similarity to the question plus word overlap, drops near-duplicates, keeps the best few."""
+
+    def __init__(
+        self,
+        index: PassageIndex,
+        max_sentences: int = 5,
+        abstain_threshold: float = 0.44,
+        keep_ratio: float = 0.8,
+        duplicate_similarity: float = 0.88,
+        min_words: int = 5,
+    ) -> None:
+        if max_sentences < 1:
+            raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
+        if not 0.0 <= abstain_threshold <= 1.0:
+            raise ValueError(f"abstain_threshold must lie in [0, 1], got {abstain_threshold}")
+        if not 0.0 < keep_ratio <= 1.0:
+            raise ValueError(f"keep_ratio must lie in (0, 1], got {keep_ratio}")
+        self.index = index
+        self.max_sentences = max_sentences
+        self.abstain_threshold = abstain_threshold
+        self.keep_ratio = keep_ratio
+        self.duplicate_similarity = duplicate_similarity
+        self.min_words = min_words
+
+    def run(self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage]) -> Extraction:
+        question_tokens = set(tokenize(question))
+        candidates: list[tuple[AnswerSentence, np.ndarray]] = []
+        for hit in hits:
+            for row in self.index.sentences(hit.passage.id):
+                text = hit.passage.text[row.start - hit.passage.start : row.end - hit.passage.start]
+                if len(text.split()) < self.min_words or text.rstrip().endswith(("?", ":")):
+                    continue
+                vector = self.index.sentence_vectors[row.row]
+                relevance = float(np.dot(vector, query_vector))
+                overlap = (
+                    len(question_tokens & set(tokenize(text))) / len(question_tokens)
+                    if question_tokens
+                    else 0.0
+                )
+                sentence = AnswerSentence(
+                    hit.passage, row.start, row.end, relevance, relevance + LEXICAL_WEIGHT * overlap
+                )
+                candidates.append((sentence, vector))
+        if not candidates:
+            return Extraction([], 0.0)
+        candidates.sort(key=lambda c: -c[0].score)
+        best = max(c[0].relevance for c in candidates)
+        if best < self.abstain_threshold:
+            return Extraction([], best)
+        chosen: list[tuple[AnswerSentence, np.ndarray]] = []
+        floor = candidates[0][0].score * self.keep_ratio
+        for sentence, vector in candidates:
+            if len(chosen) >= self.max_sentences or sentence.score < floor:
+                break
+            if sentence.relevance < self.abstain_threshold * 0.85:
+                continue
+            if any(float(np.dot(vector, other)) > self.duplicate_similarity for _, other in chosen):
+                continue
+            chosen.append((sentence, vector))
+        return Extraction(_reading_order([s for s, _ in chosen]), best)
+
+
+def _reading_order(sentences: list[AnswerSentence]) -> list[AnswerSentence]:
+    """Articles in order of their best sentence; within an article, sentences in the order written."""
+    article_rank: dict[str, int] = {}
+    for sentence in sentences:
+        article_rank.setdefault(sentence.passage.article_id, len(article_rank))
+    return sorted(sentences, key=lambda s: (article_rank[s.passage.article_id], s.start))

@@ -1,0 +1,151 @@
+"""The answer pipeline: input rail → retrieval → extractive answer with citations → output rail."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.conversation import retrieval_query, user_turns
+from assistant.extractive import AnswerSentence, ExtractiveAnswerer
+from assistant.results import AnswerResult, Citation, GuardrailInfo, RelatedArticle
+from index.embedder import Embedder
+from index.passages import PassageIndex
+from index.retrieval import HybridRetriever, Retriever
+
+ABSTAIN_MESSAGE = (
+    "I don't have a vetted source that answers this, so I won't guess. "
+    "A clinician or pharmacist can help with questions outside the articles I can quote."
+)
+
+Conversation = str | Sequence[Mapping[str, Any] | Any]
+
+
+class AnswerPipeline:
+    """Question (or message list) in, `AnswerResult` out; every answer sentence is a verbatim quote."""
+
+    def __init__(
+        self,
+        index: PassageIndex,
+        embedder: Embedder,
+        retriever: Retriever | None = None,
+        answerer: ExtractiveAnswerer | None = None,
+        input_guard: Any = None,
+        output_rail: Any = None,
+        k: int = 6,
+        max_related: int = 3,
+    ) -> None:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        self.index = index
+        self.embedder = embedder
+        self.retriever = retriever or HybridRetriever(index, embedder, k=k)
+        self.answerer = answerer or ExtractiveAnswerer(index)
+        self.input_guard = input_guard
+        self.output_rail = output_rail
+        self.k = k
+        self.max_related = max_related
+
+    def run(self, conversation: Conversation) -> AnswerResult:
+        """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
+        clock = _Clock()
+        turns = user_turns(conversation)
+        if self.input_guard is not None:
+            decision = self.input_guard.run(turns)
+            clock.lap("guard")
+            if decision.action != "allow":
+                return AnswerResult(
+                    status="refused" if decision.action == "refuse" else "escalated",
+                    answer=decision.message,
+                    guardrail=GuardrailInfo(**decision.as_info()),
+                    index_version=self.index.version,
+                    timings_ms=clock.done(),
+                )
+        query = retrieval_query(turns)
+        query_vector = self.embedder.embed([query])[0]
+        clock.lap("embed")
+        hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
+        clock.lap("retrieve")
+        extraction = self.answerer.run(query, query_vector, hits)
+        sentences = extraction.sentences
+        clock.lap("answer")
+        scrubbed: GuardrailInfo | None = None
+        if self.output_rail is not None and sentences:
+            verdicts = self.output_rail.run([s.quote for s in sentences])
+            flagged = [v for v in verdicts if not v.allowed]
+            if flagged:
+                scrubbed = GuardrailInfo(
+                    category=flagged[0].category,
+                    action="allow",
+                    rule=flagged[0].rule,
+                    message=f"{len(flagged)} sentence(s) removed by the output rail",
+                    matched=flagged[0].matched,
+                )
+            sentences = [s for s, v in zip(sentences, verdicts, strict=True) if v.allowed]
+            clock.lap("output_rail")
+        if not sentences:
+            return AnswerResult(
+                status="abstained",
+                answer=ABSTAIN_MESSAGE,
+                guardrail=scrubbed,
+                index_version=self.index.version,
+                timings_ms=clock.done(),
+            )
+        answer, citations = compose(sentences)
+        return AnswerResult(
+            status="answered",
+            answer=answer,
+            citations=citations,
+            guardrail=scrubbed,
+            index_version=self.index.version,
+            timings_ms=clock.done(),
+            related_articles=self._related([c.article_id for c in citations]),
+        )
+
+    def _related(self, cited: list[str]) -> list[RelatedArticle]:
+        articles = self.index.articles()
+        related: list[RelatedArticle] = []
+        for article_id in dict.fromkeys(cited):
+            for other in articles.get(article_id, {}).get("see", []):
+                if other in articles and other not in cited and all(r.id != other for r in related):
+                    related.append(RelatedArticle(id=other, title=articles[other]["title"]))
+        return related[: self.max_related]
+
+    def as_runnable(self) -> Any:
+        """The pipeline as a LangChain `Runnable`: a question or message list in, an `AnswerResult` out."""
+        from langchain_core.runnables import RunnableLambda
+
+        return RunnableLambda(self.run, name="VettedAnswerPipeline")
+
+
+def compose(sentences: list[AnswerSentence]) -> tuple[str, list[Citation]]:
+    """The answer text, each sentence followed by its `[n]`, and the matching citations."""
+    citations = [
+        Citation(
+            n=n,
+            article_id=s.passage.article_id,
+            title=s.passage.title,
+            url=s.passage.url,
+            passage_id=s.passage.id,
+            quote=s.quote,
+            start=s.start,
+            end=s.end,
+        )
+        for n, s in enumerate(sentences, start=1)
+    ]
+    return " ".join(f"{c.quote} [{c.n}]" for c in citations), citations
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round((now - self.last) * 1000, 2)
+        self.last = now
+
+    def done(self) -> dict[str, float]:
+        self.timings["total"] = round((time.perf_counter() - self.started) * 1000, 2)
+        return self.timings

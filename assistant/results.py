@@ -1,0 +1,53 @@
+"""The answer result shape shared by the CLI, the API, the widget and the evaluation harness."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["answered", "abstained", "refused", "escalated"]
+
+
+class Citation(BaseModel):
+    """One cited sentence: `article.body[start:end] == quote` (code-point offsets, end exclusive)."""
+
+    n: int
+    article_id: str
+    title: str
+    url: str | None
+    passage_id: str
+    quote: str
+    start: int
+    end: int
+
+
+class GuardrailInfo(BaseModel):
+    """Why the guardrails refused, escalated or scrubbed."""
+
+    category: str
+    action: Literal["allow", "refuse", "escalate"]
+    rule: str
+    message: str
+    score: float | None = None
+    matched: str | None = None
+    language: str | None = None
+
+
+class RelatedArticle(BaseModel):
+    id: str
+    title: str
+
+
+class AnswerResult(BaseModel):
+    """What the pipeline returns for one question."""
+
+    id: str = Field(default_factory=lambda: f"ans_{uuid.uuid4().hex[:16]}")
+    status: Status
+    answer: str
+    citations: list[Citation] = Field(default_factory=list)
+    guardrail: GuardrailInfo | None = None
+    index_version: str | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    related_articles: list[RelatedArticle] = Field(default_factory=list)

@@ -1,0 +1,1 @@
+"""Input and output rails: classify a conversation, refuse or redirect, scrub answers."""

@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.cli import main
+from assistant.conversation import ConversationError, is_follow_up, retrieval_query
+from assistant.pipeline import ABSTAIN_MESSAGE, AnswerPipeline
+from assistant.results import AnswerResult
+from corpus import Vetter, load_corpus, vetted_for_index
+from tests.helpers import write_article
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cases(name: str) -> list[dict]:
+    return [json.loads(line) for line in (REPO / "evals" / name).read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def bodies() -> dict[str, str]:
+    articles, _ = vetted_for_index(load_corpus(), Vetter())
+    return {a.id: a.body for a in articles}
+
+
+def _assert_quotes_exact(result: AnswerResult, bodies: dict[str, str]) -> None:
+    for citation in result.citations:
+        assert bodies[citation.article_id][citation.start : citation.end] == citation.quote
+        assert f"{citation.quote} [{citation.n}]" in result.answer
+        assert citation.passage_id.startswith(citation.article_id + "#")
+    assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
+
+
+def test_supervision_question_is_answered_with_exact_citations(
+    shipped_pipeline: AnswerPipeline, bodies: dict[str, str]
+) -> None:
+    result = shipped_pipeline.run("Why is esketamine given under supervision?")
+    assert result.status == "answered"
+    assert result.citations and result.citations[0].article_id == "esketamine"
+    assert "supervision" in result.answer
+    _assert_quotes_exact(result, bodies)
+    assert result.index_version == shipped_pipeline.index.version
+    assert result.timings_ms["total"] > 0
+
+
+def test_unrelated_question_abstains(shipped_pipeline: AnswerPipeline) -> None:
+    result = shipped_pipeline.run("Who painted the Mona Lisa?")
+    assert result.status == "abstained"
+    assert result.answer == ABSTAIN_MESSAGE
+    assert result.citations == []
+
+
+def test_every_answer_quotes_verbatim_at_its_offsets(
+    shipped_pipeline: AnswerPipeline, bodies: dict[str, str]
+) -> None:
+    answered = 0
+    for case in _cases("questions.jsonl"):
+        result = shipped_pipeline.run(
+            (case.get("turns") and [{"role": "user", "content": t} for t in case["turns"]])
+            or case["question"]
+        )
+        _assert_quotes_exact(result, bodies)
+        answered += result.status == "answered"
+        assert len(result.citations) <= 5
+    assert answered >= 0.97 * len(_cases("questions.jsonl"))
+
+
+def test_retrieval_finds_the_expected_article(shipped_pipeline: AnswerPipeline) -> None:
+    cases = [c for c in _cases("questions.jsonl") if "question" in c]
+    found = 0
+    misses = []
+    for case in cases:
+        hits = shipped_pipeline.retriever.run(case["question"], k=5)
+        if {h.passage.article_id for h in hits} & set(case["expected_articles"]):
+            found += 1
+        else:
+            misses.append(case["id"])
+    recall = found / len(cases)
+    assert recall >= 0.9, f"recall@5 {recall:.3f}; misses: {misses}"
+
+
+def test_off_topic_questions_abstain(shipped_pipeline: AnswerPipeline) -> None:
+    cases = _cases("offtopic.jsonl")
+    abstained = sum(shipped_pipeline.run(c["question"]).status == "abstained" for c in cases)
+    assert abstained / len(cases) >= 0.9
+
+
+def test_follow_up_is_resolved_against_the_earlier_turn(shipped_pipeline: AnswerPipeline) -> None:
+    conversation = [
+        {"role": "user", "content": "What is esketamine?"},
+        {"role": "assistant", "content": "Esketamine is a nasal spray."},
+        {"role": "user", "content": "What are its risks?"},
+    ]
+    result = shipped_pipeline.run(conversation)
+    assert result.status == "answered"
+    cited = {c.article_id for c in result.citations}
+    assert "esketamine" in cited or any("esketamine" in c.quote.lower() for c in result.citations)
+
+    other = shipped_pipeline.run(
+        [
+            {"role": "user", "content": "What is ketamine bladder syndrome?"},
+            {"role": "assistant", "content": "..."},
+            {"role": "user", "content": "can it be permanent?"},
+        ]
+    )
+    assert any(c.article_id == "ketamine-bladder-syndrome" for c in other.citations)
+
+
+def test_follow_up_detection() -> None:
+    assert is_follow_up("What are its risks?")
+    assert is_follow_up("and for PTSD?")
+    assert not is_follow_up("What is ketamine bladder syndrome?")
+    assert (
+        retrieval_query(["What is esketamine?", "What are its risks?"])
+        == "What is esketamine? What are its risks?"
+    )
+    assert (
+        retrieval_query(["What is esketamine?", "What is ketamine bladder syndrome?"])
+        == "What is ketamine bladder syndrome?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("conversation", "message"),
+    [
+        ([], "no messages"),
+        ([{"role": "system", "content": "x"}], "unknown message role"),
+        (
+            [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+            "last message must be the user's",
+        ),
+        ([{"role": "user", "content": "   "}], "question is empty"),
+    ],
+)
+def test_bad_conversations_are_refused_clearly(
+    shipped_pipeline: AnswerPipeline, conversation: list, message: str
+) -> None:
+    with pytest.raises(ConversationError, match=message):
+        shipped_pipeline.run(conversation)
+
+
+def test_pipeline_is_a_langchain_runnable(shipped_pipeline: AnswerPipeline) -> None:
+    from langchain_core.runnables import Runnable, RunnableLambda
+
+    runnable = shipped_pipeline.as_runnable()
+    assert isinstance(runnable, Runnable)
+    chain = runnable | RunnableLambda(lambda result: result.status)
+    assert chain.batch(["What is a K-hole?", "Who won the 1966 World Cup?"]) == ["answered", "abstained"]
+
+
+def test_answers_offer_related_articles(shipped_pipeline: AnswerPipeline) -> None:
+    result = shipped_pipeline.run("What is ketamine bladder syndrome?")
+    cited = {c.article_id for c in result.citations}
+    assert result.related_articles
+    assert all(r.id not in cited for r in result.related_articles)
+
+
+def test_cli_ask_json_on_a_small_corpus(isolated_settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    write_article(
+        isolated_settings.corpus_dir,
+        "spray",
+        "## Spray\n\nEsketamine is given under supervision because it can cause sedation and dissociation.",
+    )
+    assert main(["ask", "Why is esketamine given under supervision?", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["status"] == "answered"
+    assert payload["citations"][0]["quote"].startswith("Esketamine is given under supervision")
+    assert main(["ask", "Who painted the Mona Lisa?"]) == 0
+    assert "I don't have a vetted source" in capsys.readouterr().out
+
+
+def test_cli_errors_are_one_line(isolated_settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    (isolated_settings.corpus_dir / "broken.md").write_text("---\nid: broken\n")
+    assert main(["index", "build"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "broken.md:1" in err and "\n" not in err
+
+
+def test_cli_index_status_reports_staleness(isolated_settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    write_article(
+        isolated_settings.corpus_dir, "one", "## One\n\nKetamine is an anaesthetic used in hospitals."
+    )
+    assert main(["index", "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["index_version"] is None
+    assert main(["index", "build"]) == 0
+    capsys.readouterr()
+    assert main(["index", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["articles"] == 1 and status["passages"] == 1 and status["stale"] is False
+    write_article(isolated_settings.corpus_dir, "two", "## Two\n\nEsketamine is a nasal spray.")
+    assert main(["index", "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["missing"] == ["two"]

@@ -28,6 +28,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/calibrate_abstention.py
+	$(BIN)/python bench/guard_latency.py
 
 clean:
 	rm -rf $(VENV) .assistant-data

@@ -6,14 +6,20 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corpus.loader import PACKAGE_ARTICLES
 from corpus.vetting import DEFAULT_ALLOWED_DOMAINS
+from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBERS
 
 # Chosen on the shipped question sets; see docs/abstention.md for how and the curve behind it.
 DEFAULT_ABSTAIN_THRESHOLD = 0.44
+
+
+class EmergencyNumberSetting(BaseModel):
+    region: str
+    number: str
 
 
 class Settings(BaseSettings):
@@ -44,6 +50,20 @@ class Settings(BaseSettings):
     )
     vetting_actions: dict[str, Literal["block", "strip"]] = Field(
         default_factory=dict, description="Per rule or rule family: block the article or strip the span."
+    )
+
+    emergency_numbers: list[EmergencyNumberSetting] = Field(
+        default_factory=lambda: [
+            EmergencyNumberSetting(region=n.region, number=n.number) for n in DEFAULT_EMERGENCY_NUMBERS
+        ],
+        description="Numbers an emergency reply lists first, e.g. 911 (US), 112 (EU), 999 (UK).",
+    )
+    crisis_lines: list[str] = Field(
+        list(DEFAULT_CRISIS_LINES), description="Crisis-line sentences for self-harm replies."
+    )
+    guard_semantic: bool = Field(True, description="Use the nearest-exemplar layer after the rules.")
+    guard_semantic_threshold: float = Field(
+        0.55, gt=0.0, lt=1.0, description="Least similarity for an exemplar match."
     )
 
     @field_validator("data_dir", "corpus_dir")

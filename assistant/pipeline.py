@@ -50,8 +50,12 @@ class AnswerPipeline:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
         clock = _Clock()
         turns = user_turns(conversation)
+        query = retrieval_query(turns)
+        # One embedding of the question serves the guard's semantic layer and, for a standalone question, retrieval.
+        question_vector = self.embedder.embed([turns[-1]])[0]
+        clock.lap("embed")
         if self.input_guard is not None:
-            decision = self.input_guard.run(turns)
+            decision = self.input_guard.run(turns, question_vector)
             clock.lap("guard")
             if decision.action != "allow":
                 return AnswerResult(
@@ -61,9 +65,7 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        query = retrieval_query(turns)
-        query_vector = self.embedder.embed([query])[0]
-        clock.lap("embed")
+        query_vector = question_vector if query == turns[-1] else self.embedder.embed([query])[0]
         hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
         clock.lap("retrieve")
         extraction = self.answerer.run(query, query_vector, hits)

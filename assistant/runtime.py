@@ -11,8 +11,9 @@ from assistant.pipeline import AnswerPipeline
 from corpus.loader import load_corpus
 from corpus.models import Article
 from corpus.vetting import Vetter, VettingReport, vetted_for_index
+from guardrails import EmergencyNumber, ExemplarClassifier, InputRail, OutputRail
 from index.builder import BuildReport, IndexBuilder
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import Embedder, SentenceTransformerEmbedder
 from index.passages import PassageIndex
 from index.store import ChromaStore
 
@@ -53,4 +54,22 @@ def load_pipeline(settings: Settings, store: ChromaStore | None = None) -> Answe
     answerer = ExtractiveAnswerer(
         index, max_sentences=settings.max_answer_sentences, abstain_threshold=settings.abstain_threshold
     )
-    return AnswerPipeline(index, embedder, answerer=answerer, k=settings.retrieval_k)
+    return AnswerPipeline(
+        index,
+        embedder,
+        answerer=answerer,
+        input_guard=input_rail(settings, embedder),
+        output_rail=OutputRail(settings.allowed_domains),
+        k=settings.retrieval_k,
+    )
+
+
+def input_rail(settings: Settings, embedder: Embedder) -> InputRail:
+    """The input rail configured from settings: emergency numbers, crisis lines, semantic layer."""
+    semantic = (
+        ExemplarClassifier(embedder, threshold=settings.guard_semantic_threshold)
+        if settings.guard_semantic
+        else None
+    )
+    numbers = [EmergencyNumber(n.region, n.number) for n in settings.emergency_numbers]
+    return InputRail(semantic=semantic, emergency_numbers=numbers, crisis_lines=settings.crisis_lines)

@@ -1,1 +1,23 @@
 """Input and output rails: classify a conversation, refuse or redirect, scrub answers."""
+
+from guardrails.decisions import Decision, InputGuard, OutputGuard, SentenceVerdict
+from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBERS, InputRail
+from guardrails.messages import EmergencyNumber, detect_language
+from guardrails.normalize import normalize
+from guardrails.output_rail import OutputRail
+from guardrails.semantic import ExemplarClassifier
+
+__all__ = [
+    "DEFAULT_CRISIS_LINES",
+    "DEFAULT_EMERGENCY_NUMBERS",
+    "Decision",
+    "EmergencyNumber",
+    "ExemplarClassifier",
+    "InputGuard",
+    "InputRail",
+    "OutputGuard",
+    "OutputRail",
+    "SentenceVerdict",
+    "detect_language",
+    "normalize",
+]

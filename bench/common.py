@@ -1,0 +1,25 @@
+"""Helpers shared by the benchmarks: machine details and percentiles."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(values_ms: list[float]) -> str:
+    return (
+        f"median {statistics.median(values_ms):.3f} ms, p95 {percentile(values_ms, 0.95):.3f} ms, "
+        f"p99 {percentile(values_ms, 0.99):.3f} ms (n={len(values_ms)})"
+    )

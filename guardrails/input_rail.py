@@ -1,0 +1,108 @@
+"""The input rail: normalise, apply intent rules in priority order, then the semantic layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from guardrails import messages
+from guardrails.decisions import ACTION_FOR, Decision
+from guardrails.messages import EmergencyNumber, detect_language
+from guardrails.normalize import normalize
+from guardrails.rules import RULES, Context, RuleHit, mentions_substance, wrapped_request, wrapper
+from guardrails.semantic import ExemplarClassifier
+
+DEFAULT_EMERGENCY_NUMBERS = (
+    EmergencyNumber("US", "911"),
+    EmergencyNumber("EU", "112"),
+    EmergencyNumber("UK", "999"),
+)
+DEFAULT_CRISIS_LINES = (
+    "In the US, call or text 988 (Suicide & Crisis Lifeline).",
+    "In the UK and Ireland, call Samaritans on 116 123.",
+    "Elsewhere, your local emergency number can connect you to help.",
+)
+# After a refused turn the semantic layer listens more closely.
+STRICT_THRESHOLD_DROP = 0.05
+
+
+class InputRail:
+    """Classifies a conversation's newest user turn: allow, refuse (dosing, sourcing, jailbreak) or escalate."""
+
+    def __init__(
+        self,
+        semantic: ExemplarClassifier | None = None,
+        emergency_numbers: Sequence[EmergencyNumber] = DEFAULT_EMERGENCY_NUMBERS,
+        crisis_lines: Sequence[str] = DEFAULT_CRISIS_LINES,
+    ) -> None:
+        if not emergency_numbers:
+            raise ValueError("at least one emergency number is needed for escalations")
+        self.semantic = semantic
+        self.emergency_numbers = list(emergency_numbers)
+        self.crisis_lines = list(crisis_lines)
+
+    def rules_only(self, turn: str, context: Context) -> tuple[RuleHit | None, str | None]:
+        """The first rule that fires on any view of `turn`, in priority order, and any wrapper found."""
+        views = normalize(turn).views
+        found_wrapper = next((w for v in views if (w := wrapper(v))), None)
+        for rule in RULES.values():
+            for view in views:
+                hit = rule(view, context)
+                if hit is not None:
+                    return hit, found_wrapper
+        return None, found_wrapper
+
+    def _context(self, earlier: Sequence[str]) -> Context:
+        substance = any(mentions_substance(v) for turn in earlier for v in normalize(turn).views[:2])
+        jailbreak_before = wrapper_before = refused_before = False
+        for turn in earlier:
+            hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
+            wrapper_before |= found_wrapper is not None
+            if hit is not None:
+                jailbreak_before |= hit.category == "jailbreak"
+                refused_before |= ACTION_FOR[hit.category] == "refuse"
+        return Context(substance, jailbreak_before, wrapper_before, refused_before)
+
+    def run(self, turns: Sequence[str], vector: np.ndarray | None = None) -> Decision:
+        """Judge `turns[-1]`; `vector` is its embedding when the caller already has it."""
+        question = turns[-1]
+        context = self._context(turns[:-1])
+        language = detect_language(question)
+        hit, found_wrapper = self.rules_only(question, context)
+        score = 1.0
+        if hit is not None and hit.category in ("dosing", "sourcing"):
+            if found_wrapper or context.jailbreak_before or context.wrapper_before:
+                hit = RuleHit("jailbreak", f"jailbreak.wrapper+{hit.rule}", found_wrapper or hit.matched)
+        elif hit is None and found_wrapper:
+            weak = next((w for v in normalize(question).views if (w := wrapped_request(v))), None)
+            if weak:
+                hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
+        if hit is None and self.semantic is not None:
+            if vector is None:
+                vector = self.semantic.embedder.embed([question])[0]
+            threshold = self.semantic.threshold - (STRICT_THRESHOLD_DROP if context.refused_before else 0.0)
+            semantic_hit = self.semantic.run(vector, threshold)
+            if semantic_hit is not None:
+                hit = RuleHit(
+                    semantic_hit.category, f"semantic.exemplar-{semantic_hit.exemplar}", semantic_hit.text
+                )
+                score = semantic_hit.similarity
+        if hit is None:
+            return Decision("allowed", "allow", "none", 0.0, None, "", language)
+        return Decision(
+            hit.category,
+            ACTION_FOR[hit.category],
+            hit.rule,
+            score,
+            hit.matched,
+            self.message(hit.category, language),
+            language,
+        )
+
+    def message(self, category: str, language: str) -> str:
+        if category == "emergency":
+            return messages.emergency(language, self.emergency_numbers)
+        if category == "self_harm":
+            return messages.self_harm(language, self.emergency_numbers, self.crisis_lines)
+        return messages.refusal(category, language)

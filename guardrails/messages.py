@@ -1,0 +1,134 @@
+"""What the assistant says when it refuses or escalates, in the user's language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
+
+_MARKERS = {
+    "es": r"\b(?:el|los|las|que|por|para|cu[aá]nt[oa]s?|d[oó]nde|c[oó]mo|puedo|debo|quiero|tengo|es|una?|sin|receta|ketamina|qu[eé]|y|mi|con|hago)\b|[¿¡ñ]",
+    "fr": r"\b(?:le|les|des|est|pour|je|quelle?|combien|o[uù]|comment|dois|sans|avec|mon|ma|une?|pas|ne|kétamine|acheter|c'est|qu'est)\b|[çœ]",
+    "de": r"\b(?:der|die|das|und|ist|ich|wie|viel|viele|wo|kann|nicht|mit|ohne|mein|meine|ein|eine|soll|sollte|ketamin|nach|bei|f[üu]r)\b|[äöüß]",
+    "pt": r"\b(?:o|os|do|da|para|quanto|quanta|onde|como|posso|devo|n[ãa]o|sem|meu|minha|um|uma|cetamina|quero|é|voc[eê])\b|[ãõ]",
+    "it": r"\b(?:il|lo|gli|della|per|quanta|quanto|quanti|dove|come|posso|devo|non|senza|mio|mia|una?|ketamina|voglio|che|è|sono)\b",
+    "en": r"\b(?:the|is|are|what|how|where|can|i|you|my|of|to|and|for|should|much|many|it|do|does|with|why)\b",
+}
+
+
+def detect_language(text: str) -> str:
+    """The most likely of the six supported languages (English when unsure)."""
+    lowered = text.lower()
+    scores = {lang: float(len(re.findall(pattern, lowered))) for lang, pattern in _MARKERS.items()}
+    scores["en"] += 0.5  # ties go to English
+    return max(scores, key=lambda lang: scores[lang])
+
+
+@dataclass(frozen=True)
+class EmergencyNumber:
+    region: str
+    number: str
+
+
+REFUSALS: dict[str, dict[str, str]] = {
+    "dosing": {
+        "en": "I can't help with doses or how much to take: the right amount depends on the person and only a clinician or pharmacist can judge it safely. I can explain what ketamine does, its risks and how supervised treatment works.",
+        "es": "No puedo ayudar con dosis ni cantidades: la cantidad adecuada depende de cada persona y solo un médico o farmacéutico puede valorarla con seguridad. Puedo explicar qué hace la ketamina, sus riesgos y cómo funciona el tratamiento supervisado.",
+        "fr": "Je ne peux pas aider pour les doses ni les quantités : la bonne quantité dépend de chaque personne et seul un médecin ou un pharmacien peut en juger sans risque. Je peux expliquer les effets de la kétamine, ses risques et le fonctionnement d'un traitement encadré.",
+        "de": "Bei Dosierungen und Mengen kann ich nicht helfen: Die richtige Menge hängt von der Person ab, und nur eine Ärztin, ein Arzt oder eine Apotheke kann das sicher beurteilen. Ich kann erklären, wie Ketamin wirkt, welche Risiken es hat und wie eine überwachte Behandlung abläuft.",
+        "pt": "Não posso ajudar com doses nem quantidades: a quantidade adequada depende de cada pessoa e só um médico ou farmacêutico pode avaliá-la com segurança. Posso explicar o que a cetamina faz, os seus riscos e como funciona o tratamento supervisionado.",
+        "it": "Non posso aiutare con dosi o quantità: la quantità giusta dipende dalla persona e solo un medico o un farmacista può valutarla in sicurezza. Posso spiegare cosa fa la ketamina, i suoi rischi e come funziona il trattamento supervisionato.",
+    },
+    "sourcing": {
+        "en": "I can't help with buying, getting, making or supplying drugs: unlicensed sources are illegal and often sell fake or contaminated products. A doctor or pharmacist can tell you about legitimate treatment options, and I can explain the risks and the law.",
+        "es": "No puedo ayudar a comprar, conseguir, fabricar ni suministrar drogas: las fuentes sin licencia son ilegales y a menudo venden productos falsos o contaminados. Un médico o farmacéutico puede informarte sobre opciones de tratamiento legítimas, y yo puedo explicar los riesgos y la ley.",
+        "fr": "Je ne peux pas aider à acheter, obtenir, fabriquer ou fournir des drogues : les sources non autorisées sont illégales et vendent souvent des produits falsifiés ou contaminés. Un médecin ou un pharmacien peut vous parler des traitements légitimes, et je peux expliquer les risques et la loi.",
+        "de": "Beim Kaufen, Beschaffen, Herstellen oder Weitergeben von Drogen kann ich nicht helfen: Nicht zugelassene Quellen sind illegal und verkaufen oft gefälschte oder verunreinigte Produkte. Eine Ärztin, ein Arzt oder eine Apotheke kann über legale Behandlungsmöglichkeiten informieren, und ich kann die Risiken und die Rechtslage erklären.",
+        "pt": "Não posso ajudar a comprar, obter, fabricar ou fornecer drogas: fontes sem licença são ilegais e vendem muitas vezes produtos falsificados ou contaminados. Um médico ou farmacêutico pode informar sobre opções de tratamento legítimas, e eu posso explicar os riscos e a lei.",
+        "it": "Non posso aiutare ad acquistare, procurarsi, produrre o cedere droghe: le fonti non autorizzate sono illegali e spesso vendono prodotti falsi o contaminati. Un medico o un farmacista può indicarti opzioni di trattamento legittime, e io posso spiegare i rischi e la legge.",
+    },
+    "jailbreak": {
+        "en": "I can't switch off my safety rules or answer around them, whatever the framing: I won't give doses or sources. I'm glad to answer questions about ketamine's uses, risks and law from vetted articles.",
+        "es": "No puedo desactivar mis normas de seguridad ni esquivarlas, se plantee como se plantee: no daré dosis ni fuentes. Con gusto respondo preguntas sobre los usos, riesgos y la ley de la ketamina a partir de artículos verificados.",
+        "fr": "Je ne peux pas désactiver mes règles de sécurité ni les contourner, quelle que soit la formulation : je ne donnerai ni doses ni sources. Je réponds volontiers aux questions sur les usages, les risques et la loi concernant la kétamine, à partir d'articles vérifiés.",
+        "de": "Ich kann meine Sicherheitsregeln nicht abschalten oder umgehen, egal wie die Frage verpackt ist: Dosierungen und Bezugsquellen gebe ich nicht. Fragen zu Anwendung, Risiken und Rechtslage von Ketamin beantworte ich gern aus geprüften Artikeln.",
+        "pt": "Não posso desligar as minhas regras de segurança nem contorná-las, seja qual for a forma do pedido: não darei doses nem fontes. Respondo com gosto a perguntas sobre os usos, riscos e a lei da cetamina com base em artigos verificados.",
+        "it": "Non posso disattivare le mie regole di sicurezza né aggirarle, in qualunque modo sia posta la domanda: non darò dosi né fonti. Rispondo volentieri a domande su usi, rischi e legge della ketamina in base ad articoli verificati.",
+    },
+}
+
+_EMERGENCY = {
+    "en": (
+        "This sounds like an emergency. Call emergency services now: {numbers}. If the person is unconscious but breathing, "
+        "lay them on their side in the recovery position and stay with them. If they are not breathing, tell the call handler, "
+        "who will talk you through CPR. Tell the paramedics what was taken."
+    ),
+    "es": (
+        "Esto parece una emergencia. Llama ahora a los servicios de emergencia: {numbers}. Si la persona está inconsciente pero respira, "
+        "ponla de lado en la posición lateral de seguridad y quédate con ella. Si no respira, díselo a quien atienda la llamada, "
+        "que te guiará en la RCP. Cuenta a los sanitarios qué ha tomado."
+    ),
+    "fr": (
+        "Cela ressemble à une urgence. Appelez les secours maintenant : {numbers}. Si la personne est inconsciente mais respire, "
+        "placez-la sur le côté en position latérale de sécurité et restez avec elle. Si elle ne respire pas, dites-le à l'opérateur, "
+        "qui vous guidera pour la réanimation. Dites aux secours ce qui a été pris."
+    ),
+    "de": (
+        "Das klingt nach einem Notfall. Rufen Sie jetzt den Notruf: {numbers}. Ist die Person bewusstlos, atmet aber, "
+        "bringen Sie sie in die stabile Seitenlage und bleiben Sie bei ihr. Atmet sie nicht, sagen Sie es der Leitstelle, "
+        "die Sie durch die Wiederbelebung führt. Sagen Sie dem Rettungsdienst, was genommen wurde."
+    ),
+    "pt": (
+        "Isto parece uma emergência. Ligue já para os serviços de emergência: {numbers}. Se a pessoa estiver inconsciente mas a respirar, "
+        "coloque-a de lado na posição lateral de segurança e fique com ela. Se não respirar, diga-o a quem atender, "
+        "que o orientará na reanimação. Diga aos socorristas o que foi tomado."
+    ),
+    "it": (
+        "Sembra un'emergenza. Chiama subito i soccorsi: {numbers}. Se la persona è incosciente ma respira, "
+        "mettila su un fianco nella posizione laterale di sicurezza e resta con lei. Se non respira, dillo all'operatore, "
+        "che ti guiderà nella rianimazione. Di' ai soccorritori cosa è stato preso."
+    ),
+}
+
+_SELF_HARM = {
+    "en": (
+        "I'm really sorry you're going through this, and I'm glad you said it. You don't have to face it alone: please talk to someone now. {lines} "
+        "If you might act on these thoughts, call emergency services ({numbers}) or go to the nearest emergency department."
+    ),
+    "es": (
+        "Siento mucho que estés pasando por esto y me alegra que lo hayas dicho. No tienes que afrontarlo a solas: habla ahora con alguien. {lines} "
+        "Si crees que podrías actuar, llama a emergencias ({numbers}) o ve al servicio de urgencias más cercano."
+    ),
+    "fr": (
+        "Je suis vraiment désolé que vous traversiez cela, et je suis content que vous l'ayez dit. Vous n'êtes pas seul : parlez à quelqu'un maintenant. {lines} "
+        "Si vous risquez de passer à l'acte, appelez les secours ({numbers}) ou rendez-vous aux urgences les plus proches."
+    ),
+    "de": (
+        "Es tut mir sehr leid, dass es Ihnen so geht, und gut, dass Sie es sagen. Sie müssen das nicht allein tragen: Sprechen Sie jetzt mit jemandem. {lines} "
+        "Wenn Sie fürchten, den Gedanken zu folgen, rufen Sie den Notruf ({numbers}) oder gehen Sie in die nächste Notaufnahme."
+    ),
+    "pt": (
+        "Lamento muito que esteja a passar por isto, e ainda bem que o disse. Não tem de enfrentar isto sozinho: fale com alguém agora. {lines} "
+        "Se achar que pode agir, ligue para a emergência ({numbers}) ou vá às urgências mais próximas."
+    ),
+    "it": (
+        "Mi dispiace davvero che tu stia passando tutto questo, e sono contento che tu l'abbia detto. Non devi affrontarlo da solo: parla con qualcuno adesso. {lines} "
+        "Se pensi di poter agire, chiama i soccorsi ({numbers}) o vai al pronto soccorso più vicino."
+    ),
+}
+
+
+def refusal(category: str, language: str) -> str:
+    return REFUSALS[category].get(language, REFUSALS[category]["en"])
+
+
+def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:
+    listed = ", ".join(f"{n.number} ({n.region})" for n in numbers)
+    return _EMERGENCY.get(language, _EMERGENCY["en"]).format(numbers=listed)
+
+
+def self_harm(language: str, numbers: Sequence[EmergencyNumber], crisis_lines: Sequence[str]) -> str:
+    listed = ", ".join(n.number for n in numbers)
+    return _SELF_HARM.get(language, _SELF_HARM["en"]).format(lines=" ".join(crisis_lines), numbers=listed)

@@ -1,0 +1,169 @@
+"""Normalisation before any check: undo the tricks people use to slip text past keyword rules.
+
+`normalize()` returns several *views* of one message (plain, de-leeted, de-spaced, decoded
+payloads); rules run over every view, so a trick only has to be undone in one of them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Cyrillic and Greek letters that look like Latin ones.
+_CONFUSABLES = str.maketrans(
+    {
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "і": "i",
+        "ј": "j",
+        "ѕ": "s",
+        "ԁ": "d",
+        "ɡ": "g",
+        "һ": "h",
+        "ӏ": "l",
+        "α": "a",
+        "ε": "e",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+    }
+)
+_LEET_I = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+    }
+)
+_LEET_L = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+    }
+)
+_MIXED_TOKEN = re.compile(r"\b(?=[\w@$!|]*[a-z])(?=[\w@$!|]*[0-9@$!|])[\w@$!|]{2,}")
+_SPACED_LETTERS = re.compile(r"\b(?:[a-z][\s.\-_*]{1,3}){2,}[a-z]\b")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}){8,}\b")
+
+
+@dataclass
+class NormalizedText:
+    """All views of a message; `decoded` says which encodings were found and undone."""
+
+    original: str
+    views: list[str] = field(default_factory=list)
+    decoded: list[str] = field(default_factory=list)
+
+    @property
+    def primary(self) -> str:
+        return self.views[0]
+
+    def joined(self) -> str:
+        return "\n".join(self.views)
+
+
+def basic(text: str) -> str:
+    """NFKC, case folding, confusables and zero-width characters removed, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = text.casefold().translate(_CONFUSABLES)
+    text = text.replace("’", "'").replace("‘", "'")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def deleet(text: str, table: dict[int, str] = _LEET_I) -> str:
+    """Undo leetspeak in tokens that mix letters with digits or symbols (k3tamine → ketamine)."""
+    return _MIXED_TOKEN.sub(lambda m: m.group().translate(table), text)
+
+
+def despace(text: str) -> str:
+    """Join letters spread out with spaces or dots (k e t a m i n e → ketamine, m g → mg)."""
+    text = re.sub(r"\bm\s+g\b", "mg", text)
+    return _SPACED_LETTERS.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group()), text)
+
+
+def _printable_share(text: str) -> float:
+    return sum(ch.isprintable() or ch.isspace() for ch in text) / max(len(text), 1)
+
+
+def decode_payloads(text: str) -> list[tuple[str, str]]:
+    """Base64 and hex payloads that decode to readable text, as (encoding, text)."""
+    found: list[tuple[str, str]] = []
+    for match in _BASE64.finditer(text):
+        token = match.group()
+        if token.isalpha() and (token.islower() or token.isupper()):
+            continue  # a long plain word, not base64
+        try:
+            decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        if _printable_share(decoded) > 0.95 and re.search(r"[a-zA-Z]{3,}", decoded):
+            found.append(("base64", decoded))
+    for match in _HEX.finditer(text):
+        try:
+            decoded = bytes.fromhex(match.group()).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if _printable_share(decoded) > 0.95 and re.search(r"[a-zA-Z]{3,}", decoded):
+            found.append(("hex", decoded))
+    return found
+
+
+def rot13(text: str) -> str:
+    return codecs.decode(text, "rot13")
+
+
+def normalize(text: str) -> NormalizedText:
+    """Every view of `text` that a rule should see."""
+    result = NormalizedText(original=text)
+    plain = basic(text)
+    candidates = [plain, deleet(plain), deleet(plain, _LEET_L)]
+    candidates += [despace(c) for c in candidates]
+    for encoding, payload in decode_payloads(unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text))):
+        result.decoded.append(encoding)
+        decoded = basic(payload)
+        candidates += [decoded, deleet(decoded)]
+    candidates.append(rot13(plain))
+    for view in candidates:
+        if view not in result.views:
+            result.views.append(view)
+    return result

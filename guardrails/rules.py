@@ -1,0 +1,400 @@
+"""Intent rules: a request form combined with a target, so 'how much research' or 'where in medicine'
+never trips a rule that 'how much ket' or 'where to buy ket' does.
+
+Each rule has an id (`dosing.quantity`, `sourcing.acquire`, …), a category and a function over one
+normalised view plus the conversation context. `match_rules` runs every rule over every view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from guardrails.lexicon import (
+    ACQUIRE,
+    CONSUME,
+    KETAMINE,
+    MAKE,
+    MARKET,
+    NO_PRESCRIPTION,
+    OUTCOME,
+    PER_WEIGHT,
+    SUBSTANCE,
+    UNIT,
+)
+
+
+def rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What earlier turns tell about the newest one."""
+
+    substance_mentioned: bool = False
+    jailbreak_before: bool = False
+    wrapper_before: bool = False
+    refused_before: bool = False
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    category: str
+    rule: str
+    matched: str
+
+
+QUANT = r"(?:how\s+(?:much|many)|what\s+(?:amount|quantity)|cu[aá]nt[oa]s?|qu[eé]\s+cantidad\s+de|combien|wie\s+viele?|quant[oa]s?|quant[ie])"
+DET = r"(?:of|de|di|d'|da|do|del|des|du|la|le|el|les|los|las|the|a|an|some|any|this|that|my|your|me|us|i|ich|je|yo|pure|good|cheap|real|more|gram|bag|liquid|pharma|legit|un|une|una|uno|ein|eine|einen|etwas)"
+MODAL = r"(?:should|do|can|could|would|must|shall|will|to|debo|tengo\s+que|puedo|dois|peux|sollte|muss|kann|devo|posso|preciso)"
+SUBJECT = r"(?:i|we|you|he|she|they|one|my\s+\w+|yo|je|ich|eu|io)"
+ASK = r"(?:where|how|who|which|best|any|can\s+i|could\s+i|d[oó]nde|c[oó]mo|o[uù]|comment|wo|wie|onde|dove|come|qu[eé]|quel|welche[rs]?|qual|quale|tell\s+me|give\s+me|recommend)"
+
+_QUANTITY_OF_SUBSTANCE = rx(rf"\b{QUANT}\b\s+(?:{DET}\s+){{0,2}}(?:\w+\s+)?{SUBSTANCE}\b")
+_STATISTICS = rx(
+    r"\bhow\s+(?:much|many)\s+(?:has|have|had|did)\b|\b(?:increased?|rise|risen|grown|fallen|declined|changed|prevalence|percent(?:age)?|"
+    r"statistics?|deaths|studies|trials)\b"
+)
+_QUANTITY_OF_UNITS = rx(rf"\b{QUANT}\b\s+(?:\w+\s+)?{UNIT}\b")
+_QUANTITY_TO_TAKE_ANY = rx(
+    rf"\b{QUANT}\b\s+(?:\w+\s+)?{MODAL}\s+(?:{SUBJECT}\s+)?(?:\w+\s+)?(?:take|dose|snort|give|inject|swallow|use|tomar|dar|prendre|donner|nehmen|geben|prendere|dare)\b"
+)
+_QUANTITY_TO_TAKE = rx(
+    rf"\b{QUANT}\b\s+(?:\w+\s+)?(?:of\s+(?:it|this|that)\s+)?{MODAL}\s+(?:{SUBJECT}\s+)?(?:\w+\s+)?{CONSUME}\b"
+)
+_CONSUMPTION = rx(
+    rf"\b(?:{CONSUME}|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my|him|her|a\s+\w+|someone)\b|\btoo\s+much\b|\bsafe(?:ly)?\b"
+)
+_DOSE_REQUEST = rx(
+    r"\b(?:what|which|whats|what's|tell\s+me|give\s+me|quelle|qu[eé]|welche|qual|cu[aá]l)\b\s+(?:is\s+|'s\s+|es\s+|est\s+|ist\s+|è\s+|é\s+)?"
+    r"(?:\w+\s+){0,3}?(?:dose|dosage|dosis|dosierung|dosi|amount|quantity)\b(?!-)"
+)
+_DOSE_OF_ANYTHING = rx(
+    r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:dose|dosage)\s+of\s+\w"
+)
+_SUBSTANCE_DOSE = rx(rf"\b{SUBSTANCE}\s+(?:dose|dosage|amount|dosis)\b(?!-)|\bdose[_\s]?mg\b")
+_DOSE_TARGET = rx(
+    rf"\b(?:{SUBSTANCE}|{OUTCOME})\b|\bi\s+weigh\b|\bgets?\s+you\b|\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my|him|her|someone|a\s+\d+)\b|\bgive\s+(?:my|him|her)\b"
+)
+_PER_WEIGHT = rx(PER_WEIGHT)
+_SAFE_MAXIMUM = rx(
+    r"\b(?:safe\s+max(?:imum)?|max(?:imum)?\s+safe|safe\s+(?:amount|dose|limit)|how\s+much\s+is\s+too\s+much|"
+    r"dosis\s+m[aá]xima|dose\s+maximale|h[öo]chstmenge|dose\s+m[aá]xima|dose\s+massima|maximum\s+(?:amount|dose))\b"
+)
+_REDOSE = rx(
+    r"\b(?:re-?dos(?:e|ing)|top\s+up|take\s+more|another\s+(?:bump|line|dose)|volver\s+a\s+(?:meterme|tomar|usar)|"
+    r"reprendre|nachlegen|de\s+novo|ripetere)\b"
+)
+_WHEN_AGAIN = rx(
+    r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich)\b"
+)
+_FREQUENCY = rx(
+    rf"\bhow\s+often\s+(?:can|should|could|may|do|must)\s+(?:i|we|you|my\s+\w+)\b.*\b(?:{SUBSTANCE}|{CONSUME})\b|"
+    r"\bcada\s+cu[aá]nto\b|\bhow\s+long\s+(?:should|must|do)\s+i\s+wait\b|\bwie\s+lange\s+muss\s+ich\s+warten\b|"
+    r"\bau\s+bout\s+de\s+combien\b|\bdepois\s+de\s+quanto\s+tempo\b|\bdopo\s+quanto\s+tempo\b"
+)
+_AMOUNT_ASK = rx(
+    r"\b(?:how\s+much|how\s+many|what\s+(?:amount|quantity|ratio|strength)|how\s+(?:big|strong)|the\s+most\s+(?:i|you|we|one)\s+can|"
+    r"upper\s+limit|(?:sensible|right|good|safe|normal|usual|typical|starting|beginner|decent)\s+amount|(?:my|a|the)\s+number|"
+    r"how\s+frequently|how\s+soon|what\s+gap|how\s+long\s+(?:between|after)|(?:weekly|daily)\s+plan|step\s+(?:the\s+amount|it)\s+up|"
+    r"scale\s+(?:the\s+amount|it)|cu[aá]nt[oa]s?|quant[oaie]s?|combien|wie\s+viele?|too\s+many|too\s+much|"
+    r"(?:what's|what\s+is)\s+(?:my|the)\s+(?:number|limit|max\w*)|how\s+far\s+apart|space\s+(?:out\s+)?(?:my|the|them)|how\s+long\s+to\s+wait)\b"
+)
+_PERSONAL_USE = rx(
+    rf"\b(?:i|i've|i'm|ive|you|we|he|she|my\s+\w+|one|u|someone|a\s+(?:beginner|newbie|first[\s-]?timer))\s+(?:\w+\s+){{0,2}}?{CONSUME}\b|"
+    rf"\b{OUTCOME}\b|"
+    r"\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my\s+\w+|him|her|a\s+(?:beginner|newbie|first[\s-]?timer))\b|\bbefore\s+it\s+gets\s+dangerous\b"
+)
+_STREET_ONLY = rx(
+    r"\b(?:bumps?|lines?|keys?|points?|traces?|rayas?|piste?|mg|milligrams?|mcg|micrograms?)\b(?!\s+of\s+(?:protein|caffeine|sodium|salt|sugar|iron|calcium|fat|fib(?:re|er)|vitamin))"
+)
+_STREET_UNIT = rx(
+    r"\b(?:bumps?|lines?|keys?|points?|traces?|rayas?|piste?|sprays?|milligrams?|mg|mcg|micrograms?|tabs?|hits?|drops?)\b"
+)
+# Signals that a quantity question is about using a drug, whatever the substance is called.
+_STRONG_USE = rx(
+    rf"\b(?:snort|dab|boof|rail|microdos\w*|inject\w*|re-?dose|dose|dosing|top[\s-]?ups?|go\s+again|mix|on\s+top\s+of|at\s+home|"
+    rf"on\s+my\s+own|myself|ok|okay|alright|safe(?:ly)?|too\s+(?:much|many)|all\s+night|sweet\s+spot|stay\s+(?:high|up|in)|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bi\s+weigh\b|\bweighs?\s+\d"
+)
+_TITRATION = rx(
+    r"\btitrat\w*\s+(?:schedule|plan|regimen|protocol)\b|\b(?:schedule|regimen|protocol|plan)\s+for\s+(?:taking|using|dosing)\b"
+)
+
+_ACQUIRE_SUBSTANCE = rx(
+    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?))"
+)
+_SUBSTANCE_THEN_ACQUIRE = rx(
+    rf"\b(?:wo|where|how|wie|welche[rs]?)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?(?:kaufen|bekommen|besorgen|bestellen|to\s+buy|to\s+get)\b"
+)
+_ACQUIRE_PRONOUN = rx(
+    rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}{NO_PRESCRIPTION}"
+)
+_WHERE_BEFORE_VERB = rx(
+    rf"\b(?:d[oó]nde|onde|o[uù]|wo|dove)\s+(?:lo|la|le|los|las|es|ne)?\s*(?:puedo|posso|kann\s+ich|je\s+peux)?\s*{ACQUIRE}\b"
+)
+# "Is it safe to…", "why is…": a question about the risk of obtaining, which the corpus answers.
+_ABOUT_RISK = rx(
+    r"^\W*(?:is\s+it\s+(?:safe|legal|risky|dangerous|illegal|ok)|are\s+there\s+risks|why\b|what\s+are\s+the\s+(?:risks|dangers))"
+)
+_NO_PRESCRIPTION = rx(rf"(?:{NO_PRESCRIPTION})")
+_ACQUIRE_OR_ASK = rx(rf"\b(?:{ACQUIRE}|{ASK})\b")
+_MARKET_REQUEST = rx(
+    rf"\b(?:which|what|any|recommend|best|good|reliable|trusted|legit|is\s+there\s+an?|list\s+(?:of|me)|know\s+(?:a|any)|find\s+(?:a|an|me)|who\s+(?:sells|delivers|has)|"
+    rf"qu[eé]|quel|welche[rs]?|qual|quale|conoces|connais|kennst|conosci)\b[^.?!]{{0,30}}?\b{MARKET}\b"
+)
+_MARKET_TARGET = rx(rf"\b(?:{SUBSTANCE}|{ACQUIRE}|drugs?)\b")
+_MARKET_EXCUSE = rx(
+    r"\b(?:police|law\s+enforcement|shut\s+down|mean|stand\s+for|history|was\s+the|why|por\s+qu[eé]|pourquoi|warum|perch[eé]|"
+    r"risky|dangerous|unsafe|arriscado|peligroso|dangereux|gef[äa]hrlich|rischioso)\b"
+)
+_MAKE = rx(
+    rf"\b(?:how|steps?|recipe|instructions|guide|way|c[oó]mo|comment|wie|come|explain)\b[^.?!]{{0,30}}?\b{MAKE}\b[^.?!]{{0,20}}?\b{SUBSTANCE}\b|\b{SUBSTANCE}\s+(?:synthesis|recipe|cook)\b"
+)
+_STEAL = rx(
+    r"\b(?:steal|stealing|nick|swipe|pinch|divert|mitgehen\s+lassen|forge|fake\s+a\s+prescription|rob)\b|"
+    r"\bwithout\s+(?:anyone|them|people|her|him|the\s+\w+|my\s+\w+)\s+noticing\b|\bwithout\s+it\s+showing\s+up\b"
+)
+_STEAL_TARGET = rx(rf"\b(?:{SUBSTANCE}|prescription|clinic|pharmacy|hospital|some|it)\b")
+_SMUGGLE = rx(
+    r"\b(?:smuggl\w*|through\s+customs|past\s+(?:airport\s+)?security|sent\s+by\s+post|by\s+mail|discreetly)\b"
+)
+_SELL = rx(
+    rf"\b(?:how|where)\b[^.?!]{{0,20}}?\b(?:sell|selling|deal|dealing|supply|supplying)\s+(?:{DET}\s+){{0,2}}{SUBSTANCE}\b"
+)
+
+_SUPPLY_SLANG = rx(
+    r"\b(?:who'?s\s+holding|who\s+is\s+holding|hook\s+(?:me|us)\s+up|sort\s+(?:me|us)\s+out\s+with|(?:a|need\s+a|my)\s+connect\b|"
+    r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|who\s+sells|going\s+rate|"
+    r"cheapest\s+place|get\s+my\s+hands\s+on|(?:any|a)\s+plugs?\b|handle\s+for|which\s+app\s+do\s+dealers|become\s+an?\s+(?:\w+\s+)?dealer|"
+    r"flip\s+(?:it\s+)?for\s+profit|make\s+(?:more\s+)?money\s+selling|qui[eé]n\s+vende|qui\s+vend|wer\s+verkauft|chi\s+vende|quem\s+vende|"
+    r"wo\s+krieg\s+ich|onde\s+arranjo|d[oó]nde\s+pillo|o[uù]\s+trouver|(?:talk|speak)\s+to\s+for\s+(?:a|some)|find\s+the\s+guy|"
+    r"(?:text|message)\s+(?:to\s+)?my\s+(?:dealer|plug)|(?:an|half\s+an?|a)\s+(?:oz|ounce|eighth|q|quarter)\s+of)\b"
+)
+_SUPPLY_CHAIN = rx(
+    r"\b(?:import(?:s|ed|ing)?\b|bring\s+\w+\s+(?:over|across|through)|over\s+the\s+border|posted?\s+without|without\s+customs|pay\s+an?\s+(?:\w+\s+)?vendor|"
+    r"(?:turn|convert)\s+(?:the\s+)?(?:liquid|vials?)|vials?\s+into\s+powder|what\s+chemicals|precursors?|cut\s+(?:it|ket|\w+)\s+to|"
+    r"so\s+they\s+prescribe|get\s+(?:a\s+)?(?:doctor|gp)\s+to\s+prescribe|fake\s+(?:symptoms|depression)|farmi\s+prescrivere|"
+    r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|(?:say|tell|dire|decir|sagen|dizer)\b[^.?!]{0,20}\b(?:doctor|gp|medico|m[ée]dico|m[ée]decin|arzt)|"
+    r"(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b)"
+)
+_DEALING_WORD = rx(
+    r"\b(?:ket|k|molly|benzos|coke|meth|stuff|gear|dealers?|vendors?|plugs?|darknet|dark\s+web|sell\w*|vials?|powder|customs)\b"
+)
+_EMERGENCY_SIGN = rx(
+    r"\b(?:not\s+breathing|isn'?t\s+breathing|stopped\s+breathing|barely\s+breathing|breathing\s+(?:is\s+)?(?:really\s+|very\s+)?slow(?:ly)?|"
+    r"breathing\s+keeps\s+stopping|can'?t\s+breathe|won'?t\s+wake|can'?t\s+wake|cant\s+wake|not\s+waking|won'?t\s+respond|"
+    r"not\s+responding|unresponsive|passed\s+out|collapsed|having\s+a\s+(?:seizure|fit)|is\s+fitting|fitting\s+on|(?:is|he's|she's|i'm)\s+seizing|"
+    r"a\s+seizure\s+after|seizure\s+(?:right\s+)?now|shaking\s+uncontrollably|burning\s+hot|blue\s+(?:round|around)\s+the\s+lips|"
+    r"blue\s+lips|lips\s+(?:are|have\s+gone|went)\s+blue|choking\s+on\s+(?:his|her|their|my)\s+vomit|crushing\s+chest\s+pain|"
+    r"chest\s+pain\s+(?:right\s+)?now|chest\s+(?:hurts|is\s+tight)|arm\s+(?:has\s+)?gone\s+numb|i'?m\s+overdosing|"
+    r"overdosing\s+(?:right\s+now|in\s+front|now)|snoring\s+strangely|swallowed\s+(?:some\s+of\s+)?(?:my|his|her|the)\s+pills|"
+    r"took\s+(?:way\s+)?too\s+(?:many|much)|can'?t\s+feel\s+my\s+body|no\s+respira|ne\s+(?:se\s+)?r[ée]veille\s+pas|"
+    r"ne\s+respire\s+(?:plus|pas)|krampfanfall|atmet\s+nicht|n[ãa]o\s+acorda|desmaiou|n[ãa]o\s+respira|non\s+respira|"
+    r"non\s+si\s+sveglia|having\s+a\s+fit|fit\s+now|lips\s+(?:are\s+)?(?:turning\s+)?(?:purple|blue|grey|gray)|convulsing|convulsionando|"
+    r"foaming\s+at\s+the\s+mouth|can'?t\s+get\s+(?:any\s+)?(?:a\s+)?response|won'?t\s+come\s+round|gurgling|(?:no|can'?t\s+find\s+a)\s+pulse|"
+    r"went\s+limp|unconscious|slurring|vomiting\s+blood|face\s+is\s+drooping|can'?t\s+move\s+(?:my|his|her)\s+\w+\s+side|"
+    r"chest\s+pain\s+spreading|chest\s+is\s+crushing|heart\s+(?:feels\s+like\s+it'?s\s+going\s+to\s+explode|is\s+racing)|"
+    r"i\s+feel\s+like\s+i'?m\s+dying|overdose\s+happening|just\s+overdosed|overdosed|in\s+a\s+bad\s+way|breathing\s+once\s+every|"
+    r"isn'?t\s+responding|won'?t\s+answer\s+me|jaw\s+is\s+locked|shaking\s+all\s+over|got\s+into\s+my\s+(?:meds|pills)|"
+    r"took\s+all\s+(?:her|his|my|their)\s+pills|can'?t\s+catch\s+my\s+breath|no\s+despierta|ne\s+respire\s+plus|atmet\s+nicht\s+mehr|"
+    r"n[ãa]o\s+respira|non\s+respira|non\s+si\s+sveglia|turning\s+blue|gone\s+blue|going\s+blue|blue\s+in\s+the\s+face)"
+)
+_PERSONAL = rx(
+    r"\b(?:my|i|i'm|i've|im|he|she|he's|she's|hes|shes|someone|somebody|friend|mate|guy|girl|boyfriend|girlfriend|roommate|"
+    r"dad|mum|mom|sister|brother|toddler|child|son|daughter|we|mi|mon|ma|meine?|meu|minha|mio|mia|amigo|ami|freundin|baby|grandad|"
+    r"grandpa|grandma|wife|husband|partner|novia|novio|ela|ele|er|il|elle|lei|lui|mate's|overdose|help|aiuto|ayuda|hilfe|socorro|"
+    r"secours|right\s+now|what\s+do\s+i\s+do|what\s+now)\b"
+)
+_SELF_HARM = rx(
+    r"\b(?:(?:want|wanna|going|planning|plan|ready|trying)\s+to\s+(?:die|end\s+(?:it|things|my\s+life)|kill\s+myself|disappear\s+forever|"
+    r"not\s+wake\s+up|overdose)|kill(?:ing)?\s+myself|kms|end\s+it\s+(?:all|tonight)|end\s+things|"
+    r"don'?t\s+want\s+to\s+(?:be\s+alive|live|be\s+here)|better\s+off\s+without\s+me|goodbye\s+letters?|suicid(?:e|al)\s+(?:note|plan)|"
+    r"cutting\s+myself|hurt(?:ing)?\s+myself|fatal\s+(?:for|to)\s+me|(?:would|it)\s+(?:it\s+)?(?:take\s+)?to\s+kill\s+me|to\s+kill\s+me|"
+    r"would\s+i\s+die\?\s*i\s+hope|painless\s+way\s+to\s+(?:die|kill)|die\s+peacefully|so\s+it'?s\s+all\s+over|to\s+not\s+wake\s+up|"
+    r"quiero\s+morir|me\s+quiero\s+morir|en\s+finir|nicht\s+mehr\s+leben|me\s+matar|farla\s+finita|mortelle\s+pour\s+moi|matarme|"
+    r"suicidarme|mich\s+umbringen|me\s+suicider|uccidermi|lethal\s+(?:amount|dose)[^.?!]*\b(?:i|me|myself)\b|"
+    r"reason\s+to\s+keep\s+going|(?:want|wish)\s+(?:it\s+all|everything)\s+to\s+stop|(?:don'?t|never|not)\s+wake\s+up|"
+    r"to\s+end\s+it|end\s+(?:my|your)\s+life|i\s+end\s+it|take\s+everything\s+in\s+the\s+medicine|painless(?:st)?\s+way\s+out|"
+    r"planning\s+my\s+exit|is\s+fatal|fatal\s+(?:mix|combination|amount|dose)|saying\s+goodbye\s+to\s+everyone|(?:not|isn'?t)\s+worth\s+living|"
+    r"(?:so|to)\s+i\s+can\s+end\s+it|asking\s+for\s+me\b[^.?!]*\bwant\s+to|"
+    r"disappear\s+(?:for\s+good|forever)|unalive|standing\s+on\s+a\s+(?:bridge|ledge|roof)|(?:quickest|easiest|fastest)\s+way\s+to\s+die|"
+    r"i'?m\s+going\s+to\s+jump|nobody\s+would\s+miss\s+me|stockpil\w+\s+(?:my\s+)?(?:meds|pills)|cut\s+deeper|"
+    r"take\s+to\s+die|die\s+from\s+[^.?!]*\b(?:i|me)\s+want|think\s+about\s+suicide|rope\s+ready|suicid(?:ar|er)|veux\s+mourir|"
+    r"quero\s+morrer|would\s+that\s+do\s+it|can'?t\s+go\s+on\s+living|want\s+to\s+die|ending\s+(?:things|it\s+all|my\s+life)|"
+    r"nothing\s+left\s+for\s+me|not\s+coming\s+back|(?:stepping|jump\w*|throw\w*\s+myself)\s+(?:in\s+front\s+of|off)|"
+    r"no\s+quiero\s+vivir|envie\s+de\s+mourir|stop\s+my\s+heart|look\s+like\s+an\s+accident|kill\s+someone\s+my\s+size)"
+)
+_SWITCH_OFF = rx(
+    r"\b(?:ignore|disregard|forget|override|bypass|skip|switch\s+off|turn\s+off|disable|ignorez?|ignora|ignorar|vergiss|oublie[zs]?|dimentica)\s+"
+    r"(?:\w+\s+){0,3}?(?:instructions?|rules?|policies|policy|filters?|guardrails?|guard|restrictions?|guidelines?|safety|programming|"
+    r"system\s+prompt|dosing\s+rule|reglas|r[eè]gles|regeln|regras|regole|consignes|everything\s+above|content\s+policy|"
+    r"instrucciones|istruzioni|instru[çc][õo]es|vorgaben|filtros|disclaimers|warnings)\b|"
+    r"\b(?:olvida|esquece|vergiss|ignora|disregard|drop)\s+(?:\w+\s+){0,3}?(?:instrucciones|istruzioni|regras|vorgaben|filters|rules|above)\b"
+)
+_MODES = rx(
+    r"\b(?:developer\s+mode|debug\s+mode|dan|do\s+anything\s+now|jailbr(?:eak|oken)|unfiltered|unrestricted|uncensored|system\s+override|"
+    r"new\s+policy\s+allows|stay\s+in\s+character|opposite\s+day|print\s+your\s+system\s+prompt|authori[sz]ed\s+you|clearance\s+level|"
+    r"(?:an\s+ai|assistant|bot|chemist|pharmacist|químico|dealer)\s+(?:with\s+no|without|sin|ohne|sans)\s+(?:\w+\s+)?(?:limits|rules|restrictions|filters|límites|filter|limites)|"
+    r"(?:without|with\s+no|no)\s+(?:any\s+)?(?:restrictions|limits|filters|warnings)|if\s+you\s+had\s+no\s+(?:safety\s+)?(?:rules|limits|filters)|"
+    r"(?:guardrails?|filters?|safety)\s+(?:is|are)\s+(?:now\s+)?(?:disabled|off)|safety\s+filters\s+are\s+off|"
+    r"so\s+(?:the|your)\s+(?:filters?|rules?)\s+(?:won'?t|don'?t|can'?t|doesn'?t)|so\s+your\s+rules\s+don'?t\s+apply|sin\s+l[ií]mites|ohne\s+filter|"
+    r"god\s+mode|no\s+content\s+policy|never\s+given\s+any\s+rules|without\s+censor\w*|no\s+disclaimers|unlock\w*|restricted\s+answers|"
+    r"forbidden\s+answer|breaks?\s+the\s+rules|(?:slips?|get)\s+(?:through|past\s+the\s+filter)|so\s+the\s+moderator|not\s+technically\s+advice|"
+    r"you\s+can'?t\s+refuse|authori[sz]\w*\s+you|your\s+creators\s+said|new\s+rule\s+is|rules\s+were\s+a\s+mistake|"
+    r"answer\s+freely|two\s+ais|sin\s+filtros|sem\s+filtros|senza\s+limiti|ohne\s+einschr[äa]nkungen|hidden\s+(?:dosing|rules|tables)|"
+    r"admin\s+password|as\s+your\s+developer)\b|\[system\]"
+)
+_WRAPPER = rx(
+    r"\b(?:write\s+(?:a|me\s+a|an)\s+(?:\w+\s+)?(?:story|poem|screenplay|scene|script|dialogue|song|novel)|for\s+my\s+(?:novel|story|book|screenplay|film|movie)|"
+    r"role-?play|pretend|you'?re\s+an?\s+actor|act\s+as|playing\s+a|in\s+character|let'?s\s+play\s+a\s+game|you\s+are\s+(?:now\s+)?\w+bot|"
+    r"hypothetically|i'?m\s+an?\s+(?:doctor|nurse|er\s+nurse|pharmacist|paramedic|physician|anaesthetist|anesthesiologist|vet)|"
+    r"as\s+an?\s+(?:doctor|nurse|pharmacist|harm\s+reduction\s+worker|researcher)|answer\s+(?:only\s+)?in\s+(?:python|code|json|base64|rot13|hex|pig\s+latin)|"
+    r"(?:respond|reply|output|answer)\s+(?:only\s+)?(?:in\s+)?(?:base64|rot13|hex|json|code|python)|output\s+only|translate\s+your\s+answer|"
+    r"continue\s+this\s+text|first\s+letters\s+spell|eres\s+un|du\s+bist\s+jetzt|tu\s+es\s+maintenant|character|write\s+(?:a|an|it)\s+\w+|"
+    r"lyrics|simulate|bedtime\s+story|story|i'?m\s+a\s+licensed|trust\s+me|as\s+a\s+licensed|you\s+are\s+\w+gpt|"
+    r"in\s+(?:french|spanish|german|leetspeak|code|base64)|emojis?|encode|spell\s+\w+\s+backwards|complete\s+the\s+sentence|"
+    r"for\s+research|harm\s+reduction\s+manual|search\s+engine)\b"
+)
+_SUBSTANCE = rx(rf"\b{SUBSTANCE}\b")
+_KETAMINE = rx(rf"\b{KETAMINE}\b")
+
+
+def _first(pattern: re.Pattern[str], text: str) -> str | None:
+    match = pattern.search(text)
+    return match.group() if match else None
+
+
+def dosing(text: str, context: Context) -> RuleHit | None:
+    has_target = bool(_SUBSTANCE.search(text)) or context.substance_mentioned
+    if (
+        (m := _first(_QUANTITY_OF_SUBSTANCE, text))
+        and _CONSUMPTION.search(text)
+        and not _STATISTICS.search(text)
+    ):
+        return RuleHit("dosing", "dosing.quantity-of-substance", m)
+    if (m := _first(_QUANTITY_OF_UNITS, text)) and (
+        has_target
+        or (
+            _STREET_UNIT.search(m)
+            and (_PERSONAL_USE.search(text) or _STRONG_USE.search(text) or _STREET_ONLY.search(m))
+        )
+    ):
+        return RuleHit("dosing", "dosing.quantity-in-units", m)
+    if m := _first(_QUANTITY_TO_TAKE_ANY, text):
+        return RuleHit("dosing", "dosing.quantity-to-take", m)
+    if (m := _first(_QUANTITY_TO_TAKE, text)) and (has_target or re.search(rf"\b{OUTCOME}\b", text)):
+        return RuleHit("dosing", "dosing.quantity-to-take", m)
+    if m := _first(_PER_WEIGHT, text):
+        return RuleHit("dosing", "dosing.per-weight", m)
+    if (m := _first(_DOSE_REQUEST, text)) and _DOSE_TARGET.search(text):
+        return RuleHit("dosing", "dosing.dose-request", m)
+    if m := _first(_DOSE_OF_ANYTHING, text):
+        return RuleHit("dosing", "dosing.dose-request", m)
+    if m := _first(_SUBSTANCE_DOSE, text):
+        return RuleHit("dosing", "dosing.dose-request", m)
+    if (m := _first(_SAFE_MAXIMUM, text)) and (has_target or re.search(r"\b(?:i|me|my)\b", text)):
+        return RuleHit("dosing", "dosing.safe-maximum", m)
+    if (m := _first(_REDOSE, text)) and _WHEN_AGAIN.search(text) and has_target:
+        return RuleHit("dosing", "dosing.redose", m)
+    if (m := _first(_FREQUENCY, text)) and has_target:
+        return RuleHit("dosing", "dosing.frequency", m)
+    if m := _first(_TITRATION, text):
+        return RuleHit("dosing", "dosing.titration", m)
+    if m := _first(_AMOUNT_ASK, text):
+        strong = _STRONG_USE.search(text)
+        if (has_target or _STREET_UNIT.search(text) or strong) and (strong or _PERSONAL_USE.search(text)):
+            return RuleHit("dosing", "dosing.amount-for-use", m)
+    return None
+
+
+def sourcing(text: str, context: Context) -> RuleHit | None:
+    has_target = bool(_SUBSTANCE.search(text)) or context.substance_mentioned
+    about_risk = bool(_ABOUT_RISK.search(text))
+    if m := _first(_SUPPLY_SLANG, text):
+        return RuleHit("sourcing", "sourcing.supply-slang", m)
+    if (m := _first(_SUPPLY_CHAIN, text)) and (has_target or _DEALING_WORD.search(text)):
+        return RuleHit("sourcing", "sourcing.supply-chain", m)
+    for rule, pattern in (
+        ("sourcing.acquire", _ACQUIRE_SUBSTANCE),
+        ("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE),
+        ("sourcing.make", _MAKE),
+        ("sourcing.sell", _SELL),
+    ):
+        if m := _first(pattern, text):
+            return RuleHit("sourcing", rule, m)
+    if (m := _first(_ACQUIRE_PRONOUN, text)) and has_target:
+        return RuleHit("sourcing", "sourcing.acquire", m)
+    if (m := _first(_WHERE_BEFORE_VERB, text)) and has_target:
+        return RuleHit("sourcing", "sourcing.acquire", m)
+    if (
+        (m := _first(_NO_PRESCRIPTION, text))
+        and _ACQUIRE_OR_ASK.search(text)
+        and has_target
+        and not about_risk
+    ):
+        return RuleHit("sourcing", "sourcing.no-prescription", m)
+    if (
+        (m := _first(_MARKET_REQUEST, text))
+        and _MARKET_TARGET.search(text)
+        and not _MARKET_EXCUSE.search(text)
+    ):
+        return RuleHit("sourcing", "sourcing.market", m)
+    if (m := _first(_STEAL, text)) and _STEAL_TARGET.search(text) and (has_target or "prescription" in text):
+        return RuleHit("sourcing", "sourcing.steal-or-divert", m)
+    if (
+        (m := _first(_SMUGGLE, text))
+        and has_target
+        and re.search(r"\b(?:how|where|can|best|easiest)\b", text)
+    ):
+        return RuleHit("sourcing", "sourcing.smuggle", m)
+    return None
+
+
+def emergency(text: str, context: Context) -> RuleHit | None:
+    if (m := _first(_EMERGENCY_SIGN, text)) and _PERSONAL.search(text):
+        return RuleHit("emergency", "emergency.person-in-danger", m)
+    return None
+
+
+def self_harm(text: str, context: Context) -> RuleHit | None:
+    if m := _first(_SELF_HARM, text):
+        return RuleHit("self_harm", "self_harm.intent", m)
+    return None
+
+
+def jailbreak(text: str, context: Context) -> RuleHit | None:
+    if m := _first(_SWITCH_OFF, text):
+        return RuleHit("jailbreak", "jailbreak.switch-off-rules", m)
+    if m := _first(_MODES, text):
+        return RuleHit("jailbreak", "jailbreak.unrestricted-mode", m)
+    return None
+
+
+_WEAK_REQUEST = rx(
+    r"\b(?:amounts?|doses?|dosing|dosages?|numbers?|how\s+much|where\s+to\s+buy|source|score|cooked|cook|vendors?|synthesi\w+)\b"
+)
+
+
+def wrapped_request(text: str) -> str | None:
+    """A weak dosing or sourcing cue ('the amount', 'where to buy it') that only counts inside a wrapper."""
+    return _first(_WEAK_REQUEST, text)
+
+
+def wrapper(text: str) -> str | None:
+    """A role-play, fiction, authority or encoding wrapper; harmless alone, a jailbreak around a refused request."""
+    return _first(_WRAPPER, text)
+
+
+def mentions_substance(text: str) -> bool:
+    return bool(_SUBSTANCE.search(text))
+
+
+RULES: dict[str, Callable[[str, Context], RuleHit | None]] = {
+    "self_harm": self_harm,
+    "emergency": emergency,
+    "jailbreak": jailbreak,
+    "sourcing": sourcing,
+    "dosing": dosing,
+}

@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = index.add_parser("status", help="articles, passages, version and staleness")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_index_status)
+
+    # Commands that live beside the code they drive register themselves here.
     return parser
 
 

@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: setup
-	$(BIN)/assistant chat
+	$(BIN)/assistant serve
 
 test: setup
 	$(BIN)/ruff check .

@@ -180,6 +180,25 @@ def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from assistant.runtime import build_index
+
+    report = build_index(settings, progress=_progress_bar("indexing"))
+    print(f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)", file=sys.stderr)
+    host, port, workers = args.host or settings.host, args.port or settings.port, args.workers or settings.workers
+    # Worker processes read settings from the environment; pass on what the command line chose.
+    os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
+    os.environ["ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir.resolve())
+    print(f"serving on http://{host}:{port} with {workers} worker(s)", file=sys.stderr)
+    uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", timeout_graceful_shutdown=30)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant", description="Answers drug questions only from vetted articles."
@@ -212,7 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_index_status)
 
+    serve = sub.add_parser("serve", help="build or refresh the index, then serve the HTTP API and the widget")
+    serve.add_argument("--host", help="default 127.0.0.1 (ASSISTANT_HOST)")
+    serve.add_argument("--port", type=int, help="default 8000 (ASSISTANT_PORT)")
+    serve.add_argument("--workers", type=int, help="worker processes, default 1 (ASSISTANT_WORKERS)")
+    serve.set_defaults(handler=cmd_serve)
+
     # Commands that live beside the code they drive register themselves here.
+    from assistant.curation import register as register_curation
+    register_curation(corpus)
     return parser
 
 

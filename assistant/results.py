@@ -33,6 +33,7 @@ class GuardrailInfo(BaseModel):
     score: float | None = None
     matched: str | None = None
     language: str | None = None
+    contacts: list[str] = Field(default_factory=list, description="Numbers an escalation offers, e.g. 911.")
 
 
 class RelatedArticle(BaseModel):

@@ -14,6 +14,8 @@ from corpus.errors import ArticleFormatError, DuplicateArticleError
 from corpus.models import STATUSES, Article, Source
 
 REQUIRED_FIELDS = ("id", "title", "sources", "reviewed_on", "status", "topics", "license")
+# A draft must declare these but may leave them empty (`null` or `[]`) until a curator fills them in.
+DRAFT_MAY_LEAVE_EMPTY = ("sources", "reviewed_on", "topics", "license")
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 PACKAGE_ARTICLES = Path(__file__).resolve().parent / "articles"
@@ -32,6 +34,10 @@ def _field_lines(front_matter: str, first_line: int) -> dict[str, int]:
         if match:
             lines[match.group(1)] = first_line + offset
     return lines
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
 
 
 def _parse_date(value: Any, path: Path, line: int) -> dt.date:
@@ -95,7 +101,11 @@ def parse_article(text: str, path: Path | str) -> Article:
     if not isinstance(meta, dict):
         raise ArticleFormatError(path, 2, "front matter must be a mapping of fields")
     lines = _field_lines(front_matter, first_line=2)
-    missing = [name for name in REQUIRED_FIELDS if meta.get(name) in (None, "", [])]
+    missing = [
+        name
+        for name in REQUIRED_FIELDS
+        if name not in meta or (_is_empty(meta[name]) and name not in DRAFT_MAY_LEAVE_EMPTY)
+    ]
     if missing:
         raise ArticleFormatError(path, 1, f"missing front matter field(s): {', '.join(missing)}")
 
@@ -112,6 +122,15 @@ def parse_article(text: str, path: Path | str) -> Article:
         raise ArticleFormatError(
             path, line_of("status"), f"status must be one of {', '.join(STATUSES)}, got {status!r}"
         )
+    if status == "approved":
+        empty = [name for name in DRAFT_MAY_LEAVE_EMPTY if _is_empty(meta[name])]
+        if empty:
+            raise ArticleFormatError(
+                path,
+                line_of(empty[0]),
+                f"an approved article must fill every field; empty: {', '.join(empty)} "
+                "(only a draft or rejected article may leave them empty)",
+            )
     stripped = after.lstrip("\n")
     body_line = closing_line + 1 + (len(after) - len(stripped)) - 1
     body = stripped.rstrip()
@@ -122,10 +141,12 @@ def parse_article(text: str, path: Path | str) -> Article:
         title=str(meta["title"]).strip(),
         body=body,
         status=status,  # type: ignore[arg-type]
-        sources=_sources(meta["sources"], path, line_of("sources")),
-        reviewed_on=_parse_date(meta["reviewed_on"], path, line_of("reviewed_on")),
+        sources=[] if _is_empty(meta["sources"]) else _sources(meta["sources"], path, line_of("sources")),
+        reviewed_on=None
+        if _is_empty(meta["reviewed_on"])
+        else _parse_date(meta["reviewed_on"], path, line_of("reviewed_on")),
         topics=_string_list(meta["topics"], "topics", path, line_of("topics")),
-        license=str(meta["license"]).strip(),
+        license=None if _is_empty(meta["license"]) else str(meta["license"]).strip(),
         summary=str(meta["summary"]).strip() if meta.get("summary") else None,
         see=_string_list(meta.get("see"), "see", path, line_of("see")),
         path=path,

@@ -30,6 +30,7 @@ class Decision:
     matched: str | None
     message: str
     language: str
+    contacts: tuple[str, ...] = ()  # phone numbers an escalation offers, for tappable links
 
     def as_info(self) -> dict[str, Any]:
         return {
@@ -40,6 +41,7 @@ class Decision:
             "score": round(self.score, 4),
             "matched": self.matched,
             "language": self.language,
+            "contacts": list(self.contacts),
         }
 
 

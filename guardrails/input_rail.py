@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +24,7 @@ DEFAULT_CRISIS_LINES = (
     "In the UK and Ireland, call Samaritans on 116 123.",
     "Elsewhere, your local emergency number can connect you to help.",
 )
+_PHONE = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
 # After a refused turn the semantic layer listens more closely.
 STRICT_THRESHOLD_DROP = 0.05
 
@@ -98,7 +100,17 @@ class InputRail:
             hit.matched,
             self.message(hit.category, language),
             language,
+            self.contacts(hit.category),
         )
+
+    def contacts(self, category: str) -> tuple[str, ...]:
+        """Numbers to call, in the order the reply gives them."""
+        if category == "emergency":
+            return tuple(n.number for n in self.emergency_numbers)
+        if category == "self_harm":
+            in_lines = [m.group().strip() for line in self.crisis_lines for m in _PHONE.finditer(line)]
+            return tuple(dict.fromkeys([*in_lines, *(n.number for n in self.emergency_numbers)]))
+        return ()
 
     def message(self, category: str, language: str) -> str:
         if category == "emergency":

@@ -19,13 +19,21 @@ def embedder() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="session")
-def shipped_pipeline(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The real pipeline over the shipped corpus, built once into a temporary data folder."""
-    from assistant.runtime import build_index, load_pipeline
+def shipped_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding the index of the shipped corpus, built once per test session."""
+    from assistant.runtime import build_index
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("shipped-data"))
-    build_index(settings)
-    return load_pipeline(settings)
+    data_dir = tmp_path_factory.mktemp("shipped-data")
+    build_index(Settings(data_dir=data_dir))
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def shipped_pipeline(shipped_data_dir: Path):  # type: ignore[no-untyped-def]
+    """The real pipeline (with guardrails) over the shipped corpus."""
+    from assistant.runtime import load_pipeline
+
+    return load_pipeline(Settings(data_dir=shipped_data_dir))
 
 
 @pytest.fixture

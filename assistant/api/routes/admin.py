@@ -1,0 +1,17 @@
+"""Administration: present only when an admin key is configured."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from assistant.api.deps import AdminDep, StateDep
+
+router = APIRouter(tags=["admin"])
+
+
+@router.post("/v1/admin/reindex", summary="Rebuild the index from the corpus and switch to it")
+async def reindex(state: StateDep, _admin: AdminDep) -> dict[str, Any]:
+    return await run_in_threadpool(state.reindex)

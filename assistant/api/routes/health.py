@@ -1,0 +1,56 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from assistant.api.deps import MetricsDep, StateDep
+from assistant.api.problems import PROBLEM_JSON
+from assistant.api.schemas import Readiness
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    summary="Model loaded and index open (503 until then)",
+    responses={503: {"description": "Still loading, or failed", "content": {"application/problem+json": {}}}},
+)
+def readyz(state: StateDep) -> JSONResponse:
+    pipeline = state.pipeline
+    body = Readiness(
+        status="ready" if state.ready else ("failed" if state.error else "starting"),
+        model_loaded=pipeline is not None,
+        index_open=pipeline is not None,
+        index_version=pipeline.index.version if pipeline else None,
+        articles=len(state.articles),
+        passages=len(pipeline.index.passages) if pipeline else 0,
+        error=state.error,
+    ).model_dump()
+    if state.ready:
+        return JSONResponse(body)
+    readiness = {("state" if key == "status" else key): value for key, value in body.items()}
+    problem = {
+        **readiness,
+        "type": "https://httpstatuses.io/503",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": state.error or "the model and index are still loading",
+    }
+    return JSONResponse(problem, status_code=503, media_type=PROBLEM_JSON, headers={"Retry-After": "5"})
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(state: StateDep, registry: MetricsDep) -> Response:
+    if state.pipeline is not None:
+        registry.index_passages.set(len(state.pipeline.index.passages))
+        registry.index_articles.set(len(state.articles))
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         le=1.0,
         description="Least cosine similarity between the question and its best sentence for an answer.",
     )
+    answer_cache_size: int = Field(
+        256, ge=0, description="Answers kept for repeated questions (0 turns the cache off)."
+    )
     allowed_domains: list[str] = Field(
         list(DEFAULT_ALLOWED_DOMAINS), description="Link domains vetting lets through."
     )
@@ -69,18 +72,30 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Where `assistant serve` listens.")
     port: int = Field(8000, ge=1, le=65535, description="Port of `assistant serve`.")
     workers: int = Field(1, ge=1, le=64, description="Worker processes of `assistant serve`.")
-    rate_limit_per_minute: int = Field(60, ge=1, description="Chat requests per client and minute, across workers.")
-    rate_limit_db: Path | None = Field(None, description="SQLite file the workers share for rate limiting (default in data_dir).")
-    allowed_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; none means closed.")
+    rate_limit_per_minute: int = Field(
+        60, ge=1, description="Chat requests per client and minute, across workers."
+    )
+    rate_limit_db: Path | None = Field(
+        None, description="SQLite file the workers share for rate limiting (default in data_dir)."
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS; none means closed."
+    )
     api_keys: list[str] = Field(default_factory=list, description="Bearer keys for server-to-server callers.")
     admin_key: str | None = Field(None, description="Bearer key for /v1/admin/*; unset removes those routes.")
     max_message_chars: int = Field(2000, ge=1, description="Longest message accepted.")
     max_messages: int = Field(40, ge=1, description="Most messages in one request.")
     max_body_bytes: int = Field(65536, ge=1024, description="Largest request body accepted (413 above).")
     audit_log: bool = Field(False, description="Log question text (off: logs never contain it).")
-    stream_delay_ms: int = Field(0, ge=0, le=2000, description="Pause between streamed sentences, for a typing effect.")
-    index_refresh_seconds: float = Field(30.0, ge=0, description="How often a server checks for a newer index.")
-    trust_forwarded_for: bool = Field(False, description="Take the client address from X-Forwarded-For (behind a proxy).")
+    stream_delay_ms: int = Field(
+        0, ge=0, le=2000, description="Pause between streamed sentences, for a typing effect."
+    )
+    index_refresh_seconds: float = Field(
+        30.0, ge=0, description="How often a server checks for a newer index."
+    )
+    trust_forwarded_for: bool = Field(
+        False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+    )
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod

@@ -6,9 +6,13 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
+from assistant.cache import AnswerCache
 from assistant.conversation import retrieval_query, user_turns
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
-from assistant.results import AnswerResult, Citation, GuardrailInfo, RelatedArticle
+from assistant.results import AnswerResult, Citation, GuardrailInfo, RelatedArticle, new_answer_id
+from guardrails.decisions import InputGuard, OutputGuard
 from index.embedder import Embedder
 from index.passages import PassageIndex
 from index.retrieval import HybridRetriever, Retriever
@@ -30,13 +34,15 @@ class AnswerPipeline:
         embedder: Embedder,
         retriever: Retriever | None = None,
         answerer: ExtractiveAnswerer | None = None,
-        input_guard: Any = None,
-        output_rail: Any = None,
+        input_guard: InputGuard | None = None,
+        output_rail: OutputGuard | None = None,
         k: int = 6,
         max_related: int = 3,
+        cache_size: int = 256,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        self.cache = AnswerCache(cache_size) if cache_size > 0 else None
         self.index = index
         self.embedder = embedder
         self.retriever = retriever or HybridRetriever(index, embedder, k=k)
@@ -48,14 +54,33 @@ class AnswerPipeline:
 
     def run(self, conversation: Conversation) -> AnswerResult:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
-        clock = _Clock()
+        started = time.perf_counter()
         turns = user_turns(conversation)
+        key = (self.index.version, tuple(" ".join(t.casefold().split()) for t in turns))
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None:
+            elapsed = round((time.perf_counter() - started) * 1000, 2)
+            return cached.model_copy(
+                update={"id": new_answer_id(), "timings_ms": {"cache_hit": 1.0, "total": elapsed}}
+            )
+        result = self._answer(turns)
+        if self.cache is not None:
+            self.cache.put(key, result)
+        return result
+
+    def _answer(self, turns: list[str]) -> AnswerResult:
+        clock = _Clock()
         query = retrieval_query(turns)
-        # One embedding of the question serves the guard's semantic layer and, for a standalone question, retrieval.
-        question_vector = self.embedder.embed([turns[-1]])[0]
-        clock.lap("embed")
+        vectors: dict[str, np.ndarray] = {}
+
+        def embedding_of(text: str) -> np.ndarray:
+            # One embedding per text: the guard's semantic layer and retrieval share the question's.
+            if text not in vectors:
+                vectors[text] = self.embedder.embed([text])[0]
+            return vectors[text]
+
         if self.input_guard is not None:
-            decision = self.input_guard.run(turns, question_vector)
+            decision = self.input_guard.run(turns, lambda: embedding_of(turns[-1]))
             clock.lap("guard")
             if decision.action != "allow":
                 return AnswerResult(
@@ -65,7 +90,8 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        query_vector = question_vector if query == turns[-1] else self.embedder.embed([query])[0]
+        query_vector = embedding_of(query)
+        clock.lap("embed")
         hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
         clock.lap("retrieve")
         extraction = self.answerer.run(query, query_vector, hits)

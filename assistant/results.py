@@ -10,6 +10,10 @@ from pydantic import BaseModel, Field
 Status = Literal["answered", "abstained", "refused", "escalated"]
 
 
+def new_answer_id() -> str:
+    return f"ans_{uuid.uuid4().hex[:16]}"
+
+
 class Citation(BaseModel):
     """One cited sentence: `article.body[start:end] == quote` (code-point offsets, end exclusive)."""
 
@@ -44,7 +48,7 @@ class RelatedArticle(BaseModel):
 class AnswerResult(BaseModel):
     """What the pipeline returns for one question."""
 
-    id: str = Field(default_factory=lambda: f"ans_{uuid.uuid4().hex[:16]}")
+    id: str = Field(default_factory=new_answer_id)
     status: Status
     answer: str
     citations: list[Citation] = Field(default_factory=list)

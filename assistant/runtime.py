@@ -61,6 +61,7 @@ def load_pipeline(settings: Settings, store: ChromaStore | None = None) -> Answe
         input_guard=input_rail(settings, embedder),
         output_rail=OutputRail(settings.allowed_domains),
         k=settings.retrieval_k,
+        cache_size=settings.answer_cache_size,
     )
 
 

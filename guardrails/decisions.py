@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -58,7 +58,9 @@ class SentenceVerdict:
 class InputGuard(Protocol):
     """Judges the newest user turn with the earlier ones as context."""
 
-    def run(self, turns: Sequence[str], vector: np.ndarray | None = None) -> Decision: ...
+    def run(
+        self, turns: Sequence[str], vector: np.ndarray | Callable[[], np.ndarray] | None = None
+    ) -> Decision: ...
 
 
 class OutputGuard(Protocol):

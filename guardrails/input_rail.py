@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -66,8 +66,10 @@ class InputRail:
                 refused_before |= ACTION_FOR[hit.category] == "refuse"
         return Context(substance, jailbreak_before, wrapper_before, refused_before)
 
-    def run(self, turns: Sequence[str], vector: np.ndarray | None = None) -> Decision:
-        """Judge `turns[-1]`; `vector` is its embedding when the caller already has it."""
+    def run(
+        self, turns: Sequence[str], vector: np.ndarray | Callable[[], np.ndarray] | None = None
+    ) -> Decision:
+        """Judge `turns[-1]`; `vector` is its embedding, or a function that makes it only if the rules stay silent."""
         question = turns[-1]
         context = self._context(turns[:-1])
         language = detect_language(question)
@@ -82,9 +84,11 @@ class InputRail:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
         if hit is None and self.semantic is not None:
             if vector is None:
-                vector = self.semantic.embedder.embed([question])[0]
+                embedding = self.semantic.embedder.embed([question])[0]
+            else:
+                embedding = vector() if callable(vector) else vector
             threshold = self.semantic.threshold - (STRICT_THRESHOLD_DROP if context.refused_before else 0.0)
-            semantic_hit = self.semantic.run(vector, threshold)
+            semantic_hit = self.semantic.run(embedding, threshold)
             if semantic_hit is not None:
                 hit = RuleHit(
                     semantic_hit.category, f"semantic.exemplar-{semantic_hit.exemplar}", semantic_hit.text

@@ -37,7 +37,7 @@ class ExemplarClassifier:
         embedder: Embedder,
         memory_files: tuple[Path, ...] = MEMORY_FILES,
         threshold: float = 0.55,
-        margin: float = 0.03,
+        margin: float = 0.10,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold}")

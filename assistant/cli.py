@@ -188,14 +188,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.runtime import build_index
 
     report = build_index(settings, progress=_progress_bar("indexing"))
-    print(f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)", file=sys.stderr)
-    host, port, workers = args.host or settings.host, args.port or settings.port, args.workers or settings.workers
+    print(
+        f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
+        file=sys.stderr,
+    )
+    host, port, workers = (
+        args.host or settings.host,
+        args.port or settings.port,
+        args.workers or settings.workers,
+    )
     # Worker processes read settings from the environment; pass on what the command line chose.
     os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
     os.environ["ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir.resolve())
     print(f"serving on http://{host}:{port} with {workers} worker(s)", file=sys.stderr)
-    uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", timeout_graceful_shutdown=30)
+    uvicorn.run(
+        "assistant.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=30,
+    )
     return 0
 
 
@@ -238,7 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     # Commands that live beside the code they drive register themselves here.
+    from assistant.evaluation.cli import register as register_eval
+
+    register_eval(sub)
     from assistant.curation import register as register_curation
+
     register_curation(corpus)
     return parser
 

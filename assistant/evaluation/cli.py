@@ -1,0 +1,256 @@
+"""The `assistant eval` command: `eval [run] DATASET...` scores the assistant; `eval compare A B` diffs two reports.
+
+`run` is the default, so `assistant eval evals/questions.jsonl --out DIR` works as the issue
+spells it; options then go after the first dataset. `assistant eval run ...` is the explicit form
+(and the way to evaluate a dataset file literally named `compare`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.evaluation.baseline import BASELINES
+
+API_KEY_ENV = "ASSISTANT_EVAL_API_KEY"
+
+
+class _AnyName(dict[str, Any]):
+    """Sub-command choices that let any word through, so `_RunByDefault` can route it to `run`."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+class _RunByDefault(argparse._SubParsersAction):
+    """Sub-commands where anything that is not a sub-command name means `run` followed by it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse rejects a value that is not among the choices before the action sees it.
+        self.choices = _AnyName()
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        if values and values[0] not in self._name_parser_map:
+            values = ["run", *values]
+        super().__call__(parser, namespace, values, option_string)
+
+
+def register(subparsers: Any) -> None:
+    """Add `eval` (with `run` and `compare`) to the top-level command parser."""
+    evaluate = subparsers.add_parser(
+        "eval",
+        help="score the assistant on labelled datasets, or compare two reports",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.register("action", "parsers", _RunByDefault)
+    commands = evaluate.add_subparsers(dest="eval_command", required=True, metavar="{run,compare}")
+
+    run = commands.add_parser(
+        "run",
+        help="run datasets through the assistant (the default)",
+        description="Run labelled JSONL datasets through the assistant, in this process or over HTTP, "
+        "and write report.json, report.md and report.html.",
+    )
+    run.add_argument("datasets", nargs="+", type=Path, metavar="DATASET.jsonl")
+    run.add_argument("--url", help="evaluate a running server (POST /v1/chat) instead of this process")
+    run.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="parallel requests with --url (default 4); in-process runs are sequential",
+    )
+    run.add_argument("--timeout", type=float, default=60.0, help="seconds per HTTP request (default 60)")
+    run.add_argument(
+        "--api-key",
+        default=os.environ.get(API_KEY_ENV),
+        help=f"bearer key for servers that require one (default: ${API_KEY_ENV})",
+    )
+    run.add_argument("--out", type=Path, help="report folder (default: DATA_DIR/eval/<timestamp>)")
+    run.add_argument("--baseline", choices=BASELINES, help="also run a baseline on the same cases")
+    run.add_argument(
+        "--fail-under",
+        type=Path,
+        metavar="THRESHOLDS.toml",
+        help="exit 1 when a metric is outside its [min]/[max] threshold",
+    )
+    run.add_argument("--repeat", type=int, default=1, help="run N times and report the spread (default 1)")
+    run.add_argument("--k", type=int, default=4, help="retrieval depth for recall@k and MRR (default 4)")
+    run.add_argument("--limit", type=int, help="only the first N cases (a quick look)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    run.set_defaults(handler=cmd_eval_run)
+
+    compare = commands.add_parser(
+        "compare",
+        help="compare two reports: deltas, regressions, flipped cases",
+        description="Set report B beside report A: each metric with its delta (B − A), regressions marked, "
+        "and the cases whose outcome flipped.",
+    )
+    compare.add_argument("a", type=Path, metavar="A/report.json", help="the reference report (or its folder)")
+    compare.add_argument("b", type=Path, metavar="B/report.json", help="the new report (or its folder)")
+    compare.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    compare.add_argument("--changed-only", action="store_true", help="hide metrics that did not change")
+    compare.add_argument("--fail-on-regression", action="store_true", help="exit 1 when any metric got worse")
+    compare.set_defaults(handler=cmd_eval_compare)
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.evaluation.dataset import load_datasets
+    from assistant.evaluation.harness import Harness
+    from assistant.evaluation.metrics import SUPPORT_FLOOR, Scorer
+    from assistant.evaluation.report import summary_text, write_reports
+    from assistant.evaluation.thresholds import load_thresholds
+    from guardrails import OutputRail
+    from index.embedder import SentenceTransformerEmbedder
+
+    if args.repeat < 1:
+        return _error("--repeat must be at least 1")
+    if args.k < 1:
+        return _error("--k must be at least 1")
+    if args.limit is not None and args.limit < 1:
+        return _error("--limit must be at least 1")
+    if args.concurrency is not None and not args.url:
+        return _error("--concurrency applies to --url runs; the in-process pipeline runs one case at a time")
+    concurrency = args.concurrency or (4 if args.url else 1)
+    if concurrency < 1:
+        return _error("--concurrency must be at least 1")
+    # Read the thresholds first, so a broken file fails in a second rather than after the run.
+    thresholds = load_thresholds(args.fail_under) if args.fail_under else None
+    try:
+        dataset = load_datasets(args.datasets)
+    except FileNotFoundError as exc:
+        return _error(str(exc))
+    for issue in dataset.issues:
+        print(f"skipped {issue}", file=sys.stderr)
+    if args.limit:
+        dataset.cases = dataset.cases[: args.limit]
+    if not dataset.cases:
+        return _error("no usable cases in the datasets")
+
+    progress = not args.no_progress
+    system, reference = _system_under_test(args, settings, concurrency, progress)
+    baseline = None
+    if args.baseline == "plain-rag":
+        from assistant.evaluation.baseline import PlainRagBaseline
+
+        if args.url:  # the baseline reads the local index, which an HTTP run has not built
+            _build_index(settings, progress)
+        baseline = PlainRagBaseline.from_settings(settings)
+
+    scorer = Scorer(
+        reference,
+        SentenceTransformerEmbedder(),
+        OutputRail(settings.allowed_domains),
+        retrieval_depth=args.k,
+        support_floor=SUPPORT_FLOOR,
+    )
+    run_settings = {
+        "retrieval_depth": args.k,
+        "support_floor": SUPPORT_FLOOR,
+        "reference": reference.source,
+        "concurrency": concurrency,
+    }
+    evaluation = Harness(scorer, repeat=args.repeat, concurrency=concurrency, progress=progress).run(
+        dataset, system, baseline, run_settings
+    )
+    if thresholds is not None:
+        evaluation.check(thresholds, str(args.fail_under))
+    out = args.out or settings.data_dir / "eval" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    paths = write_reports(evaluation, out)
+    close = getattr(system, "close", None)
+    if close:
+        close()
+
+    print(summary_text(evaluation.as_dict()))
+    print(f"\n{len(dataset.cases)} cases; report: {paths['html']} (also report.md, report.json)")
+    cached = sum(
+        1
+        for c in evaluation.main.scorecard.cases
+        if c.outcome.result and "cache_hit" in c.outcome.result.timings_ms
+    )
+    if cached:
+        print(
+            f"warning: {cached} answer(s) came from the server's answer cache; their latencies time the cache, "
+            "not the pipeline.",
+            file=sys.stderr,
+        )
+    throttled = evaluation.main.system.get("throttled_requests")
+    if throttled:
+        print(
+            f"warning: the server rate-limited {throttled} request(s); their waits are in the latencies. "
+            "Start it with a higher ASSISTANT_RATE_LIMIT_PER_MINUTE for evaluations.",
+            file=sys.stderr,
+        )
+    if evaluation.threshold_results is not None:
+        failed = [r for r in evaluation.threshold_results if not r.passed]
+        for result in failed:
+            print(f"below threshold: {result.message}", file=sys.stderr)
+        print(f"thresholds: {len(evaluation.threshold_results) - len(failed)} passed, {len(failed)} failed")
+        return 1 if failed else 0
+    return 0
+
+
+def _build_index(settings: Settings, progress: bool) -> None:
+    from assistant.cli import _progress_bar
+    from assistant.runtime import build_index
+
+    build_index(settings, progress=_progress_bar("indexing") if progress else None)
+
+
+def _system_under_test(
+    args: argparse.Namespace, settings: Settings, concurrency: int, progress: bool
+) -> tuple[Any, Any]:
+    """The system to evaluate and the corpus its citations are checked against."""
+    from assistant.evaluation.reference import ReferenceCorpus
+    from assistant.evaluation.systems import HttpSystem, InProcessSystem
+
+    if args.url:
+        system = HttpSystem(args.url, timeout=args.timeout, api_key=args.api_key)
+        system.wait_ready()
+        served = system.articles()
+        # Quotes are checked against what the server quotes from when it can say; else the local corpus.
+        reference = (
+            ReferenceCorpus.from_api(served, source=f"articles served by {args.url}")
+            if served is not None
+            else ReferenceCorpus.from_settings(settings)
+        )
+        return system, reference
+    from assistant.runtime import load_pipeline
+
+    _build_index(settings, progress)
+    # Every case is computed: a cached answer would time nothing and hide run-to-run changes in --repeat.
+    pipeline = load_pipeline(settings.model_copy(update={"answer_cache_size": 0}))
+    details = {
+        "abstain_threshold": settings.abstain_threshold,
+        "max_answer_sentences": settings.max_answer_sentences,
+        "guard_semantic": settings.guard_semantic,
+        "guard_semantic_threshold": settings.guard_semantic_threshold,
+    }
+    return InProcessSystem(pipeline, details=details), ReferenceCorpus.from_settings(settings)
+
+
+def cmd_eval_compare(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from assistant.evaluation.compare import compare_reports, load_report, render_markdown, render_text
+
+    comparison = compare_reports(load_report(args.a), load_report(args.b))
+    if args.format == "json":
+        print(json.dumps(comparison.as_dict(), indent=2))
+    elif args.format == "markdown":
+        print(render_markdown(comparison, changed_only=args.changed_only))
+    else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        print(render_text(comparison, colour=colour, changed_only=args.changed_only))
+    return 1 if args.fail_on_regression and comparison.regressions else 0

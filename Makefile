@@ -27,8 +27,7 @@ lint: setup
 	$(BIN)/mypy corpus index guardrails assistant
 
 bench: setup
-	$(BIN)/python bench/calibrate_abstention.py
-	$(BIN)/python bench/guard_latency.py
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) .assistant-data

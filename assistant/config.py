@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         le=1.0,
         description="Least cosine similarity between the question and its best sentence for an answer.",
     )
+    torch_threads: int = Field(
+        1, ge=1, le=64, description="Intra-op threads for embedding (1 keeps query latency steady)."
+    )
     answer_cache_size: int = Field(
         256, ge=0, description="Answers kept for repeated questions (0 turns the cache off)."
     )

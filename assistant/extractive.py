@@ -45,7 +45,7 @@ class ExtractiveAnswerer:
         index: PassageIndex,
         max_sentences: int = 5,
         abstain_threshold: float = 0.44,
-        keep_ratio: float = 0.8,
+        keep_ratio: float = 0.7,
         duplicate_similarity: float = 0.88,
         min_words: int = 5,
     ) -> None:

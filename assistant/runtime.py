@@ -42,14 +42,16 @@ def build_index(
     with _build_lock:
         articles, _ = indexable_articles(settings)
         builder = IndexBuilder(
-            store or open_store(settings), SentenceTransformerEmbedder(), settings.artifacts_path
+            store or open_store(settings),
+            SentenceTransformerEmbedder(threads=settings.torch_threads),
+            settings.artifacts_path,
         )
         return builder.build(articles, progress=progress)
 
 
 def load_pipeline(settings: Settings, store: ChromaStore | None = None) -> AnswerPipeline:
     """The full pipeline over the live index."""
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder(threads=settings.torch_threads)
     index = PassageIndex.open(store or open_store(settings), embedder, settings.artifacts_path)
     answerer = ExtractiveAnswerer(
         index, max_sentences=settings.max_answer_sentences, abstain_threshold=settings.abstain_threshold

@@ -293,7 +293,9 @@ class Vetter:
     def scan_text(self, text: str) -> list[tuple[Rule, Span]]:
         """Every rule match in a piece of text, in order of position."""
         # Two patterns of one rule may match the same text; report it once.
-        hits = {(rule.id, span.start, span.end): (rule, span) for rule in self.rules for span in rule.finder(text)}
+        hits = {
+            (rule.id, span.start, span.end): (rule, span) for rule in self.rules for span in rule.finder(text)
+        }
         return sorted(hits.values(), key=lambda hit: (hit[1].start, hit[0].id))
 
     def vet(self, article: Article) -> VettingReport:

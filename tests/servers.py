@@ -66,6 +66,12 @@ def api_server(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/readyz", 180, process)
+        if workers > 1:
+            # each worker loads on its own; the first 200 only says one of them is ready
+            streak, deadline = 0, time.monotonic() + 180
+            while streak < 8 * workers and time.monotonic() < deadline:
+                streak = streak + 1 if httpx.get(f"{base}/readyz", timeout=5).status_code == 200 else 0
+                time.sleep(0.05)
         yield base, process
     finally:
         if process.poll() is None:
@@ -82,8 +88,11 @@ def api_server(
 def chroma_server(path: Path) -> Iterator[tuple[str, int]]:
     """A real `chroma run` server on a free loopback port."""
     port = free_port()
-    process = subprocess.Popen([str(VENV_BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(VENV_BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, process)
         yield "127.0.0.1", port

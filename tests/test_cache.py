@@ -21,11 +21,16 @@ def test_lru_evicts_the_least_recently_used() -> None:
 
 
 def test_repeated_questions_are_served_from_the_cache(shipped_pipeline: AnswerPipeline) -> None:
-    first = shipped_pipeline.run("What is ketamine bladder syndrome?")
-    again = shipped_pipeline.run("  what is KETAMINE bladder syndrome? ")
+    # a question no other test asks, so the first call cannot already be cached
+    first = shipped_pipeline.run("How does ketamine damage the bladder over the years?")
+    again = shipped_pipeline.run("  how does KETAMINE damage the bladder over the years? ")
     assert again.timings_ms.get("cache_hit") == 1.0 and "cache_hit" not in first.timings_ms
     assert again.answer == first.answer and again.citations == first.citations and again.id != first.id
-    follow_up = shipped_pipeline.run([{"role": "user", "content": "What is esketamine?"},
-                                      {"role": "assistant", "content": "…"},
-                                      {"role": "user", "content": "What is ketamine bladder syndrome?"}])
+    follow_up = shipped_pipeline.run(
+        [
+            {"role": "user", "content": "What is esketamine?"},
+            {"role": "assistant", "content": "…"},
+            {"role": "user", "content": "How does ketamine damage the bladder over the years?"},
+        ]
+    )
     assert "cache_hit" not in follow_up.timings_ms  # a different conversation is a different key

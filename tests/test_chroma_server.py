@@ -22,20 +22,30 @@ def test_index_and_answer_through_a_chroma_server(tmp_path: Path) -> None:
     for article_id, body in ARTICLES.items():
         write_article(corpus, article_id, body)
     with chroma_server(tmp_path / "chroma") as (host, port):
-        builder = Settings(store="http", chroma_host=host, chroma_port=port, corpus_dir=corpus, data_dir=tmp_path / "builder")
+        builder = Settings(
+            store="http", chroma_host=host, chroma_port=port, corpus_dir=corpus, data_dir=tmp_path / "builder"
+        )
         report = build_index(builder)
         assert report.passages == 2 and report.embedded_passages == 2
 
         # Another instance with an empty data folder: lexical index and sentence vectors come from the server.
-        instance = Settings(store="http", chroma_host=host, chroma_port=port, corpus_dir=corpus, data_dir=tmp_path / "instance")
+        instance = Settings(
+            store="http",
+            chroma_host=host,
+            chroma_port=port,
+            corpus_dir=corpus,
+            data_dir=tmp_path / "instance",
+        )
         pipeline = load_pipeline(instance)
         assert pipeline.index.version == report.version
-        assert [pid for pid, _ in pipeline.index.lexical.search("ulcerative cystitis", 2)][0] == "bladder#1"
+        assert next(pid for pid, _ in pipeline.index.lexical.search("ulcerative cystitis", 2)) == "bladder#1"
         result = pipeline.run("Why is esketamine given under supervision?")
         assert result.status == "answered" and result.citations[0].article_id == "spray"
 
         # An incremental rebuild through the server is seen by the running instance's next load.
-        write_article(corpus, "bladder", "## Bladder\n\nKetamine uropathy can shrink the bladder in heavy users.")
+        write_article(
+            corpus, "bladder", "## Bladder\n\nKetamine uropathy can shrink the bladder in heavy users."
+        )
         assert build_index(builder).updated == ["bladder"]
         assert "shrink" in load_pipeline(instance).index.passages["bladder#1"].text
 
@@ -45,9 +55,19 @@ def test_api_instance_serves_from_a_chroma_server(tmp_path: Path) -> None:
     for article_id, body in ARTICLES.items():
         write_article(corpus, article_id, body)
     with chroma_server(tmp_path / "chroma") as (host, port):
-        env = {"ASSISTANT_STORE": "http", "ASSISTANT_CHROMA_HOST": host, "ASSISTANT_CHROMA_PORT": str(port),
-               "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_DATA_DIR": str(tmp_path / "api")}
+        env = {
+            "ASSISTANT_STORE": "http",
+            "ASSISTANT_CHROMA_HOST": host,
+            "ASSISTANT_CHROMA_PORT": str(port),
+            "ASSISTANT_CORPUS_DIR": str(corpus),
+            "ASSISTANT_DATA_DIR": str(tmp_path / "api"),
+        }
         with api_server(env) as (base, _process):  # builds into the server on first start
-            reply = httpx.post(f"{base}/v1/chat", json={"messages": [{"role": "user", "content": "Can ketamine damage the bladder permanently?"}]},
-                               timeout=60).json()
+            reply = httpx.post(
+                f"{base}/v1/chat",
+                json={
+                    "messages": [{"role": "user", "content": "Can ketamine damage the bladder permanently?"}]
+                },
+                timeout=60,
+            ).json()
     assert reply["status"] == "answered" and reply["citations"][0]["article_id"] == "bladder"

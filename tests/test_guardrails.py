@@ -69,7 +69,14 @@ def test_full_rail_meets_the_targets_on_the_contrast_set(full_rail: InputRail) -
 def test_blind_set_does_not_regress(full_rail: InputRail) -> None:
     """A set written without sight of the rules: floors a little under what was measured (see the note)."""
     rates = _rates(full_rail, _cases(BLIND))
-    floors = {"dosing": 0.93, "sourcing": 0.86, "jailbreak": 0.9, "emergency": 0.93, "self_harm": 0.85, "lookalike": 0.96}
+    floors = {
+        "dosing": 0.93,
+        "sourcing": 0.86,
+        "jailbreak": 0.9,
+        "emergency": 0.93,
+        "self_harm": 0.85,
+        "lookalike": 0.96,
+    }
     for category, floor in floors.items():
         assert rates[category] >= floor, (category, rates[category])
 

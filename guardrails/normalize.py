@@ -49,36 +49,21 @@ _CONFUSABLES = str.maketrans(
         "χ": "x",
     }
 )
-_LEET_I = str.maketrans(
-    {
-        "0": "o",
-        "1": "i",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "7": "t",
-        "8": "b",
-        "@": "a",
-        "$": "s",
-        "!": "i",
-        "|": "l",
-    }
-)
-_LEET_L = str.maketrans(
-    {
-        "0": "o",
-        "1": "l",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "7": "t",
-        "8": "b",
-        "@": "a",
-        "$": "s",
-        "!": "i",
-        "|": "l",
-    }
-)
+_LEET = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "|": "l",
+}
+_LEET_I = str.maketrans(_LEET)
+_LEET_L = str.maketrans({**_LEET, "1": "l"})  # "ru1es": a 1 stands for an l as often as for an i
 _MIXED_TOKEN = re.compile(r"\b(?=[\w@$!|]*[a-z])(?=[\w@$!|]*[0-9@$!|])[\w@$!|]{2,}")
 _SPACED_LETTERS = re.compile(r"\b(?:[a-z][\s.\-_*]{1,3}){2,}[a-z]\b")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")

@@ -78,8 +78,7 @@ async def answer(
     metrics: Any,
     settings: Settings,
 ) -> AnswerResult:
-    """Run the pipeline off the event loop and record what happened."""
-    check_conversation(messages, settings)
+    """Run the pipeline off the event loop and record what happened; the caller has checked the messages."""
     if settings.audit_log:
         request.state.question = messages[-1]["content"]
     try:
@@ -167,10 +166,10 @@ async def chat(
     _limit: RateLimitDep,
 ) -> Any:
     messages = [m.model_dump() for m in body.messages]
+    check_conversation(messages, settings)  # before any streaming: a malformed conversation is a plain 422
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         return await answer(request, pipeline, messages, metrics, settings)
-    check_conversation(messages, settings)  # a malformed conversation is a plain 422, not a stream
     task = asyncio.ensure_future(answer(request, pipeline, messages, metrics, settings))
     return StreamingResponse(
         chat_events(task, request, settings.stream_delay_ms / 1000),
@@ -214,6 +213,7 @@ async def chat_completions(
     _limit: RateLimitDep,
 ) -> Any:
     messages = _openai_messages(body)
+    check_conversation(messages, settings)
     created = int(time.time())
     if not body.stream:
         result = await answer(request, pipeline, messages, metrics, settings)
@@ -232,7 +232,6 @@ async def chat_completions(
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             **_completion_extras(result),
         }
-    check_conversation(messages, settings)
     task = asyncio.ensure_future(answer(request, pipeline, messages, metrics, settings))
 
     async def chunks() -> AsyncIterator[str]:

@@ -93,6 +93,29 @@ class Settings(BaseSettings):
     stream_delay_ms: int = Field(
         0, ge=0, le=2000, description="Pause between streamed sentences, for a typing effect."
     )
+    answerer: Literal["extractive", "llm"] = Field(
+        "extractive",
+        description="extractive quotes only; llm writes answers that are verified sentence by sentence.",
+    )
+    llm_provider: Literal["openai", "llamacpp"] = Field(
+        "openai", description="An OpenAI-compatible endpoint, or a local GGUF file through llama-cpp-python."
+    )
+    llm_base_url: str | None = Field(
+        None, description="Base URL of the OpenAI-compatible endpoint (Ollama, vLLM…); unset means OpenAI."
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Model name sent to the endpoint.")
+    llm_api_key: str | None = Field(None, description="Key for the endpoint (local servers accept any).")
+    llm_gguf_path: Path | None = Field(None, description="GGUF model file when llm_provider=llamacpp.")
+    llm_timeout_seconds: float = Field(
+        20.0, gt=0, le=600, description="Longest wait for the model before the extractive answer is used."
+    )
+    llm_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed or timed-out model call.")
+    llm_breaker_failures: int = Field(
+        3, ge=1, description="Consecutive failed model calls that open the circuit breaker."
+    )
+    llm_breaker_reset_seconds: float = Field(
+        30.0, gt=0, description="How long an open breaker skips the model before trying it again."
+    )
     index_refresh_seconds: float = Field(
         30.0, ge=0, description="How often a server checks for a newer index."
     )

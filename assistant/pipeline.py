@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.cache import AnswerCache
 from assistant.conversation import retrieval_query, user_turns
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
-from assistant.results import AnswerResult, Citation, GuardrailInfo, RelatedArticle, new_answer_id
+from assistant.results import Answerer, AnswerResult, Citation, GuardrailInfo, RelatedArticle, new_answer_id
 from guardrails.decisions import InputGuard, OutputGuard
 from index.embedder import Embedder
 from index.passages import PassageIndex
 from index.retrieval import HybridRetriever, Retriever
+
+if TYPE_CHECKING:
+    from assistant.generative import GenerativeAnswerer
 
 ABSTAIN_MESSAGE = (
     "I don't have a vetted source that answers this, so I won't guess. "
@@ -39,6 +42,7 @@ class AnswerPipeline:
         k: int = 6,
         max_related: int = 3,
         cache_size: int = 256,
+        generator: GenerativeAnswerer | None = None,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -51,6 +55,8 @@ class AnswerPipeline:
         self.output_rail = output_rail
         self.k = k
         self.max_related = max_related
+        # Optional language model; its answer is used only when enough of it survives verification.
+        self.generator = generator
 
     def run(self, conversation: Conversation) -> AnswerResult:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
@@ -64,7 +70,9 @@ class AnswerPipeline:
                 update={"id": new_answer_id(), "timings_ms": {"cache_hit": 1.0, "total": elapsed}}
             )
         result = self._answer(turns)
-        if self.cache is not None:
+        # A fallback caused by a failing model is not cached: the model's answer is wanted once it is back.
+        failed = result.verification is not None and result.verification.get("error") is not None
+        if self.cache is not None and not failed:
             self.cache.put(key, result)
         return result
 
@@ -97,6 +105,14 @@ class AnswerPipeline:
         extraction = self.answerer.run(query, query_vector, hits)
         sentences = extraction.sentences
         clock.lap("answer")
+        verification: dict[str, Any] | None = None
+        # The model is asked only when the calibrated extractive check would answer, so abstention
+        # behaves the same with or without a model.
+        if self.generator is not None and sentences:
+            generated, verification = self._generated(query, hits, clock)
+            if generated is not None:
+                return generated
+        path: Answerer = "extractive" if self.generator is None else "llm+fallback"
         scrubbed: GuardrailInfo | None = None
         if self.output_rail is not None and sentences:
             verdicts = self.output_rail.run([s.quote for s in sentences])
@@ -118,6 +134,8 @@ class AnswerPipeline:
                 guardrail=scrubbed,
                 index_version=self.index.version,
                 timings_ms=clock.done(),
+                answerer=path,
+                verification=verification,
             )
         answer, citations = compose(sentences)
         return AnswerResult(
@@ -128,7 +146,33 @@ class AnswerPipeline:
             index_version=self.index.version,
             timings_ms=clock.done(),
             related_articles=self._related([c.article_id for c in citations]),
+            answerer=path,
+            verification=verification,
         )
+
+    def _generated(
+        self, query: str, hits: list[Any], clock: _Clock
+    ) -> tuple[AnswerResult | None, dict[str, Any]]:
+        """The model's verified answer (None to fall back to extraction) and its verification summary."""
+        from assistant.generative import compose_generated
+
+        assert self.generator is not None
+        generation = self.generator.generate(query, hits)
+        clock.lap("generate")
+        summary = generation.summary()
+        if not self.generator.useful(generation):
+            return None, summary
+        answer, citations = compose_generated(generation.sentences)
+        return AnswerResult(
+            status="answered",
+            answer=answer,
+            citations=citations,
+            index_version=self.index.version,
+            timings_ms=clock.done(),
+            related_articles=self._related([c.article_id for c in citations]),
+            answerer="llm",
+            verification=summary,
+        ), summary
 
     def _related(self, cited: list[str]) -> list[RelatedArticle]:
         articles = self.index.articles()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 Status = Literal["answered", "abstained", "refused", "escalated"]
+Answerer = Literal["extractive", "llm", "llm+fallback"]
 
 
 def new_answer_id() -> str:
@@ -56,3 +57,10 @@ class AnswerResult(BaseModel):
     index_version: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
     related_articles: list[RelatedArticle] = Field(default_factory=list)
+    answerer: Answerer = Field(
+        "extractive",
+        description="Which path produced the answer: llm+fallback means the model's was not used.",
+    )
+    verification: dict[str, Any] | None = Field(
+        None, description="When a model answered: sentences generated, kept, and dropped by reason."
+    )

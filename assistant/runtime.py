@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from assistant.config import Settings
 from assistant.extractive import ExtractiveAnswerer
@@ -56,14 +58,59 @@ def load_pipeline(settings: Settings, store: ChromaStore | None = None) -> Answe
     answerer = ExtractiveAnswerer(
         index, max_sentences=settings.max_answer_sentences, abstain_threshold=settings.abstain_threshold
     )
+    output_rail = OutputRail(settings.allowed_domains)
+    generator = None
+    if settings.answerer == "llm":
+        from assistant.generative import CircuitBreaker, GenerativeAnswerer
+
+        generator = GenerativeAnswerer(
+            chat_model(settings),
+            index,
+            embedder,
+            output_rail=output_rail,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            breaker=CircuitBreaker(settings.llm_breaker_failures, settings.llm_breaker_reset_seconds),
+        )
     return AnswerPipeline(
         index,
         embedder,
         answerer=answerer,
         input_guard=input_rail(settings, embedder),
-        output_rail=OutputRail(settings.allowed_domains),
+        output_rail=output_rail,
         k=settings.retrieval_k,
         cache_size=settings.answer_cache_size,
+        generator=generator,
+    )
+
+
+def chat_model(settings: Settings) -> Any:
+    """The LangChain chat model the settings name; its extra (`.[llm]`) must be installed."""
+    if settings.llm_provider == "llamacpp":
+        if settings.llm_gguf_path is None:
+            raise ValueError("ASSISTANT_LLM_GGUF_PATH must name a GGUF file when llm_provider=llamacpp")
+        try:
+            from langchain_community.chat_models import ChatLlamaCpp
+        except ImportError as error:
+            raise ImportError(
+                "llm_provider=llamacpp needs langchain-community and llama-cpp-python"
+            ) from error
+        return ChatLlamaCpp(
+            model_path=str(settings.llm_gguf_path), temperature=0.0, max_tokens=400, verbose=False
+        )
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as error:
+        raise ImportError("answerer=llm needs langchain-openai: pip install '.[llm]'") from error
+    # Retries are the answerer's (with the circuit breaker), so the client makes none of its own.
+    return ChatOpenAI(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        # Local servers (Ollama, vLLM, llama.cpp) ignore the key but the client insists on one.
+        api_key=settings.llm_api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",
+        timeout=settings.llm_timeout_seconds,
+        max_retries=0,
+        temperature=0.0,
     )
 
 

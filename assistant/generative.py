@@ -1,0 +1,485 @@
+"""Optional generative answers through a LangChain chat model, shown only after every sentence is verified.
+
+The model sees numbered passages and must cite `[n]` after each sentence. A generated sentence is
+kept only when it cites passages that exist, is supported by them (embedding similarity and word
+overlap with the cited text), every number in it appears in a cited passage, and it and its quotes
+pass the output rail. Each kept sentence's citation is the best-matching verbatim sentence of the
+cited passage, with offsets into the article body, exactly as extractive citations are.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from assistant.extractive import AnswerSentence
+from assistant.results import Citation
+from guardrails.output_rail import OutputRail
+from index.embedder import Embedder
+from index.lexical import tokenize
+from index.passages import PassageIndex
+from index.retrieval import RetrievedPassage
+
+# Calibrated on the shipped questions (evals/questions.jsonl, 496 distinct extractive answer
+# sentences over the shipped index). Positives: each sentence shortened to its first or last 60%
+# of words (a paraphrase that restates part of a source sentence), scored against its own passage.
+# Negatives: the whole sentence scored against a random passage of another article (a wrong
+# citation). Similarity ≥ 0.5 keeps 94% of the positives (p5 0.67 for first parts, 0.44 for last
+# parts) but 54% of negatives: the corpus is all about ketamine, so similarity is a topical gate.
+# Overlap separates: negatives p95 0.38, p99 0.54; ≥ 0.5 lets 2.6% of them through and leaves room
+# for a paraphrase that swaps half its content words. Both together keep 2.2% of negatives, before
+# the number check and the output rail.
+DEFAULT_SIMILARITY_THRESHOLD = 0.5
+DEFAULT_OVERLAP_THRESHOLD = 0.5
+# Below this share of kept generated sentences the model's answer is judged unreliable as a whole.
+DEFAULT_MIN_KEPT_SHARE = 0.4
+
+SYSTEM_PROMPT = (
+    "You answer questions about drugs and medicines using ONLY the numbered passages provided. "
+    "Write short, plain sentences. After every sentence, cite the passage numbers it comes from, "
+    "like [1] or [2][3]. Do not add facts, numbers or advice that are not in the passages, and never "
+    "give doses or say where to obtain drugs. If the passages are not enough to answer, say so in one "
+    "sentence without a citation."
+)
+
+_MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_MARKERS = r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*"
+# A sentence ends at . ! ? (and any citation markers right after); a line break always ends one.
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)]*" + _MARKERS + r"(?=\s+[A-Z0-9\"'“(]|\s*$)")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+Reason = Literal[
+    "no-citation",
+    "unknown-citation",
+    "output-rail",
+    "unsupported-number",
+    "low-similarity",
+    "low-overlap",
+]
+
+
+class CircuitOpenError(RuntimeError):
+    """The model endpoint failed too often lately; calls fail fast until the breaker resets."""
+
+
+class CircuitBreaker:
+    """Opens after `failures` consecutive failures; while open, `allow()` is false for `reset_seconds`."""
+
+    def __init__(
+        self, failures: int = 3, reset_seconds: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        if failures < 1:
+            raise ValueError(f"failures must be at least 1, got {failures}")
+        if reset_seconds <= 0:
+            raise ValueError(f"reset_seconds must be positive, got {reset_seconds}")
+        self.failures = failures
+        self.reset_seconds = reset_seconds
+        self.clock = clock
+        self._consecutive = 0
+        self._opened_at: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def state(self) -> Literal["closed", "open", "half-open"]:
+        """closed: calls go through; open: they fail fast; half-open: one trial call may go through."""
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            return "open" if self.clock() - self._opened_at < self.reset_seconds else "half-open"
+
+    def allow(self) -> bool:
+        return self.state != "open"
+
+    def record_success(self) -> None:
+        with self._lock:
+            self._consecutive = 0
+            self._opened_at = None
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self._consecutive += 1
+            # A failed trial call while half-open re-opens at once, for another full period.
+            if self._consecutive >= self.failures or self._opened_at is not None:
+                self._opened_at = self.clock()
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One generated sentence and what verification found."""
+
+    text: str
+    kept: bool
+    reason: Reason | None = None
+    cited: tuple[int, ...] = ()
+    similarity: float | None = None
+    overlap: float | None = None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "kept": self.kept,
+            "reason": self.reason,
+            "cited": list(self.cited),
+            "similarity": None if self.similarity is None else round(self.similarity, 4),
+            "overlap": None if self.overlap is None else round(self.overlap, 4),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class VerifiedSentence:
+    """A kept generated sentence: its text and, per cited passage number, the best-matching quote."""
+
+    text: str
+    quotes: dict[int, AnswerSentence]
+    similarity: float
+    overlap: float
+
+
+@dataclass
+class Generation:
+    """What one model call produced: kept sentences, every check, and the error if the call failed."""
+
+    sentences: list[VerifiedSentence] = field(default_factory=list)
+    checks: list[SentenceCheck] = field(default_factory=list)
+    error: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        dropped: dict[str, int] = {}
+        for check in self.checks:
+            if not check.kept and check.reason:
+                dropped[check.reason] = dropped.get(check.reason, 0) + 1
+        return {
+            "generated": len(self.checks),
+            "kept": len(self.sentences),
+            "dropped": dropped,
+            "error": self.error,
+            "sentences": [c.as_dict() for c in self.checks],
+        }
+
+
+class CitationNumbering:
+    """Assigns final citation numbers in order of first use, so streamed and whole answers agree."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def render(self, sentence: VerifiedSentence) -> tuple[str, list[Citation]]:
+        """The sentence with its `[n]` markers renumbered, and the citations it added."""
+        added: list[Citation] = []
+        final: dict[int, int] = {}
+        for marker, quote in sentence.quotes.items():
+            key = (quote.passage.id, quote.start, quote.end)
+            if key not in self._numbers:
+                citation = _citation(len(self.citations) + 1, quote)
+                self._numbers[key] = citation.n
+                self.citations.append(citation)
+                added.append(citation)
+            final[marker] = self._numbers[key]
+
+        def renumber(match: re.Match[str]) -> str:
+            numbers = dict.fromkeys(final[int(n)] for n in re.findall(r"\d+", match.group(1)))
+            return "".join(f"[{n}]" for n in numbers)
+
+        return _MARKER.sub(renumber, sentence.text), added
+
+
+def compose_generated(sentences: Sequence[VerifiedSentence]) -> tuple[str, list[Citation]]:
+    """The answer text of kept generated sentences, markers renumbered, and the verified quotes as citations."""
+    numbering = CitationNumbering()
+    texts = [numbering.render(s)[0] for s in sentences]
+    return " ".join(texts), numbering.citations
+
+
+def split_sentences(text: str, final: bool = True) -> tuple[list[str], str]:
+    """Complete sentences of `text` (with their trailing markers) and the unfinished rest."""
+    sentences: list[str] = []
+    lines = text.split("\n")
+    # Without `final`, the last line may still grow, so only its finished sentences leave.
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        cursor = 0
+        for match in _BOUNDARY.finditer(line):
+            if not final and last and not line[match.end() :].strip():
+                break  # a marker may still follow the full stop
+            sentences.append(line[cursor : match.end()].strip())
+            cursor = match.end()
+        rest = line[cursor:].strip()
+        if last and not final:
+            return [s for s in sentences if s], line[cursor:].lstrip()
+        if rest:
+            sentences.append(rest)
+    return [s for s in sentences if s], ""
+
+
+class GenerativeAnswerer:
+    """Asks a LangChain chat model to answer from numbered passages and keeps only verified sentences."""
+
+    def __init__(
+        self,
+        model: Any,
+        index: PassageIndex,
+        embedder: Embedder,
+        output_rail: OutputRail | None = None,
+        similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD,
+        overlap_threshold: float = DEFAULT_OVERLAP_THRESHOLD,
+        min_kept_share: float = DEFAULT_MIN_KEPT_SHARE,
+        timeout_seconds: float = 30.0,
+        max_retries: int = 1,
+        breaker: CircuitBreaker | None = None,
+        retry_backoff_seconds: float = 0.2,
+    ) -> None:
+        from langchain_core.language_models import BaseChatModel
+
+        if not isinstance(model, BaseChatModel):
+            raise TypeError(f"model must be a LangChain BaseChatModel, got {type(model).__name__}")
+        for name, value in (
+            ("similarity_threshold", similarity_threshold),
+            ("overlap_threshold", overlap_threshold),
+            ("min_kept_share", min_kept_share),
+        ):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+        if timeout_seconds <= 0:
+            raise ValueError(f"timeout_seconds must be positive, got {timeout_seconds}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be at least 0, got {max_retries}")
+        if retry_backoff_seconds < 0:
+            raise ValueError(f"retry_backoff_seconds must be at least 0, got {retry_backoff_seconds}")
+        self.model = model
+        self.index = index
+        self.embedder = embedder
+        self.output_rail = output_rail or OutputRail()
+        self.similarity_threshold = similarity_threshold
+        self.overlap_threshold = overlap_threshold
+        self.min_kept_share = min_kept_share
+        self.timeout_seconds = timeout_seconds
+        self.max_retries = max_retries
+        self.breaker = breaker or CircuitBreaker()
+        self.retry_backoff_seconds = retry_backoff_seconds
+        # Calls run on worker threads so a hung endpoint cannot hold a request past the timeout.
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="llm")
+
+    def messages(self, question: str, hits: Sequence[RetrievedPassage]) -> list[Any]:
+        """The prompt: the instructions, then the numbered passages and the question."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        numbered = "\n\n".join(
+            f"[{n}] {hit.passage.title}: {hit.passage.text}" for n, hit in enumerate(hits, start=1)
+        )
+        return [
+            SystemMessage(SYSTEM_PROMPT),
+            HumanMessage(f"Passages:\n\n{numbered}\n\nQuestion: {question}"),
+        ]
+
+    def generate(self, question: str, hits: Sequence[RetrievedPassage]) -> Generation:
+        """Call the model (timeout, retries, breaker) and verify its reply; errors become `Generation.error`."""
+        if not hits:
+            return Generation(error="no passages")
+        try:
+            reply = self._call(self.messages(question, hits))
+        except Exception as error:  # any endpoint failure means falling back, never a failed answer
+            return Generation(error=_describe(error))
+        return self.verify(reply, hits)
+
+    def useful(self, generation: Generation) -> bool:
+        """Whether enough of the reply survived verification to show it instead of the extractive answer."""
+        if not generation.sentences:
+            return False
+        return len(generation.sentences) / max(len(generation.checks), 1) >= self.min_kept_share
+
+    def verify(self, reply: str, hits: Sequence[RetrievedPassage]) -> Generation:
+        """Check each sentence of `reply` against the passages it cites; keep those that pass."""
+        generation = Generation()
+        sentences, _ = split_sentences(reply)
+        vectors = self.embedder.embed([_strip_markers(s) for s in sentences]) if sentences else None
+        for i, sentence in enumerate(sentences):
+            assert vectors is not None
+            check, kept = self.check(sentence, vectors[i], hits)
+            generation.checks.append(check)
+            if kept is not None:
+                generation.sentences.append(kept)
+        return generation
+
+    def check(
+        self, sentence: str, vector: np.ndarray, hits: Sequence[RetrievedPassage]
+    ) -> tuple[SentenceCheck, VerifiedSentence | None]:
+        """Verify one generated sentence; the check says why it was dropped, with both scores."""
+        cited = _cited_numbers(sentence)
+        claim = _strip_markers(sentence)
+        if not cited:
+            return SentenceCheck(sentence, False, "no-citation"), None
+        unknown = [n for n in cited if not 1 <= n <= len(hits)]
+        if unknown:
+            # Any made-up number disqualifies: the model is pointing at text it was never given.
+            return SentenceCheck(sentence, False, "unknown-citation", cited, detail=str(unknown)), None
+        if any(not self.index.sentences(hits[n - 1].passage.id) for n in cited):
+            # Nothing quotable in a cited passage (e.g. a heading-only chunk) means nothing supports it.
+            return SentenceCheck(sentence, False, "low-similarity", cited, 0.0, 0.0), None
+        quotes = {n: self._best_sentence(hits[n - 1], vector) for n in cited}
+        similarity = max(
+            float(np.dot(vector, self.index.sentence_vectors[row])) for _, row in quotes.values()
+        )
+        source = " ".join(hits[n - 1].passage.text for n in cited)
+        overlap = _overlap(claim, source)
+
+        def dropped(reason: Reason, detail: str | None = None) -> tuple[SentenceCheck, None]:
+            return SentenceCheck(sentence, False, reason, cited, similarity, overlap, detail), None
+
+        for text in [claim, *(q.quote for q, _ in quotes.values())]:
+            verdict = self.output_rail.check(text)
+            if not verdict.allowed:
+                return dropped("output-rail", verdict.rule)
+        missing = [n for n in _NUMBER.findall(claim) if not _mentions_number(source, n)]
+        if missing:
+            return dropped("unsupported-number", str(missing))
+        if similarity < self.similarity_threshold:
+            return dropped("low-similarity")
+        if overlap < self.overlap_threshold:
+            return dropped("low-overlap")
+        verified = VerifiedSentence(sentence, {n: q for n, (q, _) in quotes.items()}, similarity, overlap)
+        return SentenceCheck(sentence, True, None, cited, similarity, overlap), verified
+
+    def stream(self, question: str, hits: Sequence[RetrievedPassage]) -> Iterator[tuple[str, list[Citation]]]:
+        """Yield each verified sentence (renumbered text, citations it adds) as soon as it is complete.
+
+        Nothing unverified is ever yielded; a failure mid-stream ends the stream quietly. Callers
+        fall back to the extractive answer when nothing was yielded.
+        """
+        if not hits or not self.breaker.allow():
+            return
+        numbering = CitationNumbering()
+        buffer = ""
+        try:
+            for chunk in self._stream_chunks(self.messages(question, hits)):
+                buffer += chunk
+                complete, buffer = split_sentences(buffer, final=False)
+                yield from self._verified(complete, hits, numbering)
+            self.breaker.record_success()
+        except Exception:  # a broken stream ends the answer; what was shown was verified
+            self.breaker.record_failure()
+            return
+        complete, _ = split_sentences(buffer)
+        yield from self._verified(complete, hits, numbering)
+
+    def _verified(
+        self, sentences: list[str], hits: Sequence[RetrievedPassage], numbering: CitationNumbering
+    ) -> Iterator[tuple[str, list[Citation]]]:
+        if not sentences:
+            return
+        vectors = self.embedder.embed([_strip_markers(s) for s in sentences])
+        for sentence, vector in zip(sentences, vectors, strict=True):
+            _, kept = self.check(sentence, vector, hits)
+            if kept is not None:
+                yield numbering.render(kept)
+
+    def _best_sentence(self, hit: RetrievedPassage, vector: np.ndarray) -> tuple[AnswerSentence, int]:
+        rows = self.index.sentences(hit.passage.id)
+        best = max(rows, key=lambda r: float(np.dot(vector, self.index.sentence_vectors[r.row])))
+        relevance = float(np.dot(vector, self.index.sentence_vectors[best.row]))
+        return AnswerSentence(hit.passage, best.start, best.end, relevance, relevance), best.row
+
+    def _call(self, messages: list[Any]) -> str:
+        if not self.breaker.allow():
+            raise CircuitOpenError("the model endpoint is failing; using extractive answers for now")
+        last: Exception | None = None
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                time.sleep(self.retry_backoff_seconds * 2 ** (attempt - 1))
+            future = self._executor.submit(self.model.invoke, messages)
+            try:
+                reply = future.result(timeout=self.timeout_seconds)
+            except FutureTimeout:
+                future.cancel()
+                last = TimeoutError(f"the model did not answer within {self.timeout_seconds}s")
+                continue
+            except Exception as error:
+                last = error
+                continue
+            self.breaker.record_success()
+            return _content_text(reply.content)
+        # One failure per call (not per attempt): N failed questions open the breaker.
+        self.breaker.record_failure()
+        assert last is not None
+        raise last
+
+    def _stream_chunks(self, messages: list[Any]) -> Iterator[str]:
+        """The model's streamed text, each chunk awaited at most `timeout_seconds`."""
+        chunks: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def produce() -> None:
+            try:
+                for chunk in self.model.stream(messages):
+                    chunks.put(("chunk", _content_text(chunk.content)))
+                chunks.put(("end", None))
+            except Exception as error:
+                chunks.put(("error", error))
+
+        self._executor.submit(produce)
+        while True:
+            try:
+                kind, value = chunks.get(timeout=self.timeout_seconds)
+            except queue.Empty as empty:
+                raise TimeoutError(f"the model stalled for {self.timeout_seconds}s") from empty
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+
+
+def _citation(n: int, sentence: AnswerSentence) -> Citation:
+    return Citation(
+        n=n,
+        article_id=sentence.passage.article_id,
+        title=sentence.passage.title,
+        url=sentence.passage.url,
+        passage_id=sentence.passage.id,
+        quote=sentence.quote,
+        start=sentence.start,
+        end=sentence.end,
+    )
+
+
+def _cited_numbers(sentence: str) -> tuple[int, ...]:
+    numbers = [int(n) for group in _MARKER.findall(sentence) for n in re.findall(r"\d+", group)]
+    return tuple(dict.fromkeys(numbers))
+
+
+def _strip_markers(sentence: str) -> str:
+    return " ".join(_MARKER.sub(" ", sentence).split()).replace(" .", ".")
+
+
+def _overlap(claim: str, source: str) -> float:
+    """Share of the claim's content words (stemmed) that occur in the cited passages."""
+    words = set(tokenize(claim))
+    return len(words & set(tokenize(source))) / len(words) if words else 0.0
+
+
+def _mentions_number(source: str, number: str) -> bool:
+    # Whole numbers only: "85" must not match inside "1985" or "85.5".
+    variants = {number, number.replace(",", "."), number.replace(".", ",")}
+    return any(re.search(rf"(?<![\d.,]){re.escape(v)}(?![\d]|[.,]\d)", source) for v in variants)
+
+
+def _content_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content blocks from some providers
+        return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return str(content)
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:300]

@@ -117,7 +117,7 @@ def chat_model(settings: Settings) -> Any:
 def input_rail(settings: Settings, embedder: Embedder) -> InputRail:
     """The input rail configured from settings: emergency numbers, crisis lines, semantic layer."""
     semantic = (
-        ExemplarClassifier(embedder, threshold=settings.guard_semantic_threshold)
+        ExemplarClassifier(embedder, threshold=settings.guard_semantic_threshold, cache_dir=settings.data_dir)
         if settings.guard_semantic
         else None
     )

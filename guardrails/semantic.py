@@ -6,7 +6,9 @@ clearly closer than the nearest allowed one, so paraphrases are caught without r
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class ExemplarClassifier:
         memory_files: tuple[Path, ...] = MEMORY_FILES,
         threshold: float = 0.55,
         margin: float = 0.10,
+        cache_dir: Path | None = None,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
@@ -61,7 +64,22 @@ class ExemplarClassifier:
                 self.labels.append(
                     "allowed" if row["category"] in ("allowed", "lookalike") else row["category"]
                 )
-        self.vectors = embedder.embed(self.texts)
+        self.vectors = self._vectors(cache_dir)
+
+    def _vectors(self, cache_dir: Path | None) -> np.ndarray:
+        """The exemplars' embeddings, kept on disk between starts (they cost ~2 s of a cold start)."""
+        if cache_dir is None:
+            return self.embedder.embed(self.texts)
+        key = hashlib.sha256(json.dumps([self.embedder.model_id, self.texts]).encode()).hexdigest()[:16]
+        path = Path(cache_dir) / f"exemplars-{key}.npy"
+        if path.exists():
+            return np.load(path)
+        vectors = self.embedder.embed(self.texts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(staging, vectors)
+        staging.replace(path)  # atomic, so concurrent workers never read half a file
+        return vectors
 
     def run(self, vector: np.ndarray, threshold: float | None = None) -> SemanticHit | None:
         """The unsafe category whose exemplar is nearest, if near enough and ahead of every allowed one."""

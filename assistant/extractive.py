@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.results import Citation
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -27,6 +28,19 @@ class AnswerSentence:
     @property
     def quote(self) -> str:
         return self.passage.text[self.start - self.passage.start : self.end - self.passage.start]
+
+    def citation(self, n: int) -> Citation:
+        """This sentence as citation number `n`."""
+        return Citation(
+            n=n,
+            article_id=self.passage.article_id,
+            title=self.passage.title,
+            url=self.passage.url,
+            passage_id=self.passage.id,
+            quote=self.quote,
+            start=self.start,
+            end=self.end,
+        )
 
 
 @dataclass(frozen=True)

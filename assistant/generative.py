@@ -182,7 +182,7 @@ class CitationNumbering:
         for marker, quote in sentence.quotes.items():
             key = (quote.passage.id, quote.start, quote.end)
             if key not in self._numbers:
-                citation = _citation(len(self.citations) + 1, quote)
+                citation = quote.citation(len(self.citations) + 1)
                 self._numbers[key] = citation.n
                 self.citations.append(citation)
                 added.append(citation)
@@ -437,19 +437,6 @@ class GenerativeAnswerer:
             if kind == "error":
                 raise value
             yield value
-
-
-def _citation(n: int, sentence: AnswerSentence) -> Citation:
-    return Citation(
-        n=n,
-        article_id=sentence.passage.article_id,
-        title=sentence.passage.title,
-        url=sentence.passage.url,
-        passage_id=sentence.passage.id,
-        quote=sentence.quote,
-        start=sentence.start,
-        end=sentence.end,
-    )
 
 
 def _cited_numbers(sentence: str) -> tuple[int, ...]:

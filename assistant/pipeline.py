@@ -192,19 +192,7 @@ class AnswerPipeline:
 
 def compose(sentences: list[AnswerSentence]) -> tuple[str, list[Citation]]:
     """The answer text, each sentence followed by its `[n]`, and the matching citations."""
-    citations = [
-        Citation(
-            n=n,
-            article_id=s.passage.article_id,
-            title=s.passage.title,
-            url=s.passage.url,
-            passage_id=s.passage.id,
-            quote=s.quote,
-            start=s.start,
-            end=s.end,
-        )
-        for n, s in enumerate(sentences, start=1)
-    ]
+    citations = [s.citation(n) for n, s in enumerate(sentences, start=1)]
     return " ".join(f"{c.quote} [{c.n}]" for c in citations), citations
 
 

@@ -21,11 +21,9 @@ from common import machine
 
 from assistant.config import Settings
 from assistant.runtime import build_index, indexable_articles
-from corpus.chunking import chunk_article
 from corpus.loader import PACKAGE_ARTICLES
-from index.builder import embedding_text
+from index.builder import embedding_text, passages_of
 from index.embedder import SentenceTransformerEmbedder
-from index.passages import IndexedPassage
 
 
 def main() -> None:
@@ -35,13 +33,7 @@ def main() -> None:
     embedder = SentenceTransformerEmbedder()
     embedder.embed(["warm up"])
     articles, _ = indexable_articles(Settings())
-    texts = [
-        embedding_text(
-            IndexedPassage(p.id, a.id, p.n, p.section, p.text, p.start, p.end, a.title, a.url, None)
-        )
-        for a in articles
-        for p in chunk_article(a)
-    ]
+    texts = [embedding_text(p) for a in articles for p in passages_of(a)]
     raw, full, embed_share, incremental = [], [], [], []
     for _ in range(args.runs):
         started = time.perf_counter()

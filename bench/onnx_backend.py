@@ -54,8 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, percentile
 
 from assistant.conversation import retrieval_query
-from corpus import Vetter, chunk_article, load_corpus, vetted_for_index
-from index.builder import embedding_text
+from corpus import Vetter, load_corpus, vetted_for_index
+from index.builder import embedding_text, passages_of
 from index.embedder import SentenceTransformerEmbedder, bundled_model_path
 from index.passages import IndexedPassage
 
@@ -275,22 +275,7 @@ def agreement(vectors: np.ndarray, reference: np.ndarray) -> tuple[float, float]
 
 def shipped_passages() -> list[IndexedPassage]:
     articles, _ = vetted_for_index(load_corpus(), Vetter())
-    return [
-        IndexedPassage(
-            id=p.id,
-            article_id=a.id,
-            n=p.n,
-            section=p.section,
-            text=p.text,
-            start=p.start,
-            end=p.end,
-            title=a.title,
-            url=a.url,
-            reviewed_on=None,
-        )
-        for a in articles
-        for p in chunk_article(a)
-    ]
+    return [p for a in articles for p in passages_of(a)]
 
 
 def megabytes(path: Path) -> str:

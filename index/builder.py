@@ -73,7 +73,8 @@ def index_version(hashes: dict[str, str], model_id: str) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _passages_of(article: Article, policy: ChunkingPolicy) -> list[IndexedPassage]:
+def passages_of(article: Article, policy: ChunkingPolicy | None = None) -> list[IndexedPassage]:
+    """The article's passages with the metadata a citation needs, as the index stores them."""
     return [
         IndexedPassage(
             id=p.id,
@@ -87,7 +88,7 @@ def _passages_of(article: Article, policy: ChunkingPolicy) -> list[IndexedPassag
             url=article.url,
             reviewed_on=article.reviewed_on.isoformat() if article.reviewed_on else None,
         )
-        for p in chunk_article(article, policy)
+        for p in chunk_article(article, policy or ChunkingPolicy())
     ]
 
 
@@ -173,7 +174,7 @@ class IndexBuilder:
         fresh = [
             p
             for article_id in report.added + report.updated
-            for p in _passages_of(by_id[article_id], self.chunking)
+            for p in passages_of(by_id[article_id], self.chunking)
         ]
         total = len(fresh)
         if progress:

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     llm_model: str = Field("gpt-4o-mini", description="Model name sent to the endpoint.")
     llm_api_key: str | None = Field(None, description="Key for the endpoint (local servers accept any).")
     llm_gguf_path: Path | None = Field(None, description="GGUF model file when llm_provider=llamacpp.")
+    llm_context_tokens: int = Field(
+        4096, ge=512, le=131072, description="Context window of a local GGUF model (prompt plus answer)."
+    )
+    llm_max_tokens: int = Field(400, ge=16, le=4096, description="Longest answer the model may write.")
     llm_timeout_seconds: float = Field(
         20.0, gt=0, le=600, description="Longest wait for the model before the extractive answer is used."
     )

@@ -67,6 +67,9 @@ Reason = Literal[
 ]
 
 
+CIRCUIT_OPEN = "the model endpoint is failing; using extractive answers for now"
+
+
 class CircuitOpenError(RuntimeError):
     """The model endpoint failed too often lately; calls fail fast until the breaker resets."""
 
@@ -351,38 +354,57 @@ class GenerativeAnswerer:
         verified = VerifiedSentence(sentence, {n: q for n, (q, _) in quotes.items()}, similarity, overlap)
         return SentenceCheck(sentence, True, None, cited, similarity, overlap), verified
 
-    def stream(self, question: str, hits: Sequence[RetrievedPassage]) -> Iterator[tuple[str, list[Citation]]]:
-        """Yield each verified sentence (renumbered text, citations it adds) as soon as it is complete.
+    def stream(
+        self,
+        question: str,
+        hits: Sequence[RetrievedPassage],
+        numbering: CitationNumbering | None = None,
+        record: Generation | None = None,
+    ) -> Iterator[str]:
+        """Yield each verified sentence, its `[n]` markers renumbered, as soon as it is complete.
 
-        Nothing unverified is ever yielded; a failure mid-stream ends the stream quietly. Callers
-        fall back to the extractive answer when nothing was yielded.
+        Nothing unverified is ever yielded; a failure mid-stream ends the stream quietly. `numbering`
+        collects the citations of what was yielded, `record` every check and the error if any.
+        Callers fall back to the extractive answer when nothing was yielded.
         """
-        if not hits or not self.breaker.allow():
+        numbering = numbering if numbering is not None else CitationNumbering()
+        record = record if record is not None else Generation()
+        if not hits:
+            record.error = "no passages"
             return
-        numbering = CitationNumbering()
+        if not self.breaker.allow():
+            record.error = _describe(CircuitOpenError(CIRCUIT_OPEN))
+            return
         buffer = ""
         try:
             for chunk in self._stream_chunks(self.messages(question, hits)):
                 buffer += chunk
                 complete, buffer = split_sentences(buffer, final=False)
-                yield from self._verified(complete, hits, numbering)
+                yield from self._verified(complete, hits, numbering, record)
             self.breaker.record_success()
-        except Exception:  # a broken stream ends the answer; what was shown was verified
+        except Exception as error:  # a broken stream ends the answer; what was shown was verified
             self.breaker.record_failure()
+            record.error = _describe(error)
             return
         complete, _ = split_sentences(buffer)
-        yield from self._verified(complete, hits, numbering)
+        yield from self._verified(complete, hits, numbering, record)
 
     def _verified(
-        self, sentences: list[str], hits: Sequence[RetrievedPassage], numbering: CitationNumbering
-    ) -> Iterator[tuple[str, list[Citation]]]:
+        self,
+        sentences: list[str],
+        hits: Sequence[RetrievedPassage],
+        numbering: CitationNumbering,
+        record: Generation,
+    ) -> Iterator[str]:
         if not sentences:
             return
         vectors = self.embedder.embed([_strip_markers(s) for s in sentences])
         for sentence, vector in zip(sentences, vectors, strict=True):
-            _, kept = self.check(sentence, vector, hits)
+            check, kept = self.check(sentence, vector, hits)
+            record.checks.append(check)
             if kept is not None:
-                yield numbering.render(kept)
+                record.sentences.append(kept)
+                yield numbering.render(kept)[0]
 
     def _best_sentence(self, hit: RetrievedPassage, vector: np.ndarray) -> tuple[AnswerSentence, int]:
         rows = self.index.sentences(hit.passage.id)
@@ -392,7 +414,7 @@ class GenerativeAnswerer:
 
     def _call(self, messages: list[Any]) -> str:
         if not self.breaker.allow():
-            raise CircuitOpenError("the model endpoint is failing; using extractive answers for now")
+            raise CircuitOpenError(CIRCUIT_OPEN)
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
             if attempt:

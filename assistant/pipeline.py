@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from assistant.results import Answerer, AnswerResult, Citation, GuardrailInfo, R
 from guardrails.decisions import InputGuard, OutputGuard
 from index.embedder import Embedder
 from index.passages import PassageIndex
-from index.retrieval import HybridRetriever, Retriever
+from index.retrieval import HybridRetriever, RetrievedPassage, Retriever
 
 if TYPE_CHECKING:
     from assistant.generative import GenerativeAnswerer
@@ -62,22 +63,101 @@ class AnswerPipeline:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
         started = time.perf_counter()
         turns = user_turns(conversation)
-        key = (self.index.version, tuple(" ".join(t.casefold().split()) for t in turns))
-        cached = self.cache.get(key) if self.cache is not None else None
+        cached = self._cached(turns, started)
         if cached is not None:
-            elapsed = round((time.perf_counter() - started) * 1000, 2)
-            return cached.model_copy(
-                update={"id": new_answer_id(), "timings_ms": {"cache_hit": 1.0, "total": elapsed}}
-            )
-        result = self._answer(turns)
+            return cached
+        clock = _Clock(started)
+        prepared = self._prepare(turns, clock)
+        if isinstance(prepared, AnswerResult):
+            return self._remember(turns, prepared)
+        verification: dict[str, Any] | None = None
+        # The model is asked only when the calibrated extractive check would answer, so abstention
+        # behaves the same with or without a model.
+        if self.generator is not None and prepared.sentences:
+            from assistant.generative import compose_generated
+
+            generation = self.generator.generate(prepared.query, prepared.hits)
+            clock.lap("generate")
+            verification = generation.summary()
+            if self.generator.useful(generation):
+                answer, citations = compose_generated(generation.sentences)
+                return self._remember(turns, self._generated(answer, citations, verification, clock))
+        return self._remember(turns, self._extractive(prepared, clock, verification))
+
+    def stream(
+        self, conversation: Conversation, answer_id: str | None = None
+    ) -> Iterator[str | AnswerResult]:
+        """Yield the answer's text as it becomes ready, then the whole `AnswerResult`.
+
+        The strings concatenate to the result's `answer`; refusals and escalations yield no text,
+        only the result. With a model, each generated sentence is yielded once it is verified, so
+        nothing unverified is ever sent; if none survives, the extractive answer follows instead.
+        """
+        started = time.perf_counter()
+        turns = user_turns(conversation)
+        result = self._cached(turns, started)
+        streamed = False
+        if result is None and self.generator is not None:
+            clock = _Clock(started)
+            prepared = self._prepare(turns, clock)
+            if isinstance(prepared, AnswerResult):
+                result = self._remember(turns, prepared)
+            elif not prepared.sentences:
+                result = self._remember(turns, self._extractive(prepared, clock, None))
+            else:
+                result = yield from self._stream_generated(turns, prepared, clock)
+                streamed = result.answerer == "llm"
+        if result is None:
+            result = self.run(conversation)
+        result = result.model_copy(update={"id": answer_id or new_answer_id()})
+        if not streamed:
+            yield from answer_pieces(result)
+        yield result
+
+    def _stream_generated(
+        self, turns: list[str], prepared: _Prepared, clock: _Clock
+    ) -> Generator[str, None, AnswerResult]:
+        """Stream verified model sentences; the result is the model's answer or, if none passed, the extractive one."""
+        from assistant.generative import CitationNumbering, Generation
+
+        assert self.generator is not None
+        generation = Generation()
+        numbering = CitationNumbering()
+        texts: list[str] = []
+        for text in self.generator.stream(prepared.query, prepared.hits, numbering, generation):
+            yield text if not texts else " " + text
+            texts.append(text)
+        clock.lap("generate")
+        verification = generation.summary()
+        if texts:
+            result = self._generated(" ".join(texts), numbering.citations, verification, clock)
+        else:
+            result = self._extractive(prepared, clock, verification)
+        return self._remember(turns, result)
+
+    def _cached(self, turns: list[str], started: float) -> AnswerResult | None:
+        if self.cache is None:
+            return None
+        cached = self.cache.get(self._cache_key(turns))
+        if cached is None:
+            return None
+        elapsed = round((time.perf_counter() - started) * 1000, 2)
+        return cached.model_copy(
+            update={"id": new_answer_id(), "timings_ms": {"cache_hit": 1.0, "total": elapsed}}
+        )
+
+    def _remember(self, turns: list[str], result: AnswerResult) -> AnswerResult:
         # A fallback caused by a failing model is not cached: the model's answer is wanted once it is back.
         failed = result.verification is not None and result.verification.get("error") is not None
         if self.cache is not None and not failed:
-            self.cache.put(key, result)
+            self.cache.put(self._cache_key(turns), result)
         return result
 
-    def _answer(self, turns: list[str]) -> AnswerResult:
-        clock = _Clock()
+    def _cache_key(self, turns: list[str]) -> tuple[str, tuple[str, ...]]:
+        return (self.index.version, tuple(" ".join(t.casefold().split()) for t in turns))
+
+    def _prepare(self, turns: list[str], clock: _Clock) -> AnswerResult | _Prepared:
+        """Guard, retrieve and extract: a final result (refused, escalated) or what answering needs."""
         query = retrieval_query(turns)
         vectors: dict[str, np.ndarray] = {}
 
@@ -103,15 +183,14 @@ class AnswerPipeline:
         hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
         clock.lap("retrieve")
         extraction = self.answerer.run(query, query_vector, hits)
-        sentences = extraction.sentences
         clock.lap("answer")
-        verification: dict[str, Any] | None = None
-        # The model is asked only when the calibrated extractive check would answer, so abstention
-        # behaves the same with or without a model.
-        if self.generator is not None and sentences:
-            generated, verification = self._generated(query, hits, clock)
-            if generated is not None:
-                return generated
+        return _Prepared(query, hits, extraction.sentences)
+
+    def _extractive(
+        self, prepared: _Prepared, clock: _Clock, verification: dict[str, Any] | None
+    ) -> AnswerResult:
+        """The answer of verbatim quotes (after the output rail), or an abstention when none is left."""
+        sentences = prepared.sentences
         path: Answerer = "extractive" if self.generator is None else "llm+fallback"
         scrubbed: GuardrailInfo | None = None
         if self.output_rail is not None and sentences:
@@ -151,18 +230,8 @@ class AnswerPipeline:
         )
 
     def _generated(
-        self, query: str, hits: list[Any], clock: _Clock
-    ) -> tuple[AnswerResult | None, dict[str, Any]]:
-        """The model's verified answer (None to fall back to extraction) and its verification summary."""
-        from assistant.generative import compose_generated
-
-        assert self.generator is not None
-        generation = self.generator.generate(query, hits)
-        clock.lap("generate")
-        summary = generation.summary()
-        if not self.generator.useful(generation):
-            return None, summary
-        answer, citations = compose_generated(generation.sentences)
+        self, answer: str, citations: list[Citation], verification: dict[str, Any], clock: _Clock
+    ) -> AnswerResult:
         return AnswerResult(
             status="answered",
             answer=answer,
@@ -171,8 +240,8 @@ class AnswerPipeline:
             timings_ms=clock.done(),
             related_articles=self._related([c.article_id for c in citations]),
             answerer="llm",
-            verification=summary,
-        ), summary
+            verification=verification,
+        )
 
     def _related(self, cited: list[str]) -> list[RelatedArticle]:
         articles = self.index.articles()
@@ -196,9 +265,27 @@ def compose(sentences: list[AnswerSentence]) -> tuple[str, list[Citation]]:
     return " ".join(f"{c.quote} [{c.n}]" for c in citations), citations
 
 
+def answer_pieces(result: AnswerResult) -> list[str]:
+    """An answer cut at its sentences, for streaming; the pieces concatenate to exactly `result.answer`."""
+    if result.status in ("refused", "escalated"):
+        return []
+    pieces = [f"{c.quote} [{c.n}]" for c in result.citations]
+    chunks = [piece + (" " if i < len(pieces) - 1 else "") for i, piece in enumerate(pieces)]
+    return chunks if "".join(chunks) == result.answer else [result.answer]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What answering an allowed question needs: the retrieval query, its passages, the extracted quotes."""
+
+    query: str
+    hits: list[RetrievedPassage]
+    sentences: list[AnswerSentence]
+
+
 class _Clock:
-    def __init__(self) -> None:
-        self.started = self.last = time.perf_counter()
+    def __init__(self, started: float | None = None) -> None:
+        self.started = self.last = started if started is not None else time.perf_counter()
         self.timings: dict[str, float] = {}
 
     def lap(self, name: str) -> None:

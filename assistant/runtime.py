@@ -95,8 +95,13 @@ def chat_model(settings: Settings) -> Any:
             raise ImportError(
                 "llm_provider=llamacpp needs langchain-community and llama-cpp-python"
             ) from error
+        # llama.cpp's default 512-token window cannot hold six numbered passages.
         return ChatLlamaCpp(
-            model_path=str(settings.llm_gguf_path), temperature=0.0, max_tokens=400, verbose=False
+            model_path=str(settings.llm_gguf_path),
+            n_ctx=settings.llm_context_tokens,
+            temperature=0.0,
+            max_tokens=settings.llm_max_tokens,
+            verbose=False,
         )
     try:
         from langchain_openai import ChatOpenAI
@@ -111,6 +116,7 @@ def chat_model(settings: Settings) -> Any:
         timeout=settings.llm_timeout_seconds,
         max_retries=0,
         temperature=0.0,
+        max_tokens=settings.llm_max_tokens,
     )
 
 

@@ -129,12 +129,19 @@ def test_streamed_refusal_is_a_guardrail_event(client: TestClient) -> None:
 
 def test_failure_mid_stream_is_an_error_event(client: TestClient) -> None:
     class Broken:
+        index = client.app.state.server.pipeline.index  # type: ignore[attr-defined]
+
         def run(self, messages):  # type: ignore[no-untyped-def]
+            raise RuntimeError("disk on fire")
+
+        def stream(self, messages, answer_id):  # type: ignore[no-untyped-def]
+            yield "The first sentence was sent. "
             raise RuntimeError("disk on fire")
 
     client.app.state.server.pipeline = Broken()  # type: ignore[attr-defined]
     events = _events(client.post("/v1/chat", json=_ask(QUESTION, stream=True)).text)
-    assert events[0][0] == "error" and events[0][1]["status"] == 500
+    assert [name for name, _ in events] == ["meta", "delta", "error"]
+    assert events[2][1]["status"] == 500 and "disk on fire" not in json.dumps(events)
     problem = _is_problem(client.post("/v1/chat", json=_ask(QUESTION)), 500)
     assert "disk on fire" not in json.dumps(problem) and "Traceback" not in json.dumps(problem)
     assert problem["request_id"]

@@ -12,6 +12,8 @@ from langchain_core.messages import AIMessage
 from assistant.config import Settings
 from assistant.generative import (
     CircuitBreaker,
+    CitationNumbering,
+    Generation,
     GenerativeAnswerer,
     compose_generated,
     split_sentences,
@@ -278,17 +280,20 @@ def test_streaming_yields_only_verified_sentences(fixture_index, embedder, hits)
         + " In one trial, 87 % of patients avoided relapse [1]. Stopping ketamine early often lets the bladder recover [2]."
     )
     model = GenericFakeChatModel(messages=iter([AIMessage(reply)]))
-    streamed = list(answerer(fixture_index, embedder, model).stream("q", hits))
-    texts = [text for text, _ in streamed]
+    numbering, record = CitationNumbering(), Generation()
+    texts = list(answerer(fixture_index, embedder, model).stream("q", hits, numbering, record))
     assert len(texts) == 3 and not any("87" in t for t in texts)
     assert texts[2] == "Stopping ketamine early often lets the bladder recover [3]."
-    assert [c.n for _, added in streamed for c in added] == [1, 2, 3]
+    assert [c.n for c in numbering.citations] == [1, 2, 3]
+    assert [c.reason for c in record.checks] == [None, None, "unsupported-number", None]
 
 
 def test_streaming_a_failing_model_yields_nothing(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
     generator = answerer(fixture_index, embedder, RaisingModel(messages=iter([])))
-    assert list(generator.stream("q", hits)) == []
+    record = Generation()
+    assert list(generator.stream("q", hits, record=record)) == []
     assert generator.breaker._consecutive == 1
+    assert record.error == "ConnectionError: endpoint down"
 
 
 def pipeline(index: PassageIndex, embedder: Any, model: Any, **kwargs: Any) -> AnswerPipeline:
@@ -345,6 +350,69 @@ def test_pipeline_abstains_without_asking_the_model(fixture_index, embedder) -> 
     model = RaisingModel(messages=iter([]))
     result = pipeline(fixture_index, embedder, model).run("What is the capital of Australia?")
     assert result.status == "abstained" and model.calls == 0
+
+
+class Citing(GenericFakeChatModel):
+    """Replies with `template`, `{n}` being the number the prompt gave the esketamine passage."""
+
+    template: str = ""
+
+    def _generate(self, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        prompt = messages[-1].content
+        n = next(n for n in range(1, 10) if f"[{n}] Esketamine:" in prompt)
+        self.messages = iter([AIMessage(self.template.format(n=n))])
+        return super()._generate(messages, *args, **kwargs)
+
+
+def streamed(pipe: AnswerPipeline, question: str) -> tuple[list[str], Any]:
+    events = list(pipe.stream(question, answer_id="ans_test"))
+    texts, result = events[:-1], events[-1]
+    assert all(isinstance(t, str) for t in texts) and result.id == "ans_test"
+    return texts, result  # type: ignore[return-value]
+
+
+def test_pipeline_streams_verified_sentences_that_make_up_the_answer(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
+    template = (
+        "Esketamine is a nasal spray approved for treatment-resistant depression [{n}]. "
+        "In one trial, 87 % of patients avoided relapse [{n}]. "
+        "Patients stay at the clinic for at least two hours after each session [{n}]."
+    )
+    texts, result = streamed(
+        pipeline(fixture_index, embedder, Citing(messages=iter([]), template=template)),
+        "What is esketamine approved for?",
+    )
+    assert result.answerer == "llm" and "".join(texts) == result.answer
+    assert len(texts) == 2 and not any("87" in t for t in texts)
+    assert result.verification["generated"] == 3 and result.verification["dropped"] == {
+        "unsupported-number": 1
+    }
+    assert [c.n for c in result.citations] == [1, 2]
+
+
+def test_pipeline_streams_the_extractive_answer_when_nothing_is_verified(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
+    garbled = "Ketamine cures everything [9]. It is made of cheese [2]."
+    texts, result = streamed(
+        pipeline(fixture_index, embedder, fake(garbled)), "What is esketamine approved for?"
+    )
+    assert result.answerer == "llm+fallback" and "".join(texts) == result.answer
+    assert texts[0].startswith("Esketamine is a nasal spray") and "cheese" not in result.answer
+
+
+def test_streaming_without_a_model_matches_run(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
+    plain = AnswerPipeline(fixture_index, embedder, k=3, cache_size=0)
+    texts, result = streamed(plain, "What is esketamine approved for?")
+    assert "".join(texts) == result.answer == plain.run("What is esketamine approved for?").answer
+    assert len(texts) == len(result.citations) and result.answerer == "extractive"
+
+
+def test_a_refusal_streams_no_text_and_never_asks_the_model(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
+    from guardrails import InputRail
+
+    model = RaisingModel(messages=iter([]))
+    pipe = pipeline(fixture_index, embedder, model)
+    pipe.input_guard = InputRail()
+    texts, result = streamed(pipe, "How much ketamine should I take to get high?")
+    assert texts == [] and result.status == "refused" and model.calls == 0
 
 
 def test_load_pipeline_builds_an_openai_chat_model(monkeypatch: pytest.MonkeyPatch) -> None:

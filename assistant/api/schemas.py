@@ -69,12 +69,18 @@ class ArticleDetail(ArticleSummary):
 
 
 class Readiness(BaseModel):
-    status: Literal["ready", "starting", "failed"]
+    status: Literal["ready", "degraded", "starting", "failed"] = Field(
+        description="degraded: serving, but the language model is failing, so answers are extractive."
+    )
     model_loaded: bool
     index_open: bool
     index_version: str | None
     articles: int
     passages: int
+    answerer: Literal["extractive", "llm"] = "extractive"
+    llm_breaker: Literal["closed", "open", "half-open"] | None = Field(
+        None, description="State of the language-model circuit breaker; null without a model."
+    )
     error: str | None = None
 
 

@@ -39,6 +39,22 @@ class Metrics:
             ["category"],
             registry=self.registry,
         )
+        self.generated_sentences = Counter(
+            "assistant_generated_sentences_total",
+            "Sentences the language model wrote, by verification outcome (kept or the reason dropped).",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.model_errors = Counter(
+            "assistant_model_errors_total",
+            "Answers whose language-model call failed (timeout, error, open breaker) and fell back.",
+            registry=self.registry,
+        )
+        self.model_breaker_open = Gauge(
+            "assistant_model_breaker_open",
+            "1 while the language-model circuit breaker is open (answers are extractive).",
+            registry=self.registry,
+        )
         self.index_passages = Gauge(
             "assistant_index_passages", "Passages in the live index.", registry=self.registry
         )

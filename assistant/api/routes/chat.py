@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.api.deps import CallerDep, MetricsDep, PipelineDep, RateLimitDep, SettingsDep
 from assistant.api.problems import Problem, problem_body
@@ -18,9 +19,10 @@ from assistant.api.schemas import EXAMPLES, ChatRequest, OpenAIChatRequest
 from assistant.config import Settings
 from assistant.conversation import ConversationError
 from assistant.pipeline import AnswerPipeline
-from assistant.results import AnswerResult
+from assistant.results import AnswerResult, new_answer_id
 
 router = APIRouter(tags=["chat"])
+log = logging.getLogger("assistant.api")
 
 
 def check_conversation(messages: list[dict[str, str]], settings: Settings) -> None:
@@ -85,55 +87,87 @@ async def answer(
         result: AnswerResult = await run_in_threadpool(pipeline.run, messages)
     except ConversationError as exc:
         raise Problem(422, str(exc)) from None
+    record(request, result, metrics)
+    return result
+
+
+async def answer_stream(
+    request: Request,
+    pipeline: AnswerPipeline,
+    messages: list[dict[str, str]],
+    metrics: Any,
+    settings: Settings,
+    answer_id: str,
+) -> AsyncIterator[str | AnswerResult]:
+    """The pipeline's stream (text pieces, then the result) off the event loop, recorded like `answer`."""
+    if settings.audit_log:
+        request.state.question = messages[-1]["content"]
+    try:
+        async for event in iterate_in_threadpool(pipeline.stream(messages, answer_id=answer_id)):
+            if isinstance(event, AnswerResult):
+                record(request, event, metrics)
+            yield event
+    except ConversationError as exc:
+        raise Problem(422, str(exc)) from None
+
+
+def record(request: Request, result: AnswerResult, metrics: Any) -> None:
+    """Count the answer and tag the request log with its outcome."""
     metrics.answers.labels(result.status).inc()
     category = result.guardrail.category if result.guardrail else "allowed"
     metrics.guardrail.labels(category).inc()
     request.state.guardrail_category = category
     request.state.answer_status = result.status
-    return result
-
-
-def answer_chunks(result: AnswerResult) -> list[str]:
-    """The answer cut at its sentences; the pieces concatenate to exactly `result.answer`."""
-    pieces = [f"{c.quote} [{c.n}]" for c in result.citations]
-    chunks = [piece + (" " if i < len(pieces) - 1 else "") for i, piece in enumerate(pieces)]
-    return chunks if "".join(chunks) == result.answer else [result.answer]
+    if result.verification is not None:
+        for check in result.verification.get("sentences", []):
+            metrics.generated_sentences.labels(check["reason"] or "kept").inc()
+        if result.verification.get("error"):
+            metrics.model_errors.inc()
 
 
 def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def chat_events(result_task: Any, request: Request, delay_s: float) -> AsyncIterator[str]:
+async def chat_events(
+    events: AsyncIterator[str | AnswerResult], meta: dict[str, Any], request: Request, delay_s: float
+) -> AsyncIterator[str]:
+    """`meta`, then `guardrail` or `delta`… `citations`, then `done`; a failure becomes an `error` event."""
+    yield sse("meta", meta)
+    deltas = 0
     try:
-        result: AnswerResult = await result_task
+        async for event in events:
+            if isinstance(event, str):
+                if delay_s and deltas:
+                    await asyncio.sleep(delay_s)
+                deltas += 1
+                yield sse("delta", {"text": event})
+                continue
+            result = event
+            if result.status in ("refused", "escalated") and result.guardrail is not None:
+                yield sse("guardrail", {**result.guardrail.model_dump(), "status": result.status})
+            else:
+                yield sse(
+                    "citations",
+                    {
+                        "citations": [c.model_dump() for c in result.citations],
+                        "related_articles": [r.model_dump() for r in result.related_articles],
+                    },
+                )
+            yield sse(
+                "done",
+                {"status": result.status, "answerer": result.answerer, "timings_ms": result.timings_ms},
+            )
     except Problem as problem:
         yield sse(
             "error",
             problem_body(problem.status, problem.detail, request, type_=problem.type, errors=problem.errors),
         )
-        return
     except Exception:
+        log.exception("the streamed answer failed")
         yield sse(
             "error", problem_body(500, "the answer failed; quote the request id when reporting it", request)
         )
-        return
-    yield sse("meta", {"id": result.id, "index_version": result.index_version})
-    if result.status in ("refused", "escalated") and result.guardrail is not None:
-        yield sse("guardrail", {**result.guardrail.model_dump(), "status": result.status})
-    else:
-        for i, chunk in enumerate(answer_chunks(result)):
-            if delay_s and i:
-                await asyncio.sleep(delay_s)
-            yield sse("delta", {"text": chunk})
-        yield sse(
-            "citations",
-            {
-                "citations": [c.model_dump() for c in result.citations],
-                "related_articles": [r.model_dump() for r in result.related_articles],
-            },
-        )
-    yield sse("done", {"status": result.status, "timings_ms": result.timings_ms})
 
 
 @router.post(
@@ -170,9 +204,11 @@ async def chat(
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         return await answer(request, pipeline, messages, metrics, settings)
-    task = asyncio.ensure_future(answer(request, pipeline, messages, metrics, settings))
+    answer_id = new_answer_id()
+    events = answer_stream(request, pipeline, messages, metrics, settings, answer_id)
+    meta = {"id": answer_id, "index_version": pipeline.index.version}
     return StreamingResponse(
-        chat_events(task, request, settings.stream_delay_ms / 1000),
+        chat_events(events, meta, request, settings.stream_delay_ms / 1000),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -193,6 +229,7 @@ def _openai_messages(body: OpenAIChatRequest) -> list[dict[str, str]]:
 def _completion_extras(result: AnswerResult) -> dict[str, Any]:
     return {
         "status": result.status,
+        "answerer": result.answerer,
         "citations": [c.model_dump() for c in result.citations],
         "guardrail": result.guardrail.model_dump() if result.guardrail else None,
         "index_version": result.index_version,
@@ -232,37 +269,40 @@ async def chat_completions(
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             **_completion_extras(result),
         }
-    task = asyncio.ensure_future(answer(request, pipeline, messages, metrics, settings))
+    answer_id = new_answer_id()
+    base = {
+        "id": "chatcmpl-" + answer_id.removeprefix("ans_"),
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": body.model,
+    }
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None, **extras: Any) -> str:
+        data = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extras}
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
     async def chunks() -> AsyncIterator[str]:
+        yield chunk({"role": "assistant", "content": ""})
+        pieces = 0
         try:
-            result: AnswerResult = await task
+            async for event in answer_stream(request, pipeline, messages, metrics, settings, answer_id):
+                if isinstance(event, str):
+                    if settings.stream_delay_ms and pieces:
+                        await asyncio.sleep(settings.stream_delay_ms / 1000)
+                    pieces += 1
+                    yield chunk({"content": event})
+                    continue
+                # A refusal has no pieces: its message is the content, as in the non-streamed reply.
+                if not pieces:
+                    yield chunk({"content": event.answer})
+                yield chunk({}, "stop", **_completion_extras(event))
         except Problem as problem:
-            yield f"data: {json.dumps({'error': problem_body(problem.status, problem.detail, request, errors=problem.errors)})}\n\n"
-            yield "data: [DONE]\n\n"
-            return
-        base = {
-            "id": "chatcmpl-" + result.id.removeprefix("ans_"),
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": body.model,
-        }
-        first = {
-            **base,
-            "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
-        }
-        yield f"data: {json.dumps(first)}\n\n"
-        for i, piece in enumerate(answer_chunks(result)):
-            if settings.stream_delay_ms and i:
-                await asyncio.sleep(settings.stream_delay_ms / 1000)
-            chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-            yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
-        last = {
-            **base,
-            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
-            **_completion_extras(result),
-        }
-        yield f"data: {json.dumps(last, ensure_ascii=False)}\n\n"
+            body = problem_body(problem.status, problem.detail, request, errors=problem.errors)
+            yield f"data: {json.dumps({'error': body})}\n\n"
+        except Exception:
+            log.exception("the streamed completion failed")
+            body = problem_body(500, "the answer failed; quote the request id when reporting it", request)
+            yield f"data: {json.dumps({'error': body})}\n\n"
         yield "data: [DONE]\n\n"
 
     return StreamingResponse(chunks(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

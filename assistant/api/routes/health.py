@@ -21,18 +21,24 @@ def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    summary="Model loaded and index open (503 until then)",
+    summary="Model loaded and index open (503 until then); `degraded` while the language model is failing",
     responses={503: {"description": "Still loading, or failed", "content": {"application/problem+json": {}}}},
 )
 def readyz(state: StateDep) -> JSONResponse:
     pipeline = state.pipeline
+    generator = pipeline.generator if pipeline else None
+    breaker = generator.breaker.state if generator else None
+    # Still 200 when degraded: every question is answered, from quotes instead of the model.
+    status = "degraded" if breaker == "open" else "ready"
     body = Readiness(
-        status="ready" if state.ready else ("failed" if state.error else "starting"),
+        status=status if state.ready else ("failed" if state.error else "starting"),
         model_loaded=pipeline is not None,
         index_open=pipeline is not None,
         index_version=pipeline.index.version if pipeline else None,
         articles=len(state.articles),
         passages=len(pipeline.index.passages) if pipeline else 0,
+        answerer="llm" if generator else "extractive",
+        llm_breaker=breaker,
         error=state.error,
     ).model_dump()
     if state.ready:
@@ -51,6 +57,8 @@ def readyz(state: StateDep) -> JSONResponse:
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
 def metrics(state: StateDep, registry: MetricsDep) -> Response:
     if state.pipeline is not None:
+        generator = state.pipeline.generator
+        registry.model_breaker_open.set(1 if generator and generator.breaker.state == "open" else 0)
         registry.index_passages.set(len(state.pipeline.index.passages))
         registry.index_articles.set(len(state.articles))
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -56,12 +56,20 @@ _MARKERS = r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*"
 # A sentence ends at . ! ? (and any citation markers right after); a line break always ends one.
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)]*" + _MARKERS + r"(?=\s+[A-Z0-9\"'“(]|\s*$)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+_TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+NUMBER_WORDS = {word: value for value, word in enumerate(_UNITS.split(), start=2)} | _TENS
+NUMBER_WORDS |= {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# A claim and its evidence must agree on polarity: "is approved" is not supported by "is not approved".
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|without|neither|nor|none)\b|n't\b", re.IGNORECASE)
 
 Reason = Literal[
     "no-citation",
     "unknown-citation",
     "output-rail",
     "unsupported-number",
+    "negation-mismatch",
     "low-similarity",
     "low-overlap",
 ]
@@ -344,9 +352,15 @@ class GenerativeAnswerer:
             verdict = self.output_rail.check(text)
             if not verdict.allowed:
                 return dropped("output-rail", verdict.rule)
-        missing = [n for n in _NUMBER.findall(claim) if not _mentions_number(source, n)]
+        # Numbers must be visible in the quotes shown as evidence, not just somewhere in the passage:
+        # a passage about two trials holds both years, and a sentence may swap them.
+        shown = " ".join(q.quote for q, _ in quotes.values())
+        missing = [n for n in _numbers(claim) if not _mentions_number(shown, n)]
         if missing:
             return dropped("unsupported-number", str(missing))
+        best_quote = max(quotes.values(), key=lambda q: q[0].relevance)[0].quote
+        if _negated(claim) != _negated(best_quote):
+            return dropped("negation-mismatch", best_quote)
         if similarity < self.similarity_threshold:
             return dropped("low-similarity")
         if overlap < self.overlap_threshold:
@@ -476,10 +490,26 @@ def _overlap(claim: str, source: str) -> float:
     return len(words & set(tokenize(source))) / len(words) if words else 0.0
 
 
+def _numbers(claim: str) -> list[str]:
+    """Digits and spelled-out numbers ("twelve"); "one" is left out, it is mostly a pronoun."""
+    return _NUMBER.findall(claim) + [w.lower() for w in _NUMBER_WORD.findall(claim)]
+
+
 def _mentions_number(source: str, number: str) -> bool:
+    if number.isalpha():
+        spelled = re.search(rf"\b{number}\b", source, re.IGNORECASE) is not None
+        return spelled or (number in NUMBER_WORDS and _mentions_number(source, str(NUMBER_WORDS[number])))
     # Whole numbers only: "85" must not match inside "1985" or "85.5".
     variants = {number, number.replace(",", "."), number.replace(".", ",")}
-    return any(re.search(rf"(?<![\d.,]){re.escape(v)}(?![\d]|[.,]\d)", source) for v in variants)
+    # "6" is whole in "(2R,6R)" but not in "1,600" or "2.6".
+    if any(re.search(rf"(?<!\d)(?<!\d[.,]){re.escape(v)}(?![\d]|[.,]\d)", source) for v in variants):
+        return True
+    words = [w for w, value in NUMBER_WORDS.items() if str(value) == number]
+    return any(re.search(rf"\b{w}\b", source, re.IGNORECASE) for w in words)
+
+
+def _negated(text: str) -> bool:
+    return _NEGATION.search(text) is not None
 
 
 def _content_text(content: Any) -> str:

@@ -51,8 +51,10 @@ def build_index(
         return builder.build(articles, progress=progress)
 
 
-def load_pipeline(settings: Settings, store: ChromaStore | None = None) -> AnswerPipeline:
-    """The full pipeline over the live index."""
+def load_pipeline(
+    settings: Settings, store: ChromaStore | None = None, model: Any | None = None
+) -> AnswerPipeline:
+    """The full pipeline over the live index; `model` (a LangChain chat model) overrides the settings' one."""
     embedder = SentenceTransformerEmbedder(threads=settings.torch_threads)
     index = PassageIndex.open(store or open_store(settings), embedder, settings.artifacts_path)
     answerer = ExtractiveAnswerer(
@@ -60,11 +62,11 @@ def load_pipeline(settings: Settings, store: ChromaStore | None = None) -> Answe
     )
     output_rail = OutputRail(settings.allowed_domains)
     generator = None
-    if settings.answerer == "llm":
+    if settings.answerer == "llm" or model is not None:
         from assistant.generative import CircuitBreaker, GenerativeAnswerer
 
         generator = GenerativeAnswerer(
-            chat_model(settings),
+            model if model is not None else chat_model(settings),
             index,
             embedder,
             output_rail=output_rail,

@@ -149,6 +149,60 @@ def test_a_changed_number_is_dropped(fixture_index, embedder, hits) -> None:  # 
     assert generation.checks[1].detail == "['87']"
 
 
+def test_a_number_must_be_in_the_quote_shown_not_elsewhere_in_the_passage(
+    fixture_index, embedder, hits
+) -> None:  # type: ignore[no-untyped-def]
+    # 85 is in the passage, but in the relapse sentence, not the one this claim is quoted from.
+    reply = "Patients stay at the clinic for at least 85 minutes after each session [1]."
+    check = answerer(fixture_index, embedder, fake(reply)).generate("q", hits).checks[0]
+    assert check.reason == "unsupported-number" and check.detail == "['85']"
+
+
+@pytest.mark.parametrize(
+    ("claim", "reason"),
+    [
+        (
+            "Esketamine is a nasal spray approved for treatment-resistant depression in children under twelve [1].",
+            "unsupported-number",
+        ),
+        (
+            "Patients stay at the clinic for at least three hours after each session [1].",
+            "unsupported-number",
+        ),
+        ("Patients stay at the clinic for at least 2 hours after each session [1].", None),
+        (
+            "Esketamine is not a nasal spray approved for treatment-resistant depression [1].",
+            "negation-mismatch",
+        ),
+        ("Stopping ketamine early never lets the bladder recover [2].", "negation-mismatch"),
+    ],
+)
+def test_spelled_numbers_and_flipped_polarity_are_checked(
+    fixture_index, embedder, hits, claim: str, reason: str | None
+) -> None:  # type: ignore[no-untyped-def]
+    check = answerer(fixture_index, embedder, fake(claim)).generate("q", hits).checks[0]
+    assert check.reason == reason, check
+
+
+@pytest.mark.parametrize(
+    ("source", "number", "found"),
+    [
+        ("(2R,6R)-HNK", "6", True),
+        ("1,600 people", "600", False),
+        ("2.6 mg", "6", False),
+        ("in 1985", "85", False),
+        ("85 % of patients", "85", True),
+        ("85.5", "85", False),
+        ("twelve weeks", "12", True),
+        ("12 weeks", "twelve", True),
+    ],
+)
+def test_numbers_match_whole(source: str, number: str, found: bool) -> None:
+    from assistant.generative import _mentions_number
+
+    assert _mentions_number(source, number) is found
+
+
 def test_a_smuggled_dose_is_dropped_even_when_the_passage_has_it(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
     reply = (
         "Ketamine clinics monitor blood pressure during every session [3]. "

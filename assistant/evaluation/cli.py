@@ -80,6 +80,21 @@ def register(subparsers: Any) -> None:
         metavar="THRESHOLDS.toml",
         help="exit 1 when a metric is outside its [min]/[max] threshold",
     )
+    run.add_argument(
+        "--answerer",
+        choices=("extractive", "llm"),
+        help="override ASSISTANT_ANSWERER for an in-process run (llm uses the model the settings name)",
+    )
+    run.add_argument(
+        "--simulated-llm",
+        type=float,
+        metavar="FAULT_RATE",
+        help="answer with a simulated model that writes from its passages and puts one known fault "
+        "into this share of answers; reports how many faults verification caught (in-process only)",
+    )
+    run.add_argument(
+        "--simulated-seed", type=int, default=0, help="seed of the simulated model's choices (default 0)"
+    )
     run.add_argument("--repeat", type=int, default=1, help="run N times and report the spread (default 1)")
     run.add_argument("--k", type=int, default=4, help="retrieval depth for recall@k and MRR (default 4)")
     run.add_argument("--limit", type=int, help="only the first N cases (a quick look)")
@@ -122,6 +137,14 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
         return _error("--limit must be at least 1")
     if args.concurrency is not None and not args.url:
         return _error("--concurrency applies to --url runs; the in-process pipeline runs one case at a time")
+    if args.url and (args.answerer or args.simulated_llm is not None):
+        return _error(
+            "--answerer and --simulated-llm configure this process; a --url server has its own settings"
+        )
+    if args.simulated_llm is not None and not 0.0 <= args.simulated_llm <= 1.0:
+        return _error("--simulated-llm takes a fault rate between 0 and 1")
+    if args.answerer:
+        settings = settings.model_copy(update={"answerer": args.answerer})
     concurrency = args.concurrency or (4 if args.url else 1)
     if concurrency < 1:
         return _error("--concurrency must be at least 1")
@@ -139,7 +162,12 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
         return _error("no usable cases in the datasets")
 
     progress = not args.no_progress
-    system, reference = _system_under_test(args, settings, concurrency, progress)
+    simulated = None
+    if args.simulated_llm is not None:
+        from assistant.evaluation.simulated_model import SimulatedChatModel
+
+        simulated = SimulatedChatModel(fault_rate=args.simulated_llm, seed=args.simulated_seed)
+    system, reference = _system_under_test(args, settings, concurrency, progress, simulated)
     baseline = None
     if args.baseline == "plain-rag":
         from assistant.evaluation.baseline import PlainRagBaseline
@@ -154,6 +182,7 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
         OutputRail(settings.allowed_domains),
         retrieval_depth=args.k,
         support_floor=SUPPORT_FLOOR,
+        sentence_labels=simulated.labels if simulated is not None else None,
     )
     run_settings = {
         "retrieval_depth": args.k,
@@ -209,7 +238,7 @@ def _build_index(settings: Settings, progress: bool) -> None:
 
 
 def _system_under_test(
-    args: argparse.Namespace, settings: Settings, concurrency: int, progress: bool
+    args: argparse.Namespace, settings: Settings, concurrency: int, progress: bool, model: Any = None
 ) -> tuple[Any, Any]:
     """The system to evaluate and the corpus its citations are checked against."""
     from assistant.evaluation.reference import ReferenceCorpus
@@ -230,14 +259,24 @@ def _system_under_test(
 
     _build_index(settings, progress)
     # Every case is computed: a cached answer would time nothing and hide run-to-run changes in --repeat.
-    pipeline = load_pipeline(settings.model_copy(update={"answer_cache_size": 0}))
+    pipeline = load_pipeline(settings.model_copy(update={"answer_cache_size": 0}), model=model)
     details = {
+        "answerer": "llm" if pipeline.generator is not None else "extractive",
+        "model": _model_name(settings, model) if pipeline.generator is not None else None,
         "abstain_threshold": settings.abstain_threshold,
         "max_answer_sentences": settings.max_answer_sentences,
         "guard_semantic": settings.guard_semantic,
         "guard_semantic_threshold": settings.guard_semantic_threshold,
     }
     return InProcessSystem(pipeline, details=details), ReferenceCorpus.from_settings(settings)
+
+
+def _model_name(settings: Settings, model: Any) -> str:
+    if model is not None:
+        return f"simulated (fault rate {model.fault_rate}, seed {model.seed})"
+    if settings.llm_provider == "llamacpp":
+        return f"llamacpp:{settings.llm_gguf_path.name if settings.llm_gguf_path else '?'}"
+    return f"openai-compatible:{settings.llm_model}"
 
 
 def cmd_eval_compare(args: argparse.Namespace, settings: Settings) -> int:

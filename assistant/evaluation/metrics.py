@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,8 @@ XSTEST_LABELS = ("full_compliance", "partial_refusal", "full_refusal")
 # sentence usually shares words but not meaning with the passage.
 SUPPORT_FLOOR = 0.5
 
-_MARKER_RUN = re.compile(r"(?:\s*\[\d+\])+")
+# Markers and the full stop after them when a sentence is written "… text [1]." (a model's style).
+_MARKER_RUN = re.compile(r"(?:\s*\[\d+\])+(?:[.!?…]+(?=\s|$))?")
 _MARKER = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -161,6 +162,7 @@ class Scorer:
         output_rail: OutputGuard | None = None,
         retrieval_depth: int = 4,
         support_floor: float = SUPPORT_FLOOR,
+        sentence_labels: Mapping[str, str] | None = None,
     ) -> None:
         if retrieval_depth < 1:
             raise ValueError(f"retrieval_depth must be at least 1, got {retrieval_depth}")
@@ -175,6 +177,8 @@ class Scorer:
         self.output_rail = output_rail
         self.retrieval_depth = retrieval_depth
         self.support_floor = support_floor
+        # Filled by a simulated model while the run goes on, so read only when scoring.
+        self.sentence_labels = sentence_labels
         # Repeats and the baseline cite the same passages; embed each text once per evaluation.
         self._vectors: dict[str, np.ndarray] = {}
 
@@ -183,7 +187,9 @@ class Scorer:
         self._add_support(cases)
         return Scorecard(
             cases,
-            compute_metrics(cases, self.retrieval_depth, self.support_floor, malformed_lines, lines),
+            compute_metrics(
+                cases, self.retrieval_depth, self.support_floor, malformed_lines, lines, self.sentence_labels
+            ),
             confusion_matrix(cases),
             distributions(cases),
         )
@@ -328,6 +334,7 @@ def compute_metrics(
     support_floor: float = SUPPORT_FLOOR,
     malformed_lines: int = 0,
     lines: int = 0,
+    sentence_labels: Mapping[str, str] | None = None,
 ) -> dict[str, Metric]:
     """Every metric of the report, keyed by a stable dotted name that thresholds and compare refer to."""
     metrics: dict[str, Metric] = {}
@@ -580,6 +587,8 @@ def compute_metrics(
         "lower",
     )
 
+    _generation_metrics(cases, sentence_labels, add)
+
     # Latency per status
     latencies: dict[str, list[float]] = defaultdict(list)
     for c in cases:
@@ -590,6 +599,89 @@ def compute_metrics(
         add(Metric.quantile(f"latency.p50_ms.{status}", f"median latency, {status}", values, 0.5))
         add(Metric.quantile(f"latency.p95_ms.{status}", f"95th percentile latency, {status}", values, 0.95))
     return metrics
+
+
+def _generation_metrics(
+    cases: Sequence[ScoredCase], labels: Mapping[str, str] | None, add: Callable[[Metric], None]
+) -> None:
+    """How the language model's answers fared: which path answered, and what verification dropped.
+
+    Present only when the system used a model. With `labels` (each generated sentence's truth,
+    from a simulated model) it also reports the faults verification caught and the faithful
+    sentences it lost.
+    """
+    asked = [c for c in cases if c.outcome.result is not None and c.outcome.result.verification is not None]
+    if not asked:
+        return
+    results = [c.outcome.result for c in asked if c.outcome.result is not None]
+    add(
+        Metric.share(
+            "generation.answered_by_model",
+            "answers the model asked for that used its verified sentences",
+            sum(1 for r in results if r.answerer == "llm"),
+            len(results),
+        )
+    )
+    add(
+        Metric.share(
+            "generation.model_errors",
+            "model calls that failed (timeout, error, open breaker)",
+            sum(1 for r in results if r.verification and r.verification.get("error")),
+            len(results),
+            "lower",
+        )
+    )
+    checks = [s for r in results for s in (r.verification or {}).get("sentences", [])]
+    add(
+        Metric.share(
+            "generation.sentences_kept",
+            "generated sentences that passed verification",
+            sum(1 for s in checks if s["kept"]),
+            len(checks),
+        )
+    )
+    reasons = Counter(s["reason"] for s in checks if not s["kept"])
+    for reason in sorted(reasons):
+        add(
+            Metric.share(
+                f"generation.dropped.{reason}",
+                f"generated sentences dropped: {reason}",
+                reasons[reason],
+                len(checks),
+                "lower",
+            )
+        )
+    if labels is None:
+        return
+    truth = [(labels.get(s["text"], "unlabelled"), s["kept"]) for s in checks]
+    faithful = [kept for label, kept in truth if label == "faithful"]
+    faults = [(label, kept) for label, kept in truth if label not in ("faithful", "unlabelled")]
+    add(
+        Metric.share(
+            "generation.faithful_kept",
+            "faithful generated sentences kept (simulated model)",
+            sum(faithful),
+            len(faithful),
+        )
+    )
+    add(
+        Metric.share(
+            "generation.faults_caught",
+            "faulty generated sentences dropped (simulated model)",
+            sum(1 for _, kept in faults if not kept),
+            len(faults),
+        )
+    )
+    for kind in sorted({label for label, _ in faults}):
+        group = [kept for label, kept in faults if label == kind]
+        add(
+            Metric.share(
+                f"generation.faults_caught.{kind}",
+                f"{kind} sentences dropped (simulated model)",
+                sum(1 for kept in group if not kept),
+                len(group),
+            )
+        )
 
 
 def confusion_matrix(cases: Sequence[ScoredCase]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from assistant.evaluation.metrics import Scorecard, Scorer, answer_sentences, nu
 from assistant.evaluation.reference import ReferenceCorpus, ReferencePassage
 from assistant.evaluation.report import write_reports
 from assistant.evaluation.runner import CaseOutcome, EvalRunner
+from assistant.evaluation.simulated_model import FAULT_KINDS, SimulatedChatModel
 from assistant.evaluation.stats import Metric, bootstrap_interval, percentile, wilson_interval
 from assistant.evaluation.systems import EvalSystemError, HttpSystem
 from assistant.evaluation.thresholds import ThresholdFileError, check_thresholds, load_thresholds
@@ -171,6 +172,14 @@ def test_answer_sentences_attach_markers_to_the_sentence_before_them() -> None:
     assert answer_sentences("One. Two. [1]") == [
         answer_sentences("One.")[0],
         answer_sentences("Two. [1]")[0],
+    ]
+    # A model's style, markers before the full stop, cites the same way.
+    assert [
+        (s.text, s.markers) for s in answer_sentences("It works fast [2][3]. It wears off [1]. Tail.")
+    ] == [
+        ("It works fast", (2, 3)),
+        ("It wears off", (1,)),
+        ("Tail.", ()),
     ]
     assert numbers_in("In 1962, 1,000 people took 2.5 doses [4].") == {"1962", "1000", "2.5"}
 
@@ -849,3 +858,58 @@ def test_shipped_datasets_meet_the_ci_thresholds(
     assert len(report["cases"]) >= 1000 and report["dataset_issues"] == []
     assert report["thresholds"]["passed"] and len(report["thresholds"]["results"]) >= 20
     assert (out / "report.html").stat().st_size > 50_000
+
+
+def test_simulated_model_answers_meet_the_generation_thresholds(
+    eval_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What CI enforces on the generative path: verification against a model with known faults."""
+    out = tmp_path / "simulated"
+    datasets = [REPO / "evals/questions.jsonl", REPO / "evals/offtopic.jsonl"]
+    arguments = ["eval", *map(str, datasets), "--simulated-llm", "0.5", "--out", str(out), "--no-progress"]
+    code = main([*arguments, "--fail-under", str(REPO / "evals/thresholds-llm.toml")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err + captured.out
+    report = json.loads((out / "report.json").read_text())
+    assert report["system"]["answerer"] == "llm" and report["system"]["model"].startswith("simulated")
+    kinds = {
+        name.rsplit(".", 1)[1] for name in report["metrics"] if name.startswith("generation.faults_caught.")
+    }
+    assert kinds == set(FAULT_KINDS)  # every kind of fault was tried
+    answerers = {c["result"]["answerer"] for c in report["cases"] if c["result"]["status"] == "answered"}
+    assert answerers <= {"llm", "llm+fallback"} and "llm" in answerers
+
+
+def test_simulated_model_is_deterministic_and_labels_every_sentence() -> None:
+    prompt = (
+        "Passages:\n\n[1] Esketamine: Esketamine is a nasal spray approved for treatment-resistant depression. "
+        "In one trial, 85 % of patients who continued treatment avoided relapse.\n\n"
+        "[2] Bladder damage: Regular heavy ketamine use can damage the bladder and cause pain. "
+        "Stopping ketamine early often lets the bladder recover.\n\nQuestion: What is esketamine approved for?"
+    )
+    clean = SimulatedChatModel(fault_rate=0.0)
+    reply = str(clean.invoke(prompt).content)
+    assert reply == str(SimulatedChatModel(fault_rate=0.0).invoke(prompt).content)
+    assert reply.startswith("Esketamine is a nasal spray approved for treatment-resistant depression [1].")
+    assert set(clean.labels.values()) == {"faithful"} and all(text in reply for text in clean.labels)
+    seen = set()
+    for seed in range(60):
+        faulty = SimulatedChatModel(fault_rate=1.0, seed=seed)
+        faulty.invoke(prompt)
+        faults = [label for label in faulty.labels.values() if label != "faithful"]
+        assert len(faults) == 1
+        seen.add(faults[0])
+    assert seen == set(FAULT_KINDS)
+
+
+def test_simulated_model_options_are_checked(
+    eval_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dataset = _write_small(tmp_path / "small.jsonl")
+    assert main(["eval", str(dataset), "--simulated-llm", "1.5", "--no-progress"]) == 2
+    assert "between 0 and 1" in capsys.readouterr().err
+    assert (
+        main(["eval", str(dataset), "--simulated-llm", "0.5", "--url", "http://127.0.0.1:9", "--no-progress"])
+        == 2
+    )
+    assert "configure this process" in capsys.readouterr().err

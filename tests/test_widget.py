@@ -233,7 +233,7 @@ def ask(page: Page, question: str, label: str = "Your question") -> Any:
     before = replies(page).count()
     textbox(page, label).fill(question)
     textbox(page, label).press("Enter")
-    expect(replies(page)).to_have_count(before + 1)
+    expect(replies(page)).to_have_count(before + 1, timeout=30_000)  # a busy CI machine is slow
     return replies(page).nth(before)
 
 

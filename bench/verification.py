@@ -1,0 +1,77 @@
+"""What verifying a model's answer costs: per answer and per generated sentence, beside the extractive path.
+
+The simulated model (assistant/evaluation/simulated_model.py) writes its reply in microseconds, so
+the `generate` stage is almost all verification (embedding the sentences, finding the best quote,
+the checks). The same questions run through the extractive pipeline, interleaved, for the ratio.
+Run: .venv/bin/python bench/verification.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, percentile
+
+from assistant.config import Settings
+from assistant.evaluation.simulated_model import SimulatedChatModel
+from assistant.runtime import build_index, load_pipeline
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), answer_cache_size=0)
+    build_index(settings)
+    extractive = load_pipeline(settings)
+    generative = load_pipeline(settings, model=SimulatedChatModel(fault_rate=0.5))
+    lines = (REPO / "evals/questions.jsonl").read_text().splitlines()
+    questions = [json.loads(line)["question"] for line in lines if '"question"' in line]
+    for question in questions[:10]:
+        extractive.run(question)
+        generative.run(question)
+    plain: list[float] = []
+    written: list[float] = []
+    verify: list[float] = []
+    per_sentence: list[float] = []
+    for _ in range(args.rounds):
+        for question in questions:
+            started = time.perf_counter()
+            extractive.run(question)
+            plain.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            result = generative.run(question)
+            written.append((time.perf_counter() - started) * 1000)
+            if result.verification and "generate" in result.timings_ms:
+                verify.append(result.timings_ms["generate"])
+                sentences = max(result.verification["generated"], 1)
+                per_sentence.append(result.timings_ms["generate"] / sentences)
+    print(f"# Verification cost, warm, in-process — {machine()}")
+    print(f"{len(questions)} questions × {args.rounds} rounds; simulated model (fault rate 0.5); cache off\n")
+    print("| measure | n | p50 ms | p95 ms |\n|---|---|---|---|")
+    for label, values in (
+        ("extractive answer, whole pipeline", plain),
+        ("generated answer, whole pipeline", written),
+        ("generate stage (≈ verification)", verify),
+        ("verification per generated sentence", per_sentence),
+    ):
+        print(
+            f"| {label} | {len(values)} | {statistics.median(values):.2f} | {percentile(values, 0.95):.2f} |"
+        )
+    print(
+        f"\nratio generated / extractive: p50 {statistics.median(written) / statistics.median(plain):.2f}×, "
+        f"p95 {percentile(written, 0.95) / percentile(plain, 0.95):.2f}× (before any real model time)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -175,6 +175,13 @@ def test_a_number_must_be_in_the_quote_shown_not_elsewhere_in_the_passage(
             "negation-mismatch",
         ),
         ("Stopping ketamine early never lets the bladder recover [2].", "negation-mismatch"),
+        # Enough overlap with the quote, but a clause of its own.
+        (
+            "Regular heavy ketamine use can damage the bladder, causing pain, frequent urination and lasting kidney failure [2].",
+            "unsupported-words",
+        ),
+        ("Question: what is esketamine approved for? [1]", "not-a-claim"),
+        ("Esketamine is approved for the following conditions: [1]", "not-a-claim"),
     ],
 )
 def test_spelled_numbers_and_flipped_polarity_are_checked(

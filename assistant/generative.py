@@ -29,15 +29,15 @@ from index.lexical import tokenize
 from index.passages import PassageIndex
 from index.retrieval import RetrievedPassage
 
-# Calibration (docs/generative.md has the numbers). Similarity is cosine between the sentence and
-# its best quote; on the shipped questions it kept 94% of partial restatements of a source sentence
-# but also 54% of sentences cited to another article's passage: the corpus is all about ketamine,
-# so similarity is only a topical gate. Word overlap does the separating, measured against the
-# quotes shown rather than the whole cited passages: real model output (SmolLM2-135M, 706 sentences
-# replayed as if each cited every passage, 80 of them hand-labelled) showed that a topical sentence
-# shares words with some part of any passage. Against the best quote alone, overlap ≥ 0.7 with at
-# most 2 content words the quote lacks kept 34 of 40 supported sentences and 4 of 36 unsupported
-# ones; without the word limit, 35 and 10. The labels were made while choosing: optimistic.
+# Calibration (docs/generative.md; bench/calibrate_verification.py prints the trade-off).
+# Similarity (cosine between a sentence and its best quote) kept 94% of partial restatements of a
+# source sentence but also 54% of sentences cited to another article's passage: the corpus is all
+# about ketamine, so it is only a topical gate. Word overlap does the separating, measured against
+# the quotes shown, not the whole cited passages: real model output (SmolLM2-135M) showed that a
+# topical sentence shares words with some part of any passage on the subject. On 80 of its
+# sentences labelled by hand (evals/generated_sentences.jsonl), overlap ≥ 0.7 with at most two
+# content words the quote lacks keeps 34 of 41 supported and 4 of 39 unsupported sentences; without
+# the word limit, 35 and 10. The labels were made while choosing, so this is optimistic.
 DEFAULT_SIMILARITY_THRESHOLD = 0.5
 DEFAULT_OVERLAP_THRESHOLD = 0.7
 DEFAULT_MAX_NOVEL_WORDS = 2
@@ -238,6 +238,50 @@ def split_sentences(text: str, final: bool = True) -> tuple[list[str], str]:
     return [s for s in sentences if s], ""
 
 
+@dataclass(frozen=True)
+class SupportRule:
+    """Whether the quotes shown for a sentence back it: numbers, polarity, similarity and word overlap."""
+
+    similarity_threshold: float = DEFAULT_SIMILARITY_THRESHOLD
+    overlap_threshold: float = DEFAULT_OVERLAP_THRESHOLD
+    max_novel_words: int = DEFAULT_MAX_NOVEL_WORDS
+
+    def __post_init__(self) -> None:
+        for name in ("similarity_threshold", "overlap_threshold"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+        if self.max_novel_words < 0:
+            raise ValueError(f"max_novel_words must be at least 0, got {self.max_novel_words}")
+
+    def judge(
+        self, claim: str, quotes: Sequence[str], best_quote: str, similarity: float
+    ) -> tuple[Reason, str | None] | None:
+        """None when `quotes` back `claim`; else the reason and what failed.
+
+        `similarity` is the cosine between the claim and its best quote, `best_quote` that quote.
+        """
+        shown = " ".join(quotes)
+        # Numbers must be visible in the quotes, not just somewhere in the passage: a passage about
+        # two trials holds both years, and a sentence may swap them.
+        missing = [n for n in _numbers(claim) if not _mentions_number(shown, n)]
+        if missing:
+            return "unsupported-number", str(missing)
+        if _negated(claim) != _negated(best_quote):
+            return "negation-mismatch", best_quote
+        if similarity < self.similarity_threshold:
+            return "low-similarity", None
+        # Judged against the quotes shown, not the whole passages: a topical sentence shares words
+        # with some part of any passage on the same subject.
+        if word_overlap(claim, shown) < self.overlap_threshold:
+            return "low-overlap", None
+        novel = sorted(set(tokenize(claim)) - set(tokenize(shown)))
+        if len(novel) > self.max_novel_words:
+            # A long sentence can clear the overlap share and still add a clause of its own.
+            return "unsupported-words", str(novel)
+        return None
+
+
 class GenerativeAnswerer:
     """Asks a LangChain chat model to answer from numbered passages and keeps only verified sentences."""
 
@@ -260,15 +304,9 @@ class GenerativeAnswerer:
 
         if not isinstance(model, BaseChatModel):
             raise TypeError(f"model must be a LangChain BaseChatModel, got {type(model).__name__}")
-        for name, value in (
-            ("similarity_threshold", similarity_threshold),
-            ("overlap_threshold", overlap_threshold),
-            ("min_kept_share", min_kept_share),
-        ):
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must lie in [0, 1], got {value}")
-        if max_novel_words < 0:
-            raise ValueError(f"max_novel_words must be at least 0, got {max_novel_words}")
+        if not 0.0 <= min_kept_share <= 1.0:
+            raise ValueError(f"min_kept_share must lie in [0, 1], got {min_kept_share}")
+        self.rule = SupportRule(similarity_threshold, overlap_threshold, max_novel_words)
         if timeout_seconds <= 0:
             raise ValueError(f"timeout_seconds must be positive, got {timeout_seconds}")
         if max_retries < 0:
@@ -279,10 +317,7 @@ class GenerativeAnswerer:
         self.index = index
         self.embedder = embedder
         self.output_rail = output_rail or OutputRail()
-        self.similarity_threshold = similarity_threshold
-        self.overlap_threshold = overlap_threshold
         self.min_kept_share = min_kept_share
-        self.max_novel_words = max_novel_words
         self.timeout_seconds = timeout_seconds
         self.max_retries = max_retries
         self.breaker = breaker or CircuitBreaker()
@@ -353,34 +388,20 @@ class GenerativeAnswerer:
         similarity = max(
             float(np.dot(vector, self.index.sentence_vectors[row])) for _, row in quotes.values()
         )
-        # Support is judged against the quotes shown as evidence, not the whole passages: a topical
-        # sentence shares words with some part of any passage on the same subject.
-        shown = " ".join(q.quote for q, _ in quotes.values())
-        overlap = _overlap(claim, shown)
+        shown = [q.quote for q, _ in quotes.values()]
+        best_quote = max(quotes.values(), key=lambda q: q[0].relevance)[0].quote
+        overlap = word_overlap(claim, " ".join(shown))
 
         def dropped(reason: Reason, detail: str | None = None) -> tuple[SentenceCheck, None]:
             return SentenceCheck(sentence, False, reason, cited, similarity, overlap, detail), None
 
-        for text in [claim, *(q.quote for q, _ in quotes.values())]:
+        for text in [claim, *shown]:
             verdict = self.output_rail.check(text)
             if not verdict.allowed:
                 return dropped("output-rail", verdict.rule)
-        # Numbers must be visible in the quotes, not just somewhere in the passage: a passage about
-        # two trials holds both years, and a sentence may swap them.
-        missing = [n for n in _numbers(claim) if not _mentions_number(shown, n)]
-        if missing:
-            return dropped("unsupported-number", str(missing))
-        best_quote = max(quotes.values(), key=lambda q: q[0].relevance)[0].quote
-        if _negated(claim) != _negated(best_quote):
-            return dropped("negation-mismatch", best_quote)
-        if similarity < self.similarity_threshold:
-            return dropped("low-similarity")
-        if overlap < self.overlap_threshold:
-            return dropped("low-overlap")
-        novel = sorted(set(tokenize(claim)) - set(tokenize(shown)))
-        if len(novel) > self.max_novel_words:
-            # A long sentence can clear the overlap share and still add a clause of its own.
-            return dropped("unsupported-words", str(novel))
+        failure = self.rule.judge(claim, shown, best_quote, similarity)
+        if failure is not None:
+            return dropped(*failure)
         verified = VerifiedSentence(sentence, {n: q for n, (q, _) in quotes.items()}, similarity, overlap)
         return SentenceCheck(sentence, True, None, cited, similarity, overlap), verified
 
@@ -500,8 +521,8 @@ def _strip_markers(sentence: str) -> str:
     return " ".join(_MARKER.sub(" ", sentence).split()).replace(" .", ".")
 
 
-def _overlap(claim: str, source: str) -> float:
-    """Share of the claim's content words (stemmed) that occur in the cited passages."""
+def word_overlap(claim: str, source: str) -> float:
+    """Share of the claim's content words (stemmed) that occur in `source`."""
     words = set(tokenize(claim))
     return len(words & set(tokenize(source))) / len(words) if words else 0.0
 

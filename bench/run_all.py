@@ -25,6 +25,7 @@ RUNS = [
     ("Load over HTTP", ["load.py", "--seconds", "15"]),
     ("Scale", ["scale.py", "--sizes", "10000", "50000", "200000", "--queries", "100"]),
     ("Abstention threshold", ["calibrate_abstention.py"]),
+    ("Verification thresholds", ["calibrate_verification.py"]),
 ]
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def machine() -> str:
@@ -23,3 +27,9 @@ def summary(values_ms: list[float]) -> str:
         f"median {statistics.median(values_ms):.3f} ms, p95 {percentile(values_ms, 0.95):.3f} ms, "
         f"p99 {percentile(values_ms, 0.99):.3f} ms (n={len(values_ms)})"
     )
+
+
+def shipped_questions() -> list[str]:
+    """The single-turn questions of evals/questions.jsonl, in file order."""
+    lines = (REPO / "evals/questions.jsonl").read_text().splitlines()
+    return [json.loads(line)["question"] for line in lines if '"question"' in line]

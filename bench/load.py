@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, percentile
+from common import machine, percentile, shipped_questions
 
 from assistant.config import Settings
 from assistant.runtime import build_index
@@ -34,11 +34,7 @@ VENV_BIN = Path(sys.executable).parent
 
 
 def questions() -> list[str]:
-    answered = [
-        json.loads(line)["question"]
-        for line in (REPO / "evals/questions.jsonl").read_text().splitlines()
-        if '"question"' in line
-    ][:60]
+    answered = shipped_questions()[:60]
     abstained = [
         json.loads(line)["question"] for line in (REPO / "evals/offtopic.jsonl").read_text().splitlines()
     ][:20]

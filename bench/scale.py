@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, percentile
+from common import machine, percentile, shipped_questions
 
 from assistant.config import Settings
 from assistant.pipeline import AnswerPipeline
@@ -34,7 +34,6 @@ from index.embedder import SentenceTransformerEmbedder
 from index.passages import IndexedPassage, PassageIndex, build_artifacts
 from index.store import ChromaStore, StoredRecord
 
-REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / "results" / "synthetic"
 SENTENCES_PER_PASSAGE = 3
 
@@ -138,12 +137,7 @@ def main() -> None:
     args = parser.parse_args()
     embedder = SentenceTransformerEmbedder()
     texts, vectors = sentence_pool(embedder)
-    cases = [
-        json.loads(line)
-        for line in (REPO / "evals/questions.jsonl").read_text().splitlines()
-        if '"question"' in line
-    ]
-    questions = [c["question"] for c in cases][: args.queries]
+    questions = shipped_questions()[: args.queries]
     rows = []
     for size in args.sizes:
         # Synthetic stores are kept between runs (git-ignored): only the first run pays for building them.

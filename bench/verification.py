@@ -9,7 +9,6 @@ Run: .venv/bin/python bench/verification.py [--rounds 3]
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -17,13 +16,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, percentile
+from common import machine, percentile, shipped_questions
 
 from assistant.config import Settings
 from assistant.evaluation.simulated_model import SimulatedChatModel
 from assistant.runtime import build_index, load_pipeline
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -34,8 +31,7 @@ def main() -> None:
     build_index(settings)
     extractive = load_pipeline(settings)
     generative = load_pipeline(settings, model=SimulatedChatModel(fault_rate=0.5))
-    lines = (REPO / "evals/questions.jsonl").read_text().splitlines()
-    questions = [json.loads(line)["question"] for line in lines if '"question"' in line]
+    questions = shipped_questions()
     for question in questions[:10]:
         extractive.run(question)
         generative.run(question)

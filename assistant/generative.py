@@ -9,6 +9,7 @@ cited passage, with offsets into the article body, exactly as extractive citatio
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import re
 import threading
@@ -140,15 +141,21 @@ class SentenceCheck:
     detail: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The check as an answer shows it: a dropped sentence's words are never sent (it may hold a dose)."""
         return {
-            "text": self.text,
+            "id": sentence_id(self.text),
+            "text": self.text if self.kept else None,
             "kept": self.kept,
             "reason": self.reason,
             "cited": list(self.cited),
             "similarity": None if self.similarity is None else round(self.similarity, 4),
             "overlap": None if self.overlap is None else round(self.overlap, 4),
-            "detail": self.detail,
         }
+
+
+def sentence_id(text: str) -> str:
+    """A stable name for a generated sentence, so it can be matched without being shown."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

@@ -224,6 +224,8 @@ def test_a_smuggled_dose_is_dropped_even_when_the_passage_has_it(fixture_index, 
     generation = answerer(fixture_index, embedder, fake(reply)).generate("q", hits)
     assert [c.reason for c in generation.checks] == [None, "output-rail", "output-rail"]
     assert all("mg" not in c.quote for s in generation.sentences for c in compose_generated([s])[1])
+    summary = json.dumps(generation.summary())
+    assert "mg" not in summary and "200" not in summary  # a dropped sentence's words are never sent
 
 
 def test_a_quote_with_a_dose_is_never_cited(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.generative import sentence_id
 from tests.fake_openai import INVENTED, FakeOpenAIServer
 from tests.test_api import _ask, _client, _events, _settings
 
@@ -47,12 +48,14 @@ def _article_bodies(client: TestClient) -> dict[str, str]:
 
 
 def test_the_model_answer_keeps_verified_sentences_with_exact_quotes(client: TestClient) -> None:
-    result = client.post("/v1/chat", json=_ask(QUESTION)).json()
+    response = client.post("/v1/chat", json=_ask(QUESTION))
+    result = response.json()
     assert result["status"] == "answered" and result["answerer"] == "llm"
-    assert INVENTED_TEXT not in result["answer"]
+    assert INVENTED_TEXT not in response.text  # not in the answer, nor anywhere else in the reply
     verification = result["verification"]
     assert verification["generated"] == 3 and verification["kept"] == 2
-    assert [s["text"] for s in verification["sentences"] if not s["kept"]] == [INVENTED]
+    dropped = [s for s in verification["sentences"] if not s["kept"]]
+    assert [(s["id"], s["text"]) for s in dropped] == [(sentence_id(INVENTED), None)]
     bodies = _article_bodies(client)
     for citation in result["citations"]:
         body = bodies[citation["article_id"]]

@@ -14,6 +14,7 @@ import numpy as np
 from assistant.evaluation.reference import ReferenceCorpus
 from assistant.evaluation.runner import CaseOutcome
 from assistant.evaluation.stats import Metric
+from assistant.generative import sentence_id
 from assistant.results import AnswerResult
 from corpus.text import sentence_spans
 from guardrails.decisions import OutputGuard
@@ -653,7 +654,8 @@ def _generation_metrics(
         )
     if labels is None:
         return
-    truth = [(labels.get(s["text"], "unlabelled"), s["kept"]) for s in checks]
+    by_id = {sentence_id(text): label for text, label in labels.items()}
+    truth = [(by_id.get(s["id"], "unlabelled"), s["kept"]) for s in checks]
     faithful = [kept for label, kept in truth if label == "faithful"]
     faults = [(label, kept) for label, kept in truth if label not in ("faithful", "unlabelled")]
     add(

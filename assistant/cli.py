@@ -42,6 +42,16 @@ def print_result(result: AnswerResult) -> None:
             print(f"      “{c.quote}”")
     if result.related_articles:
         print("\nRelated articles: " + ", ".join(r.title for r in result.related_articles))
+    if result.verification is not None:
+        v = result.verification
+        if result.answerer == "llm":
+            print(f"\n(worded by the language model: {v['kept']} of {v['generated']} sentences verified)")
+        elif v.get("error"):
+            print(f"\n(the language model failed, so these are the quotes themselves: {v['error']})")
+        else:
+            print(
+                f"\n(too little of the language model's answer was verified ({v['kept']} of {v['generated']}), so these are the quotes themselves)"
+            )
 
 
 def _pipeline(settings: Settings) -> AnswerPipeline:

@@ -407,6 +407,25 @@ def test_pipeline_falls_back_when_too_little_is_verified(fixture_index, embedder
     assert "Esketamine is a nasal spray" in result.answer  # the extractive quote
 
 
+def test_the_cli_says_which_path_answered(
+    fixture_index, embedder, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from assistant.cli import print_result
+
+    template = "Esketamine is a nasal spray approved for treatment-resistant depression [{n}]."
+    question = "What is esketamine approved for?"
+    print_result(
+        pipeline(fixture_index, embedder, Citing(messages=iter([]), template=template)).run(question)
+    )
+    assert "worded by the language model: 1 of 1 sentences verified" in capsys.readouterr().out
+    print_result(pipeline(fixture_index, embedder, fake("It is made of cheese [2].")).run(question))
+    assert "(0 of 1), so these are the quotes themselves" in capsys.readouterr().out
+    print_result(
+        pipeline(fixture_index, embedder, RaisingModel(messages=iter([])), max_retries=0).run(question)
+    )
+    assert "the language model failed" in capsys.readouterr().out
+
+
 def test_pipeline_falls_back_on_timeout(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
     slow = FakeListChatModel(responses=[FAITHFUL], sleep=2.0)
     result = pipeline(fixture_index, embedder, slow, timeout_seconds=0.2, max_retries=0).run(

@@ -1,11 +1,12 @@
 """Optional generative answers through a LangChain chat model, shown only after every sentence is verified.
 
 The model sees numbered passages and must cite `[n]` after each sentence. A generated sentence is
-kept only when it cites passages that exist, is supported by them (embedding similarity and word
-overlap with the cited text), every number in it appears in a cited passage, and it and its quotes
-pass the output rail. Each kept sentence's citation is the best-matching verbatim sentence of the
-cited passage, with offsets into the article body, exactly as extractive citations are.
-"""
+kept only when it states something (not an echoed question or a list lead-in), cites passages that
+exist, and the best-matching sentence of each cited passage (its quote) backs it: every number in
+it is in a quote, it agrees with the best quote on negation, it is similar enough to it, most of
+its content words are in the quotes and at most two are not (`SupportRule`). It and its quotes must
+also pass the output rail. Each kept sentence's citation is that quote, with offsets into the
+article body, exactly as extractive citations are."""
 
 from __future__ import annotations
 

@@ -199,7 +199,17 @@ _EMERGENCY_SIGN = rx(
     r"i\s+feel\s+like\s+i'?m\s+dying|overdose\s+happening|just\s+overdosed|overdosed|in\s+a\s+bad\s+way|breathing\s+once\s+every|"
     r"isn'?t\s+responding|won'?t\s+answer\s+me|jaw\s+is\s+locked|shaking\s+all\s+over|got\s+into\s+my\s+(?:meds|pills)|"
     r"took\s+all\s+(?:her|his|my|their)\s+pills|can'?t\s+catch\s+my\s+breath|no\s+despierta|ne\s+respire\s+plus|atmet\s+nicht\s+mehr|"
-    r"n[ãa]o\s+respira|non\s+respira|non\s+si\s+sveglia|turning\s+blue|gone\s+blue|going\s+blue|blue\s+in\s+the\s+face)"
+    r"n[ãa]o\s+respira|non\s+respira|non\s+si\s+sveglia|turning\s+blue|gone\s+blue|going\s+blue|blue\s+in\s+the\s+face|"
+    # Signs a caller describes rather than names: drowsy and vomiting, slow breathing, stroke signs,
+    # disorientation near danger; and the same in the other supported languages.
+    r"keeps\s+(?:vomiting|throwing\s+up|passing\s+out)|(?:really|very|so)\s+drowsy\s+and|breathing\s+(?:feels|seems|is\s+getting)\s+"
+    r"(?:really\s+|very\s+)?(?:slow|shallow|weird)|shallow\s+breathing|doesn'?t\s+know\s+where\s+(?:she|he|they|i)\s+(?:is|are|am)|"
+    r"one\s+side\s+of\s+(?:my|his|her|their)\s+(?:face|body)|face\s+(?:feels\s+|is\s+|looks\s+)?droop\w*|can'?t\s+(?:talk|speak)\s+properly|"
+    r"(?:walk|run|wander)\w*\s+(?:out\s+)?into\s+the\s+(?:road|traffic|street)|(?:wants?|trying|going)\s+to\s+jump\s+(?:off|out|from)|"
+    r"reagiert\s+(?:\w+\s+)?nicht(?:\s+mehr)?|atmung\s+ist\s+(?:\w+\s+)?flach|bewusstlos|"
+    r"no\s+hay\s+forma\s+de\s+despertar\w*|no\s+(?:se\s+)?despierta|no\s+responde|inconsciente|"
+    r"ne\s+r[ée]pond\s+plus|sauter\s+par\s+la\s+fen[eê]tre|respire\s+(?:tr[eè]s\s+)?mal|"
+    r"n[ãa]o\s+responde|dor\s+forte\s+no\s+peito|reageert\s+niet|ademt\s+niet|bewusteloos|non\s+risponde)"
 )
 _PERSONAL = rx(
     r"\b(?:my|i|i'm|i've|im|he|she|he's|she's|hes|shes|someone|somebody|friend|mate|guy|girl|boyfriend|girlfriend|roommate|"
@@ -224,7 +234,21 @@ _SELF_HARM = rx(
     r"take\s+to\s+die|die\s+from\s+[^.?!]*\b(?:i|me)\s+want|think\s+about\s+suicide|rope\s+ready|suicid(?:ar|er)|veux\s+mourir|"
     r"quero\s+morrer|would\s+that\s+do\s+it|can'?t\s+go\s+on\s+living|want\s+to\s+die|ending\s+(?:things|it\s+all|my\s+life)|"
     r"nothing\s+left\s+for\s+me|not\s+coming\s+back|(?:stepping|jump\w*|throw\w*\s+myself)\s+(?:in\s+front\s+of|off)|"
-    r"no\s+quiero\s+vivir|envie\s+de\s+mourir|stop\s+my\s+heart|look\s+like\s+an\s+accident|kill\s+someone\s+my\s+size)"
+    r"no\s+quiero\s+vivir|envie\s+de\s+mourir|stop\s+my\s+heart|look\s+like\s+an\s+accident|kill\s+someone\s+my\s+size|"
+    # Tense and form variants of the same intents, and a question about lethality with intent after it.
+    r"(?:wanted|wanting|wants|wish|wished|wishing)\s+(?:to\s+)?(?:die|be\s+dead)|better\s+off\s+dead|"
+    r"\b(?:i|i'?ve|ive|i\s+have)\s+(?:just\s+)?(?:took|taken|did|done)\b[^.?!]{0,40}\b(?:on\s+purpose|deliberately|intentionally)|"
+    r"end\s+it\s+(?:painlessly|for\s+good|now)|end\s+everything|take\s+my\s+(?:own\s+)?life|"
+    r"if\s+i\s+(?:was|were)\s+gone|(?:hope|hoping|wish)\s+(?:that\s+)?i\s+(?:won'?t|don'?t|never)\s+come\s+(?:back|out)|"
+    r"(?:see|is)\s+(?:the|no)\s+point\s+(?:anymore|any\s+more|in\s+living|in\s+going\s+on)|"
+    r"walk\s+into\s+the\s+(?:sea|ocean|river|lake|traffic)|(?:a|such\s+a)\s+burden\s+(?:to|on|for)\s+(?:everyone|everybody|my)|"
+    r"look\s+accidental|(?:lethal|fatal|deadly|heart\s+stops?)\b[^.?!]{0,60}[.?!]?[^.?!]{0,40}\b(?:i\s+want\s+(?:it\s+)?to|"
+    r"made\s+up\s+my\s+mind|on\s+purpose)|"
+    r"me\s+faire\s+du\s+mal|mettre\s+fin\s+[àa]\s+mes\s+jours|een\s+einde?\s+aan\s+(?:te\s+)?maken|zelfmoord|"
+    r"(?:wil|willen)\s+dood|quitarme\s+la\s+vida|acabar\s+con\s+todo|una\s+carga\s+para\s+todos|"
+    r"sobredosis\b[^.?!]{0,40}\blo\s+mejor|acabar\s+com\s+tudo|tirar\s+a\s+(?:minha\s+)?(?:pr[óo]pria\s+)?vida|"
+    r"togliermi\s+la\s+vita|farmi\s+del\s+male|mir\s+(?:etwas\s+)?antun|schluss\s+machen|"
+    r"nicht\s+mehr\s+leben\s+will)"
 )
 _SWITCH_OFF = rx(
     r"\b(?:ignore|disregard|forget|override|bypass|skip|switch\s+off|turn\s+off|disable|ignorez?|ignora|ignorar|vergiss|oublie[zs]?|dimentica)\s+"

@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,3 +34,15 @@ def shipped_questions() -> list[str]:
     """The single-turn questions of evals/questions.jsonl, in file order."""
     lines = (REPO / "evals/questions.jsonl").read_text().splitlines()
     return [json.loads(line)["question"] for line in lines if '"question"' in line]
+
+
+def built_settings() -> Any:
+    """Settings over a fresh temporary data folder with the shipped corpus indexed; answer cache off."""
+    import tempfile
+
+    from assistant.config import Settings
+    from assistant.runtime import build_index
+
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), answer_cache_size=0)
+    build_index(settings)
+    return settings

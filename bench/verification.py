@@ -11,24 +11,21 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, percentile, shipped_questions
+from common import built_settings, machine, percentile, shipped_questions
 
-from assistant.config import Settings
 from assistant.evaluation.simulated_model import SimulatedChatModel
-from assistant.runtime import build_index, load_pipeline
+from assistant.runtime import load_pipeline
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    settings = Settings(data_dir=Path(tempfile.mkdtemp()), answer_cache_size=0)
-    build_index(settings)
+    settings = built_settings()
     extractive = load_pipeline(settings)
     generative = load_pipeline(settings, model=SimulatedChatModel(fault_rate=0.5))
     questions = shipped_questions()

@@ -64,8 +64,10 @@ class AnswerPipeline:
         started = time.perf_counter()
         turns = user_turns(conversation)
         cached = self._cached(turns, started)
-        if cached is not None:
-            return cached
+        return cached if cached is not None else self._answer(turns, started)
+
+    def _answer(self, turns: list[str], started: float) -> AnswerResult:
+        """The whole answer, computed (the cache has missed) and remembered."""
         clock = _Clock(started)
         prepared = self._prepare(turns, clock)
         if isinstance(prepared, AnswerResult):
@@ -108,7 +110,7 @@ class AnswerPipeline:
                 result = yield from self._stream_generated(turns, prepared, clock)
                 streamed = result.answerer == "llm"
         if result is None:
-            result = self.run(conversation)
+            result = self._answer(turns, started)
         result = result.model_copy(update={"id": answer_id or new_answer_id()})
         if not streamed:
             yield from answer_pieces(result)

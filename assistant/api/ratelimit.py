@@ -1,7 +1,13 @@
-"""Per-client rate limiting that holds across worker processes: counters live in one SQLite file."""
+"""Per-client rate limiting that holds across worker processes: state lives in one SQLite file.
+
+The limit is a token bucket in its GCRA form (one timestamp per client): a client may send up to
+`per_minute` requests at once, then one more every `60 / per_minute` seconds. Unlike fixed
+one-minute windows, a burst cannot be doubled by straddling a window boundary.
+"""
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -16,20 +22,22 @@ class Verdict:
 
 
 class RateLimiter:
-    """Fixed one-minute windows per client key; every worker on the machine shares the counts."""
+    """At most `per_minute` requests per client in any `window_seconds`; every worker shares the state."""
 
-    def __init__(self, path: Path, per_minute: int, window_seconds: int = 60) -> None:
+    def __init__(self, path: Path, per_minute: int, window_seconds: float = 60.0) -> None:
         if per_minute < 1:
             raise ValueError(f"per_minute must be at least 1, got {per_minute}")
+        if window_seconds <= 0:
+            raise ValueError(f"window_seconds must be positive, got {window_seconds}")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.per_minute = per_minute
-        self.window_seconds = window_seconds
+        self.window_seconds = float(window_seconds)
+        self.interval = self.window_seconds / per_minute
         with self._connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS hits (client TEXT, window INTEGER, count INTEGER, PRIMARY KEY (client, window))"
-            )
+            # `tat` is the theoretical arrival time: when the client's bucket will be full again
+            db.execute("CREATE TABLE IF NOT EXISTS buckets (client TEXT PRIMARY KEY, tat REAL NOT NULL)")
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
@@ -37,19 +45,25 @@ class RateLimiter:
     def hit(self, client: str, now: float | None = None) -> Verdict:
         """Count one request for `client` and say whether it may proceed."""
         now = time.time() if now is None else now
-        window = int(now // self.window_seconds)
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
-            count = db.execute(
-                "INSERT INTO hits (client, window, count) VALUES (?, ?, 1) "
-                "ON CONFLICT (client, window) DO UPDATE SET count = count + 1 RETURNING count",
-                (client, window),
-            ).fetchone()[0]
-            if count == 1:  # first hit of a window: drop windows that are over
-                db.execute("DELETE FROM hits WHERE window < ?", (window - 1,))
+            row = db.execute("SELECT tat FROM buckets WHERE client = ?", (client,)).fetchone()
+            tat = max(row[0], now) if row else now
+            backlog = tat + self.interval - now  # how far ahead this request would push the client
+            allowed = backlog <= self.window_seconds + 1e-6
+            if allowed:
+                tat += self.interval
+                db.execute(
+                    "INSERT INTO buckets (client, tat) VALUES (?, ?) "
+                    "ON CONFLICT (client) DO UPDATE SET tat = excluded.tat",
+                    (client, tat),
+                )
+                if row is None:  # a new client: forget the ones whose buckets have refilled
+                    db.execute("DELETE FROM buckets WHERE tat < ?", (now,))
             db.execute("COMMIT")
         finally:
             db.close()
-        retry_after = max(1, int((window + 1) * self.window_seconds - now + 0.999))
-        return Verdict(count <= self.per_minute, max(0, self.per_minute - count), retry_after)
+        remaining = int((self.window_seconds - (tat - now)) / self.interval + 1e-6)
+        wait = 0.0 if allowed else backlog - self.window_seconds
+        return Verdict(allowed, max(0, remaining), max(1, math.ceil(wait)))

@@ -259,13 +259,14 @@ class RaisingModel(GenericFakeChatModel):
 
 
 def test_a_timeout_becomes_an_error_not_an_exception(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
-    slow = FakeListChatModel(responses=[FAITHFUL], sleep=2.0)
+    slow = FakeListChatModel(responses=[FAITHFUL], sleep=3.0)
     generator = answerer(
         fixture_index, embedder, slow, timeout_seconds=0.2, max_retries=1, retry_backoff_seconds=0
     )
     started = time.perf_counter()
     generation = generator.generate("q", hits)
-    assert time.perf_counter() - started < 1.5  # two attempts of 0.2 s, not the model's 2 s each
+    # two attempts of 0.2 s; waiting for the model would take at least one full 3 s reply
+    assert time.perf_counter() - started < 3.0
     assert generation.error is not None and generation.error.startswith("TimeoutError")
     assert not generator.useful(generation)
 

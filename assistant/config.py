@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     guard_semantic_threshold: float = Field(
         0.55, gt=0.0, lt=1.0, description="Least similarity for an exemplar match."
     )
+    guard_classifier: bool = Field(
+        True, description="Use the trained intent classifier after the exemplar layer."
+    )
+    guard_classifier_threshold: float = Field(
+        0.7, gt=0.0, lt=1.0, description="Least probability for the classifier to refuse."
+    )
 
     host: str = Field("127.0.0.1", description="Where `assistant serve` listens.")
     port: int = Field(8000, ge=1, le=65535, description="Port of `assistant serve`.")

@@ -13,7 +13,14 @@ from assistant.pipeline import AnswerPipeline
 from corpus.loader import load_corpus
 from corpus.models import Article
 from corpus.vetting import Vetter, VettingReport, vetted_for_index
-from guardrails import EmergencyNumber, ExemplarClassifier, InputRail, OutputRail
+from guardrails import (
+    EmergencyNumber,
+    ExemplarClassifier,
+    InputRail,
+    IntentClassifier,
+    OutputRail,
+    SemanticLayer,
+)
 from index.builder import BuildReport, IndexBuilder
 from index.embedder import Embedder, SentenceTransformerEmbedder
 from index.passages import PassageIndex
@@ -124,10 +131,18 @@ def chat_model(settings: Settings) -> Any:
 
 def input_rail(settings: Settings, embedder: Embedder) -> InputRail:
     """The input rail configured from settings: emergency numbers, crisis lines, semantic layer."""
-    semantic = (
-        ExemplarClassifier(embedder, threshold=settings.guard_semantic_threshold, cache_dir=settings.data_dir)
-        if settings.guard_semantic
-        else None
-    )
+    semantic: list[SemanticLayer] = []
+    if settings.guard_semantic:
+        semantic.append(
+            ExemplarClassifier(
+                embedder, threshold=settings.guard_semantic_threshold, cache_dir=settings.data_dir
+            )
+        )
+    if settings.guard_classifier:
+        semantic.append(
+            IntentClassifier(
+                embedder, threshold=settings.guard_classifier_threshold, cache_dir=settings.data_dir
+            )
+        )
     numbers = [EmergencyNumber(n.region, n.number) for n in settings.emergency_numbers]
     return InputRail(semantic=semantic, emergency_numbers=numbers, crisis_lines=settings.crisis_lines)

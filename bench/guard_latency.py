@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, percentile
 
-from guardrails import ExemplarClassifier, InputRail
+from guardrails import ExemplarClassifier, InputRail, IntentClassifier
 from index.embedder import SentenceTransformerEmbedder
 
 CONTRAST = Path(__file__).resolve().parent.parent / "guardrails" / "data" / "contrast.jsonl"
@@ -43,11 +43,11 @@ def main() -> None:
     configurations = {
         "rules only": (InputRail(), None),
         "rules + semantic (query vector shared with retrieval)": (
-            InputRail(semantic=ExemplarClassifier(embedder)),
+            InputRail(semantic=[ExemplarClassifier(embedder), IntentClassifier(embedder)]),
             vectors,
         ),
         "rules + semantic (embedding the message itself)": (
-            InputRail(semantic=ExemplarClassifier(embedder)),
+            InputRail(semantic=[ExemplarClassifier(embedder), IntentClassifier(embedder)]),
             None,
         ),
     }

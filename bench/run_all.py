@@ -19,6 +19,7 @@ RESULTS = HERE / "results"
 RUNS = [
     ("Answer latency", ["answer_latency.py", "--rounds", "2"]),
     ("Guard latency", ["guard_latency.py", "--runs", "3"]),
+    ("Guard accuracy", ["guard_accuracy.py", "--thresholds", "0.6,0.7,0.8"]),
     ("Verification of generated answers", ["verification.py", "--rounds", "2"]),
     ("Index build", ["index_build.py", "--runs", "2"]),
     ("Cold start", ["cold_start.py", "--runs", "3"]),

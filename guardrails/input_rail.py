@@ -1,4 +1,4 @@
-"""The input rail: normalise, apply intent rules in priority order, then the semantic layer."""
+"""The input rail: normalise, apply intent rules in priority order, then the semantic layers in order."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from guardrails.decisions import ACTION_FOR, Decision
 from guardrails.messages import EmergencyNumber, detect_language
 from guardrails.normalize import normalize
 from guardrails.rules import RULES, Context, RuleHit, mentions_substance, wrapped_request, wrapper
-from guardrails.semantic import ExemplarClassifier
+from guardrails.semantic import SemanticLayer
 
 DEFAULT_EMERGENCY_NUMBERS = (
     EmergencyNumber("US", "911"),
@@ -25,8 +25,6 @@ DEFAULT_CRISIS_LINES = (
     "Elsewhere, your local emergency number can connect you to help.",
 )
 _PHONE = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
-# After a refused turn the semantic layer listens more closely.
-STRICT_THRESHOLD_DROP = 0.05
 
 
 class InputRail:
@@ -34,13 +32,13 @@ class InputRail:
 
     def __init__(
         self,
-        semantic: ExemplarClassifier | None = None,
+        semantic: Sequence[SemanticLayer] = (),
         emergency_numbers: Sequence[EmergencyNumber] = DEFAULT_EMERGENCY_NUMBERS,
         crisis_lines: Sequence[str] = DEFAULT_CRISIS_LINES,
     ) -> None:
         if not emergency_numbers:
             raise ValueError("at least one emergency number is needed for escalations")
-        self.semantic = semantic
+        self.semantic = list(semantic)
         self.emergency_numbers = list(emergency_numbers)
         self.crisis_lines = list(crisis_lines)
 
@@ -82,18 +80,17 @@ class InputRail:
             weak = next((w for v in normalize(question).views if (w := wrapped_request(v))), None)
             if weak:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
-        if hit is None and self.semantic is not None:
+        if hit is None and self.semantic:
             if vector is None:
-                embedding = self.semantic.embedder.embed([question])[0]
+                embedding = self.semantic[0].embedder.embed([question])[0]
             else:
                 embedding = vector() if callable(vector) else vector
-            threshold = self.semantic.threshold - (STRICT_THRESHOLD_DROP if context.refused_before else 0.0)
-            semantic_hit = self.semantic.run(embedding, threshold)
-            if semantic_hit is not None:
-                hit = RuleHit(
-                    semantic_hit.category, f"semantic.exemplar-{semantic_hit.exemplar}", semantic_hit.text
-                )
-                score = semantic_hit.similarity
+            for layer in self.semantic:
+                semantic_hit = layer.run(embedding, question, strict=context.refused_before)
+                if semantic_hit is not None:
+                    hit = RuleHit(semantic_hit.category, semantic_hit.rule, semantic_hit.evidence)
+                    score = semantic_hit.score
+                    break
         if hit is None:
             return Decision("allowed", "allow", "none", 0.0, None, "", language)
         return Decision(

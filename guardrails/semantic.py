@@ -1,7 +1,8 @@
-"""The semantic layer: nearest labelled exemplars in the sentence-embedding space already loaded.
+"""The semantic layers' contract, and the first of them: nearest labelled exemplars.
 
-It only speaks when the rules stayed silent, and only when an unsafe exemplar is both close and
-clearly closer than the nearest allowed one, so paraphrases are caught without refusing look-alikes.
+A semantic layer only speaks when the rules stayed silent. The exemplar layer speaks only when an
+unsafe exemplar is both close and clearly closer than the nearest allowed one, so close paraphrases
+are caught without refusing look-alikes; `guardrails.classifier` reaches further.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -20,15 +23,46 @@ DATA = Path(__file__).resolve().parent / "data"
 # The training exemplars and the labelled contrast set together form the classifier's memory.
 MEMORY_FILES = (DATA / "exemplars.jsonl", DATA / "contrast.jsonl")
 UNSAFE = ("dosing", "sourcing", "jailbreak", "emergency", "self_harm")
+# After a refused turn the exemplar layer listens more closely.
+STRICT_THRESHOLD_DROP = 0.05
 
 
 @dataclass(frozen=True)
 class SemanticHit:
+    """An unsafe category found by a semantic layer; `score` and `margin` are on the layer's own scale."""
+
     category: str
-    exemplar: int
-    similarity: float
+    score: float
     margin: float
-    text: str
+    rule: str
+    evidence: str
+
+
+class SemanticLayer(Protocol):
+    """Judges one message from its text and embedding; `strict` after a refused turn."""
+
+    @property
+    def embedder(self) -> Embedder: ...
+
+    def run(self, vector: np.ndarray, text: str, strict: bool = False) -> SemanticHit | None: ...
+
+
+def load_labelled(paths: Sequence[Path]) -> tuple[list[str], list[str]]:
+    """Single-turn texts and labels from JSONL files; look-alikes count as allowed."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"no labelled guard data at {path}")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if "turns" in row:
+                continue  # multi-turn cases are judged with context, not as standalone text
+            texts.append(row.get("text") or row["question"])
+            labels.append("allowed" if row["category"] in ("allowed", "lookalike") else row["category"])
+    return texts, labels
 
 
 class ExemplarClassifier:
@@ -49,21 +83,7 @@ class ExemplarClassifier:
         self.embedder = embedder
         self.threshold = threshold
         self.margin = margin
-        self.texts: list[str] = []
-        self.labels: list[str] = []
-        for path in memory_files:
-            if not path.exists():
-                raise FileNotFoundError(f"no exemplar file at {path}")
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if not line.strip():
-                    continue
-                row = json.loads(line)
-                if "turns" in row:
-                    continue  # multi-turn cases are judged with context, not as standalone text
-                self.texts.append(row.get("text") or row["question"])
-                self.labels.append(
-                    "allowed" if row["category"] in ("allowed", "lookalike") else row["category"]
-                )
+        self.texts, self.labels = load_labelled(memory_files)
         self.vectors = self._vectors(cache_dir)
 
     def _vectors(self, cache_dir: Path | None) -> np.ndarray:
@@ -81,9 +101,9 @@ class ExemplarClassifier:
         staging.replace(path)  # atomic, so concurrent workers never read half a file
         return vectors
 
-    def run(self, vector: np.ndarray, threshold: float | None = None) -> SemanticHit | None:
+    def run(self, vector: np.ndarray, text: str = "", strict: bool = False) -> SemanticHit | None:
         """The unsafe category whose exemplar is nearest, if near enough and ahead of every allowed one."""
-        threshold = self.threshold if threshold is None else threshold
+        threshold = self.threshold - (STRICT_THRESHOLD_DROP if strict else 0.0)
         similarities = self.vectors @ vector
         best_allowed = max(
             (float(s) for s, label in zip(similarities, self.labels, strict=True) if label == "allowed"),
@@ -94,5 +114,7 @@ class ExemplarClassifier:
             label = self.labels[i]
             similarity = float(similarities[i])
             if label in UNSAFE and similarity >= threshold and similarity - best_allowed >= self.margin:
-                return SemanticHit(label, int(i), similarity, similarity - best_allowed, self.texts[i])
+                return SemanticHit(
+                    label, similarity, similarity - best_allowed, f"semantic.exemplar-{i}", self.texts[i]
+                )
         return None

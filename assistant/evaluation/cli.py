@@ -267,6 +267,8 @@ def _system_under_test(
         "max_answer_sentences": settings.max_answer_sentences,
         "guard_semantic": settings.guard_semantic,
         "guard_semantic_threshold": settings.guard_semantic_threshold,
+        "guard_classifier": settings.guard_classifier,
+        "guard_classifier_threshold": settings.guard_classifier_threshold,
     }
     return InProcessSystem(pipeline, details=details), ReferenceCorpus.from_settings(settings)
 

@@ -1,4 +1,4 @@
-"""Guard latency per message: rules alone, and rules plus the semantic layer.
+"""Guard latency per message: rules alone, then with the exemplar layer and the trained classifier.
 
 Runs every message of the contrast set through the input rail several times and prints the
 median and p95 of each configuration (the median of the per-run medians and p95s).
@@ -40,14 +40,19 @@ def main() -> None:
     conversations = [c.get("turns") or [c["question"]] for c in cases]
     embedder = SentenceTransformerEmbedder()
     vectors = list(embedder.embed([turns[-1] for turns in conversations]))
+    exemplars, classifier = ExemplarClassifier(embedder), IntentClassifier(embedder)
     configurations = {
         "rules only": (InputRail(), None),
-        "rules + semantic (query vector shared with retrieval)": (
-            InputRail(semantic=[ExemplarClassifier(embedder), IntentClassifier(embedder)]),
+        "rules + exemplars (query vector shared with retrieval)": (
+            InputRail(semantic=[exemplars]),
+            vectors,
+        ),
+        "rules + exemplars + classifier (query vector shared)": (
+            InputRail(semantic=[exemplars, classifier]),
             vectors,
         ),
         "rules + semantic (embedding the message itself)": (
-            InputRail(semantic=[ExemplarClassifier(embedder), IntentClassifier(embedder)]),
+            InputRail(semantic=[exemplars, classifier]),
             None,
         ),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,12 @@ from index.retrieval import RetrievedPassage
 
 # A sentence's score adds this much for each share of the question's words it contains.
 LEXICAL_WEIGHT = 0.2
+# Sentences about the article itself ("This article explains ...") share many words with a question
+# yet state no fact; they still count as evidence for answering, but are never chosen as the answer.
+_SIGNPOST = re.compile(
+    r"^\s*(?:this|the present) (?:article|page|section|guide)\b|\bis covered (?:separately|elsewhere)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -102,8 +109,9 @@ class ExtractiveAnswerer:
         if best < self.abstain_threshold:
             return Extraction([], best)
         chosen: list[tuple[AnswerSentence, np.ndarray]] = []
-        floor = candidates[0][0].score * self.keep_ratio
-        for sentence, vector in candidates:
+        answers = [c for c in candidates if not _SIGNPOST.search(c[0].quote)] or candidates
+        floor = answers[0][0].score * self.keep_ratio
+        for sentence, vector in answers:
             if len(chosen) >= self.max_sentences or sentence.score < floor:
                 break
             if sentence.relevance < self.abstain_threshold * 0.85:

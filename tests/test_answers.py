@@ -67,6 +67,19 @@ def test_every_answer_quotes_verbatim_at_its_offsets(
     assert answered >= 0.96 * len(_cases("questions.jsonl"))
 
 
+def test_answers_state_facts_not_what_the_article_covers(shipped_pipeline: AnswerPipeline) -> None:
+    # "This article explains ..." shares many words with a question but answers nothing
+    questions = [
+        "How does ketamine work in the brain?",
+        "What is the difference between esketamine and arketamine?",
+        "can you die from a ketamine overdose",
+    ]
+    for question in questions:
+        result = shipped_pipeline.run(question)
+        assert result.status == "answered", question
+        assert not any(c.quote.lower().startswith("this article") for c in result.citations), question
+
+
 def test_retrieval_finds_the_expected_article(shipped_pipeline: AnswerPipeline) -> None:
     cases = [c for c in _cases("questions.jsonl") if "question" in c and c.get("expected_articles")]
     found = 0

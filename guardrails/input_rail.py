@@ -85,12 +85,25 @@ class InputRail:
                 embedding = self.semantic[0].embedder.embed([question])[0]
             else:
                 embedding = vector() if callable(vector) else vector
-            for layer in self.semantic:
-                semantic_hit = layer.run(embedding, question, strict=context.refused_before)
-                if semantic_hit is not None:
-                    hit = RuleHit(semantic_hit.category, semantic_hit.rule, semantic_hit.evidence)
-                    score = semantic_hit.score
-                    break
+            # Disguised text embeds as noise; what it says is in the readings normalisation recovered.
+            revealed = normalize(question).revealed
+            readings = (
+                list(zip(revealed, self.semantic[0].embedder.embed(revealed), strict=True))
+                if revealed
+                else [(question, embedding)]
+            )
+            semantic_hit = next(
+                (
+                    found
+                    for text, reading_vector in readings
+                    for layer in self.semantic
+                    if (found := layer.run(reading_vector, text, strict=context.refused_before))
+                ),
+                None,
+            )
+            if semantic_hit is not None:
+                hit = RuleHit(semantic_hit.category, semantic_hit.rule, semantic_hit.evidence)
+                score = semantic_hit.score
         if hit is None:
             return Decision("allowed", "allow", "none", 0.0, None, "", language)
         return Decision(

@@ -77,6 +77,9 @@ class NormalizedText:
     original: str
     views: list[str] = field(default_factory=list)
     decoded: list[str] = field(default_factory=list)
+    # Readings recovered from disguised text (decoded payloads, spelt-out words): the semantic
+    # layers judge these too, since they only ever see whole texts
+    revealed: list[str] = field(default_factory=list)
 
     @property
     def primary(self) -> str:
@@ -104,6 +107,15 @@ def despace(text: str) -> str:
     """Join letters spread out with spaces or dots (k e t a m i n e → ketamine, m g → mg)."""
     text = re.sub(r"\bm\s+g\b", "mg", text)
     return _SPACED_LETTERS.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group()), text)
+
+
+def despace_words(text: str) -> str | None:
+    """Words spelt out letter by letter with wider gaps between words (b u y  k e t → buy ket)."""
+    groups = re.split(r"\s{2,}", text.strip())
+    spelt = [re.fullmatch(r"\S(?: \S)+", group) is not None for group in groups]
+    if len(groups) < 2 or not any(spelt):
+        return None
+    return " ".join(g.replace(" ", "") if s else g for g, s in zip(groups, spelt, strict=True))
 
 
 def _printable_share(text: str) -> float:
@@ -143,10 +155,16 @@ def normalize(text: str) -> NormalizedText:
     plain = basic(text)
     candidates = [plain, deleet(plain), deleet(plain, _LEET_L)]
     candidates += [despace(c) for c in candidates]
+    # `basic` collapses the wide gaps that mark word boundaries in spelt-out text, so read them first
+    spelt_words = despace_words(unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text)))
+    if spelt_words:
+        candidates.append(basic(spelt_words))
+        result.revealed.append(basic(spelt_words))
     for encoding, payload in decode_payloads(unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text))):
         result.decoded.append(encoding)
         decoded = basic(payload)
         candidates += [decoded, deleet(decoded)]
+        result.revealed.append(decoded)
     candidates.append(rot13(plain))
     for view in candidates:
         if view not in result.views:

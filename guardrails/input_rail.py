@@ -11,7 +11,15 @@ from guardrails import messages
 from guardrails.decisions import ACTION_FOR, Decision
 from guardrails.messages import EmergencyNumber, detect_language
 from guardrails.normalize import normalize
-from guardrails.rules import RULES, Context, RuleHit, mentions_substance, wrapped_request, wrapper
+from guardrails.rules import (
+    RULES,
+    Context,
+    RuleHit,
+    help_seeking,
+    mentions_substance,
+    wrapped_request,
+    wrapper,
+)
 from guardrails.semantic import SemanticLayer
 
 DEFAULT_EMERGENCY_NUMBERS = (
@@ -80,7 +88,8 @@ class InputRail:
             weak = next((w for v in normalize(question).views if (w := wrapped_request(v))), None)
             if weak:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
-        if hit is None and self.semantic:
+        seeking_help = any(help_seeking(v) for v in normalize(question).views)
+        if hit is None and self.semantic and not seeking_help:
             if vector is None:
                 embedding = self.semantic[0].embedder.embed([question])[0]
             else:

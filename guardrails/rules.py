@@ -411,6 +411,22 @@ def wrapper(text: str) -> str | None:
     return _first(_WRAPPER, text)
 
 
+# Asking where to find help with one's own (or someone's) use. The semantic layers confuse this with
+# a source request ("where can I get help for my ketamine addiction in Leeds"), so it keeps them out.
+_PROBLEM = r"(?:addict\w*|dependen\w*|problems?|habit|use|using|misuse|recovery|adicci[oó]n|addiction|\w*sucht|dipendenza|v[ií]cio)"
+_HELP_SEEKING = rx(
+    rf"\b(?:help|support|treatment|advice|counsel+ing|rehab|detox|services?|ayuda|aide|hilfe|ajuda|aiuto)\s+"
+    rf"(?:for|with|about|con|para|pour|mit|bei|per|com)\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
+    rf"|\b(?:help|support)\b[^.?!]{{0,20}}\b(?:to\s+)?(?:stop|quit|cut\s+down|get\s+off|come\s+off|give\s+up|kick)\b"
+    rf"|\b(?:talk|speak)\s+to\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
+)
+
+
+def help_seeking(text: str) -> str | None:
+    """A request for help with substance use, which no semantic layer may refuse."""
+    return _first(_HELP_SEEKING, text)
+
+
 def mentions_substance(text: str) -> bool:
     return bool(_SUBSTANCE.search(text))
 

@@ -177,7 +177,8 @@ _SUPPLY_CHAIN = rx(
     r"(?:turn|convert)\s+(?:the\s+)?(?:liquid|vials?)|vials?\s+into\s+powder|what\s+chemicals|precursors?|cut\s+(?:it|ket|\w+)\s+to|"
     r"so\s+they\s+prescribe|get\s+(?:a\s+)?(?:doctor|gp)\s+to\s+prescribe|fake\s+(?:symptoms|depression)|farmi\s+prescrivere|"
     r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|(?:say|tell|dire|decir|sagen|dizer)\b[^.?!]{0,20}\b(?:doctor|gp|medico|m[ée]dico|m[ée]decin|arzt)|"
-    r"(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b)"
+    # "why do users get them" is about side effects, not supply
+    r"(?<!users\s)(?<!people\s)(?<!patients\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b)"
 )
 _DEALING_WORD = rx(
     r"\b(?:ket|k|molly|benzos|coke|meth|stuff|gear|dealers?|vendors?|plugs?|darknet|dark\s+web|sell\w*|vials?|powder|customs)\b"

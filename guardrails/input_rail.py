@@ -77,6 +77,7 @@ class InputRail:
     ) -> Decision:
         """Judge `turns[-1]`; `vector` is its embedding, or a function that makes it only if the rules stay silent."""
         question = turns[-1]
+        normalized = normalize(question)
         context = self._context(turns[:-1])
         language = detect_language(question)
         hit, found_wrapper = self.rules_only(question, context)
@@ -85,17 +86,17 @@ class InputRail:
             if found_wrapper or context.jailbreak_before or context.wrapper_before:
                 hit = RuleHit("jailbreak", f"jailbreak.wrapper+{hit.rule}", found_wrapper or hit.matched)
         elif hit is None and found_wrapper:
-            weak = next((w for v in normalize(question).views if (w := wrapped_request(v))), None)
+            weak = next((w for v in normalized.views if (w := wrapped_request(v))), None)
             if weak:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
-        seeking_help = any(help_seeking(v) for v in normalize(question).views)
+        seeking_help = any(help_seeking(v) for v in normalized.views)
         if hit is None and self.semantic and not seeking_help:
             if vector is None:
                 embedding = self.semantic[0].embedder.embed([question])[0]
             else:
                 embedding = vector() if callable(vector) else vector
             # Disguised text embeds as noise; what it says is in the readings normalisation recovered.
-            revealed = normalize(question).revealed
+            revealed = normalized.revealed
             readings = (
                 list(zip(revealed, self.semantic[0].embedder.embed(revealed), strict=True))
                 if revealed

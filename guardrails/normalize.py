@@ -78,7 +78,7 @@ class NormalizedText:
     views: list[str] = field(default_factory=list)
     decoded: list[str] = field(default_factory=list)
     # Readings recovered from disguised text (decoded payloads, spelt-out words): the semantic
-    # layers judge these too, since they only ever see whole texts
+    # layers judge these instead of the original, whose embedding is noise
     revealed: list[str] = field(default_factory=list)
 
     @property

@@ -4,7 +4,7 @@ Handled = refused or escalated when the set expects it, answered when it does no
 were written by people who never saw the rules or the training data; the shipped questions and
 off-topic sets count as "safe" (nothing in them should be refused). Thresholds of the classifier
 can be swept to see the trade-off between blocked recall and refusing honest questions.
-Run: .venv/bin/python bench/guard_accuracy.py [--thresholds 0.5,0.6,0.7] [--sets blind,blind2,blind3]
+Run: .venv/bin/python bench/guard_accuracy.py [--thresholds 0.6,0.7,0.8] [--sets blind,blind2,blind3]
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def rates(rail: InputRail, cases: list[dict], vectors: dict[str, object]) -> dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--thresholds", default="0.6", help="classifier thresholds to sweep")
+    parser.add_argument("--thresholds", default="0.7", help="classifier thresholds to sweep")
     parser.add_argument("--sets", default=",".join(SETS), help=f"any of {', '.join(SETS)}")
     args = parser.parse_args()
     embedder = SentenceTransformerEmbedder()

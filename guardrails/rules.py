@@ -103,7 +103,8 @@ _AMOUNT_ASK = rx(
     r"(?:what's|what\s+is)\s+(?:my|the)\s+(?:number|limit|max\w*)|how\s+far\s+apart|space\s+(?:out\s+)?(?:my|the|them)|how\s+long\s+to\s+wait)\b"
 )
 _PERSONAL_USE = rx(
-    rf"\b(?:i|i've|i'm|ive|you|we|he|she|my\s+\w+|one|u|someone|a\s+(?:beginner|newbie|first[\s-]?timer))\s+(?:\w+\s+){{0,2}}?{CONSUME}\b|"
+    # "someone stops using" is about quitting, not an amount to take
+    rf"\b(?:i|i've|i'm|ive|you|we|he|she|my\s+\w+|one|u|someone|a\s+(?:beginner|newbie|first[\s-]?timer))\s+(?:(?!(?:stop|stops|stopped|quit|quits)\b)\w+\s+){{0,2}}?{CONSUME}\b|"
     rf"\b{OUTCOME}\b|"
     r"\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my\s+\w+|him|her|a\s+(?:beginner|newbie|first[\s-]?timer))\b|\bbefore\s+it\s+gets\s+dangerous\b"
 )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.normalize import normalize
+from guardrails.normalize import basic
 from guardrails.semantic import DATA, SemanticHit, load_labelled
 from index.embedder import Embedder
 
@@ -50,7 +50,7 @@ def training_key(model_id: str, regularisation: float, texts: list[str], labels:
 
 def ngrams(text: str) -> Counter[str]:
     """Word unigrams and bigrams of the normalised text (case-folded, look-alike letters mapped)."""
-    words = _WORD.findall(normalize(text).views[0])
+    words = _WORD.findall(basic(text))
     return Counter(words + [f"{a} {b}" for a, b in pairwise(words)])
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from guardrails import messages
 from guardrails.decisions import ACTION_FOR, Decision
 from guardrails.messages import EmergencyNumber, detect_language
-from guardrails.normalize import normalize
+from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
     RULES,
     Context,
@@ -50,9 +50,9 @@ class InputRail:
         self.emergency_numbers = list(emergency_numbers)
         self.crisis_lines = list(crisis_lines)
 
-    def rules_only(self, turn: str, context: Context) -> tuple[RuleHit | None, str | None]:
+    def rules_only(self, turn: str | NormalizedText, context: Context) -> tuple[RuleHit | None, str | None]:
         """The first rule that fires on any view of `turn`, in priority order, and any wrapper found."""
-        views = normalize(turn).views
+        views = (normalize(turn) if isinstance(turn, str) else turn).views
         found_wrapper = next((w for v in views if (w := wrapper(v))), None)
         for rule in RULES.values():
             for view in views:
@@ -80,7 +80,7 @@ class InputRail:
         normalized = normalize(question)
         context = self._context(turns[:-1])
         language = detect_language(question)
-        hit, found_wrapper = self.rules_only(question, context)
+        hit, found_wrapper = self.rules_only(normalized, context)
         score = 1.0
         if hit is not None and hit.category in ("dosing", "sourcing"):
             if found_wrapper or context.jailbreak_before or context.wrapper_before:

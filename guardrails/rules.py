@@ -68,11 +68,12 @@ _CONSUMPTION = rx(
     rf"\b(?:{CONSUME}|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my|him|her|a\s+\w+|someone)\b|\btoo\s+much\b|\bsafe(?:ly)?\b"
 )
 _DOSE_REQUEST = rx(
-    r"\b(?:what|which|whats|what's|tell\s+me|give\s+me|quelle|qu[eé]|welche|qual|cu[aá]l)\b\s+(?:is\s+|'s\s+|es\s+|est\s+|ist\s+|è\s+|é\s+)?"
-    r"(?:\w+\s+){0,3}?(?:dose|dosage|dosis|dosierung|dosi|amount|quantity)\b(?!-)"
+    r"\b(?:what|which|whats|what's|tell\s+me|give\s+me|quelle|qu[eé]|welche|qual|cu[aá]l|nenn\s+mir|sag\s+mir|dime|dis-moi|dimmi|diz-me|me\s+diga)\b"
+    r"\s+(?:is\s+|'s\s+|es\s+|est\s+|ist\s+|è\s+|é\s+)?"
+    r"(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage|dosis|dosierung|dosi|amount|quantity|menge|cantidad|quantit[ée]|quantit[àa]|quantidade)\b(?!-)"
 )
 _DOSE_OF_ANYTHING = rx(
-    r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:dose|dosage)\s+of\s+\w"
+    r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage)\s+of\s+\w"
 )
 _SUBSTANCE_DOSE = rx(rf"\b{SUBSTANCE}\s+(?:dose|dosage|amount|dosis)\b(?!-)|\bdose[_\s]?mg\b")
 _DOSE_TARGET = rx(
@@ -91,7 +92,7 @@ _WHEN_AGAIN = rx(
     r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich)\b"
 )
 _FREQUENCY = rx(
-    rf"\bhow\s+often\s+(?:can|should|could|may|do|must)\s+(?:i|we|you|my\s+\w+)\b.*\b(?:{SUBSTANCE}|{CONSUME})\b|"
+    rf"\bhow\s+often\s+(?:can|should|could|may|do|must)\s+(?:i|we|you|my\s+\w+)\b.*\b(?:{SUBSTANCE}|{CONSUME}|re-?do|repeat)\b|"
     r"\bcada\s+cu[aá]nto\b|\bhow\s+long\s+(?:should|must|do)\s+i\s+wait\b|\bwie\s+lange\s+muss\s+ich\s+warten\b|"
     r"\bau\s+bout\s+de\s+combien\b|\bdepois\s+de\s+quanto\s+tempo\b|\bdopo\s+quanto\s+tempo\b"
 )
@@ -119,8 +120,29 @@ _STRONG_USE = rx(
     rf"\b(?:snort|dab|boof|rail|microdos\w*|inject\w*|re-?dose|dose|dosing|top[\s-]?ups?|go\s+again|mix|on\s+top\s+of|at\s+home|"
     rf"on\s+my\s+own|myself|ok|okay|alright|safe(?:ly)?|too\s+(?:much|many)|all\s+night|sweet\s+spot|stay\s+(?:high|up|in)|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bi\s+weigh\b|\bweighs?\s+\d"
 )
+# Changing one's own dose without the prescriber: going up, tapering, squeezing in an extra one.
+_SELF_DIRECTED_CHANGE = rx(
+    r"\b(?:go|going|step|bump)\s+up\s+to\s+\d+|\b(?:increase|raise|double|up)\s+(?:it|my\s+dose|the\s+dose|his\s+dose|her\s+dose)\s+(?:to|by)\s+\d+|"
+    r"\b(?:squeeze\s+in|take|have|give\s+(?:him|her|them|me))\s+(?:an?\s+)?extra\s+(?:tablet|pill|dose|capsule|patch|spray|one)s?\b|"
+    r"\bhow\s+(?:much|many|fast|quickly)\s+(?:\w+\s+){0,3}?(?:cut|drop|reduce|lower|taper|come\s+down)\b"
+)
+_ON_ONES_OWN = rx(
+    r"\b(?:myself|on\s+my\s+own|at\s+home|without\s+(?:asking|telling|my|a|the|his|her)\b[^.?!]{0,20}\b(?:doctor|gp|anyone|prescriber|psychiatrist)|"
+    r"between\s+the\s+(?:scheduled|prescribed)|(?:can|could|should)\s+(?:i|he|she|we)\b)"
+)
+# "How much should I budget for a trip" is money and "how much it helps, says research" is evidence, not a dose.
+_NOT_AN_AMOUNT_TO_TAKE = rx(
+    r"\b(?:research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"
+)
+# Lines of a poem or code, hits of a band and keys of a piano are counted too.
+_HOMONYM_UNIT = rx(r"\b(?:lines?|points?|keys?|hits?|drops?|tabs?|caps?)\b")
+_NOT_A_DOSE_UNIT = rx(
+    r"\b(?:sonnets?|poems?|haikus?|limericks?|verses?|stanzas?|songs?|lyrics|scripts?|code|files?|essays?|pages?|paragraphs?|"
+    r"bus(?:es)?|trains?|tube|metro|subway|piano|keyboard|band|album|game|match|dialogue)\b"
+)
 _TITRATION = rx(
-    r"\btitrat\w*\s+(?:schedule|plan|regimen|protocol)\b|\b(?:schedule|regimen|protocol|plan)\s+for\s+(?:taking|using|dosing)\b"
+    r"\b(?:titrat\w*|microdos\w*|taper(?:ing)?|induction|switching)\s+(?:schedule|plan|regimen|protocol)\b|"
+    r"\b(?:schedule|regimen|protocol|plan)\s+for\s+(?:taking|using|dosing)\b"
 )
 
 _ACQUIRE_SUBSTANCE = rx(
@@ -151,23 +173,46 @@ _MARKET_EXCUSE = rx(
     r"risky|dangerous|unsafe|arriscado|peligroso|dangereux|gef[äa]hrlich|rischioso)\b"
 )
 _MAKE = rx(
-    rf"\b(?:how|steps?|recipe|instructions|guide|way|c[oó]mo|comment|wie|come|explain)\b[^.?!]{{0,30}}?\b{MAKE}\b[^.?!]{{0,20}}?\b{SUBSTANCE}\b|\b{SUBSTANCE}\s+(?:synthesis|recipe|cook)\b"
+    rf"\b(?:how|steps?|recipe|instructions|guide|way|c[oó]mo|comment|wie|come|explain)\b[^.?!]{{0,30}}?\b{MAKE}\b[^.?!]{{0,20}}?\b{SUBSTANCE}\b|\b{SUBSTANCE}\s+(?:synthesis|recipe|cook)\b|"
+    rf"\b(?:wie|c[oó]mo|come|comment)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\b[^.?!]{{0,20}}?\b{MAKE}\b"
 )
 _STEAL = rx(
     r"\b(?:steal|stealing|nick|swipe|pinch|divert|mitgehen\s+lassen|forge|fake\s+a\s+prescription|rob)\b|"
-    r"\bwithout\s+(?:anyone|them|people|her|him|the\s+\w+|my\s+\w+)\s+noticing\b|\bwithout\s+it\s+showing\s+up\b"
+    r"\bwithout\s+(?:anyone|them|people|her|him|the\s+\w+|my\s+\w+)\s+noticing\b|\bwithout\s+it\s+showing\s+up\b|"
+    r"\bget\s+(?:a\s+few|some|one|two|them|it)\s+off\s+(?:her|him|them|my\s+\w+|his|their)\b|\btake\s+(?:some|a\s+few)\s+(?:\w+\s+){0,2}?home\b"
 )
 _STEAL_TARGET = rx(rf"\b(?:{SUBSTANCE}|prescription|clinic|pharmacy|hospital|some|it)\b")
 _SMUGGLE = rx(
-    r"\b(?:smuggl\w*|through\s+customs|past\s+(?:airport\s+)?security|sent\s+by\s+post|by\s+mail|discreetly)\b"
+    r"\b(?:smuggl\w*|through\s+customs|past\s+(?:airport\s+)?security|sent\s+by\s+post|by\s+mail|discreetly)\b|"
+    r"\b(?:hide|hiding|pack|packing|conceal\w*|stash\w*)\b[^.?!]{0,60}\b(?:scanners?|sniffer|dogs?|customs|border|airport|x-?rays?)\b|"
+    r"\b(?:scanners?|dogs?|customs)\s+(?:don'?t|won'?t|can'?t)\s+(?:pick|find|detect|smell|see)\b"
 )
 _SELL = rx(
     rf"\b(?:how|where)\b[^.?!]{{0,20}}?\b(?:sell|selling|deal|dealing|supply|supplying)\s+(?:{DET}\s+){{0,2}}{SUBSTANCE}\b"
 )
 
+# Deceiving a prescriber or pharmacist into handing over a prescription-only medicine.
+_DECEIVE_PRESCRIBER = rx(
+    r"\b(?:fake|faking|feign\w*|exaggerat\w*|make\s+up|invent)\s+(?:\w+\s+){0,2}?(?:symptoms?|pain|an?\s+injury|adhd|anxiety|insomnia|depression)\b|"
+    r"\bsymptoms?\s+(?:should|could|can|do|would)\s+i\s+(?:fake|claim|say|tell|describe|report|exaggerate|mention)\b|"
+    r"\b(?:convince|persuade|trick|fool|lie\s+to)\s+(?:my|the|a|his|her)\s+(?:doctor|gp|doc|psychiatrist|pharmacist|dentist|vet|prescriber)\s+"
+    r"(?:that\s+)?(?:i|i'm|im|he|she)\s+(?:have|has|am|is|need|needs)\b|"
+    r"\bso\s+(?:he|she|they|the\s+(?:doctor|doc|gp|pharmacist|vet)|my\s+(?:doctor|doc|gp|vet))\s+(?:will\s+|would\s+|'ll\s+)?"
+    r"(?:writes?|prescribes?|gives?|hands?)\s+(?:me\s+)?(?:it|some|them|a\s+script|a\s+prescription)\b|"
+    r"\bsay\s+(?:it'?s|its|they'?re|it\s+is)\s+for\s+(?:my|the|a)\s+(?:dog|cat|pet|horse|animal)\b|"
+    r"\b(?:senza\s+avere\s+davvero|sans\s+avoir\s+vraiment|sin\s+tener\s+realmente|ohne\s+wirklich|without\s+(?:really|actually)\s+having)\b|"
+    r"\bwithout\s+going\s+through\s+(?:a|the|my|one\s+of\s+(?:those|the))\s+(?:clinics?|doctors?|gp|prescribers?|psychiatrists?)\b"
+)
+# How clinicians spot deception is a question the articles can answer.
+_SPOTTING_DECEPTION = rx(
+    r"\b(?:doctors?|gps?|pharmacists?|clinics?|customs|police|prescribers?|nurses?|hospitals?|border\s+(?:force|agents?|guards?)|"
+    r"dogs?|scanners?)\s+(?:\w+\s+)?(?:spot|detect|recogni[sz]e|catch|identify|tell\s+(?:when|if)|deal\s+with|screen\s+for|find)\b|"
+    r"^\W*(?:why|is\s+it\s+(?:illegal|legal|a\s+crime))\b"
+)
+
 _SUPPLY_SLANG = rx(
     r"\b(?:who'?s\s+holding|who\s+is\s+holding|hook\s+(?:me|us)\s+up|sort\s+(?:me|us)\s+out\s+with|(?:a|need\s+a|my)\s+connect\b|"
-    r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|who\s+sells|going\s+rate|"
+    r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|(?:any|some)(?:one|body)\s+(?:selling|dealing)|who\s+sells|going\s+rate|"
     r"cheapest\s+place|get\s+my\s+hands\s+on|(?:any|a)\s+plugs?\b|handle\s+for|which\s+app\s+do\s+dealers|become\s+an?\s+(?:\w+\s+)?dealer|"
     r"flip\s+(?:it\s+)?for\s+profit|make\s+(?:more\s+)?money\s+selling|qui[eé]n\s+vende|qui\s+vend|wer\s+verkauft|chi\s+vende|quem\s+vende|"
     r"wo\s+krieg\s+ich|onde\s+arranjo|d[oó]nde\s+pillo|o[uù]\s+trouver|(?:talk|speak)\s+to\s+for\s+(?:a|some)|find\s+the\s+guy|"
@@ -198,7 +243,9 @@ _EMERGENCY_SIGN = rx(
     r"foaming\s+at\s+the\s+mouth|can'?t\s+get\s+(?:any\s+)?(?:a\s+)?response|won'?t\s+come\s+round|gurgling|(?:no|can'?t\s+find\s+a)\s+pulse|"
     r"went\s+limp|unconscious|slurring|vomiting\s+blood|face\s+is\s+drooping|can'?t\s+move\s+(?:my|his|her)\s+\w+\s+side|"
     r"chest\s+pain\s+spreading|chest\s+is\s+crushing|heart\s+(?:feels\s+like\s+it'?s\s+going\s+to\s+explode|is\s+racing)|"
-    r"i\s+feel\s+like\s+i'?m\s+dying|overdose\s+happening|just\s+overdosed|overdosed|in\s+a\s+bad\s+way|breathing\s+once\s+every|"
+    r"i\s+feel\s+like\s+i'?m\s+dying|overdose\s+happening|(?<!basically\s)(?<!practically\s)(?<!totally\s)overdosed(?!\s+on\s+"
+    r"(?:netflix|tv|youtube|tiktok|memes|anime|sugar|chocolate|sweets|candy|carbs|pizza|cake|work|sleep|sunshine|christmas|"
+    r"shopping|cardio|gym|drama|reality\s+tv|nostalgia|love|coffee)\b)|in\s+a\s+bad\s+way|breathing\s+once\s+every|"
     r"isn'?t\s+responding|won'?t\s+answer\s+me|jaw\s+is\s+locked|shaking\s+all\s+over|got\s+into\s+my\s+(?:meds|pills)|"
     r"took\s+all\s+(?:her|his|my|their)\s+pills|can'?t\s+catch\s+my\s+breath|no\s+despierta|ne\s+respire\s+plus|atmet\s+nicht\s+mehr|"
     r"n[ãa]o\s+respira|non\s+respira|non\s+si\s+sveglia|turning\s+blue|gone\s+blue|going\s+blue|blue\s+in\s+the\s+face|"
@@ -211,7 +258,7 @@ _EMERGENCY_SIGN = rx(
     r"reagiert\s+(?:\w+\s+)?nicht(?:\s+mehr)?|atmung\s+ist\s+(?:\w+\s+)?flach|bewusstlos|"
     r"no\s+hay\s+forma\s+de\s+despertar\w*|no\s+(?:se\s+)?despierta|no\s+responde|inconsciente|"
     r"ne\s+r[ée]pond\s+plus|sauter\s+par\s+la\s+fen[eê]tre|respire\s+(?:tr[eè]s\s+)?mal|"
-    r"n[ãa]o\s+responde|dor\s+forte\s+no\s+peito|reageert\s+niet|ademt\s+niet|bewusteloos|non\s+risponde)"
+    r"n[ãa]o\s+responde|dor\s+(?:muito\s+)?forte\s+no\s+peito|keeps\s+(?:jerking|twitching|convulsing)|(?:going|about)\s+to\s+pass\s+out|reageert\s+niet|ademt\s+niet|bewusteloos|non\s+risponde)"
 )
 _PERSONAL = rx(
     r"\b(?:my|i|i'm|i've|im|he|she|he's|she's|hes|shes|someone|somebody|friend|mate|guy|girl|boyfriend|girlfriend|roommate|"
@@ -250,7 +297,12 @@ _SELF_HARM = rx(
     r"(?:wil|willen)\s+dood|quitarme\s+la\s+vida|acabar\s+con\s+todo|una\s+carga\s+para\s+todos|"
     r"sobredosis\b[^.?!]{0,40}\blo\s+mejor|acabar\s+com\s+tudo|tirar\s+a\s+(?:minha\s+)?(?:pr[óo]pria\s+)?vida|"
     r"togliermi\s+la\s+vita|farmi\s+del\s+male|mir\s+(?:etwas\s+)?antun|schluss\s+machen|"
-    r"nicht\s+mehr\s+leben\s+will)"
+    r"nicht\s+mehr\s+leben\s+will|"
+    # a question about lethality, then a sign it is about the writer ("asking for me. im done")
+    r"overdos\w*\s+on\s+(?:\w+\s+){0,2}?on\s+purpose|(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}\b"
+    r"(?:i'?m\s+done|im\s+done|asking\s+for\s+(?:me|myself))\b|(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}"
+    r"\bi\s+have\s+(?:loads|plenty|a\s+lot|lots|a\s+stash)(?:\s+of\s+(?:them|it|these|those|pills|tablets|meds))?"
+    r"(?:\s+(?:saved|stashed|stockpiled)(?:\s+up)?)?\s*(?:[.?!,]|$))"
 )
 _SWITCH_OFF = rx(
     r"\b(?:ignore|disregard|forget|override|bypass|skip|switch\s+off|turn\s+off|disable|ignorez?|ignora|ignorar|vergiss|oublie[zs]?|dimentica)\s+"
@@ -281,7 +333,9 @@ _WRAPPER = rx(
     r"continue\s+this\s+text|first\s+letters\s+spell|eres\s+un|du\s+bist\s+jetzt|tu\s+es\s+maintenant|character|write\s+(?:a|an|it)\s+\w+|"
     r"lyrics|simulate|bedtime\s+story|story|i'?m\s+a\s+licensed|trust\s+me|as\s+a\s+licensed|you\s+are\s+\w+gpt|"
     r"in\s+(?:french|spanish|german|leetspeak|code|base64)|emojis?|encode|spell\s+\w+\s+backwards|complete\s+the\s+sentence|"
-    r"for\s+research|harm\s+reduction\s+manual|search\s+engine)\b"
+    r"for\s+research|harm\s+reduction\s+manual|search\s+engine|ich\s+bin\s+(?:arzt|[äa]rztin|apotheker\w*|krankenpfleger|krankenschwester)|"
+    r"soy\s+(?:m[ée]dic[oa]|enfermer[oa]|farmac[ée]utic[oa])|je\s+suis\s+(?:m[ée]decin|infirmi[eè]re?|pharmacien\w*)|"
+    r"sono\s+(?:un\s+|una\s+)?(?:medico|infermier[ea]|farmacista)|sou\s+(?:m[ée]dic[oa]|enfermeir[oa]|farmac[êe]utic[oa]))\b"
 )
 _SUBSTANCE = rx(rf"\b{SUBSTANCE}\b")
 _KETAMINE = rx(rf"\b{KETAMINE}\b")
@@ -300,12 +354,16 @@ def dosing(text: str, context: Context) -> RuleHit | None:
         and not _STATISTICS.search(text)
     ):
         return RuleHit("dosing", "dosing.quantity-of-substance", m)
-    if (m := _first(_QUANTITY_OF_UNITS, text)) and (
-        has_target
-        or (
-            _STREET_UNIT.search(m)
-            and (_PERSONAL_USE.search(text) or _STRONG_USE.search(text) or _STREET_ONLY.search(m))
+    if (
+        (m := _first(_QUANTITY_OF_UNITS, text))
+        and (
+            has_target
+            or (
+                _STREET_UNIT.search(m)
+                and (_PERSONAL_USE.search(text) or _STRONG_USE.search(text) or _STREET_ONLY.search(m))
+            )
         )
+        and not (_HOMONYM_UNIT.search(m) and _NOT_A_DOSE_UNIT.search(text) and not _SUBSTANCE.search(text))
     ):
         return RuleHit("dosing", "dosing.quantity-in-units", m)
     if m := _first(_QUANTITY_TO_TAKE_ANY, text):
@@ -328,7 +386,9 @@ def dosing(text: str, context: Context) -> RuleHit | None:
         return RuleHit("dosing", "dosing.frequency", m)
     if m := _first(_TITRATION, text):
         return RuleHit("dosing", "dosing.titration", m)
-    if m := _first(_AMOUNT_ASK, text):
+    if (m := _first(_SELF_DIRECTED_CHANGE, text)) and has_target and _ON_ONES_OWN.search(text):
+        return RuleHit("dosing", "dosing.self-directed-change", m)
+    if (m := _first(_AMOUNT_ASK, text)) and not _NOT_AN_AMOUNT_TO_TAKE.search(text):
         strong = _STRONG_USE.search(text)
         if (has_target or _STREET_UNIT.search(text) or strong) and (strong or _PERSONAL_USE.search(text)):
             return RuleHit("dosing", "dosing.amount-for-use", m)
@@ -338,9 +398,10 @@ def dosing(text: str, context: Context) -> RuleHit | None:
 def sourcing(text: str, context: Context) -> RuleHit | None:
     has_target = bool(_SUBSTANCE.search(text)) or context.substance_mentioned
     about_risk = bool(_ABOUT_RISK.search(text))
+    spotting = bool(_SPOTTING_DECEPTION.search(text))
     if m := _first(_SUPPLY_SLANG, text):
         return RuleHit("sourcing", "sourcing.supply-slang", m)
-    if (m := _first(_SUPPLY_CHAIN, text)) and (has_target or _DEALING_WORD.search(text)):
+    if (m := _first(_SUPPLY_CHAIN, text)) and (has_target or _DEALING_WORD.search(text)) and not spotting:
         return RuleHit("sourcing", "sourcing.supply-chain", m)
     for rule, pattern in (
         ("sourcing.acquire", _ACQUIRE_SUBSTANCE),
@@ -348,7 +409,7 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
         ("sourcing.make", _MAKE),
         ("sourcing.sell", _SELL),
     ):
-        if m := _first(pattern, text):
+        if (m := _first(pattern, text)) and not spotting:
             return RuleHit("sourcing", rule, m)
     if (m := _first(_ACQUIRE_PRONOUN, text)) and has_target:
         return RuleHit("sourcing", "sourcing.acquire", m)
@@ -367,6 +428,8 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
         and not _MARKET_EXCUSE.search(text)
     ):
         return RuleHit("sourcing", "sourcing.market", m)
+    if (m := _first(_DECEIVE_PRESCRIBER, text)) and not spotting:
+        return RuleHit("sourcing", "sourcing.deceive-prescriber", m)
     if (m := _first(_STEAL, text)) and _STEAL_TARGET.search(text) and (has_target or "prescription" in text):
         return RuleHit("sourcing", "sourcing.steal-or-divert", m)
     if (

@@ -59,6 +59,11 @@ class AnswerPipeline:
         # Optional language model; its answer is used only when enough of it survives verification.
         self.generator = generator
 
+    def warm_up(self) -> None:
+        """Pay the first-call costs (importing and loading the model, opening the vector index) now."""
+        question = "What is ketamine?"
+        self.retriever.run(question, k=self.k, query_vector=self.embedder.embed([question])[0])
+
     def run(self, conversation: Conversation) -> AnswerResult:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
         started = time.perf_counter()

@@ -46,6 +46,9 @@ class ServerState:
                 log.info("no index yet: building it")
                 build_index(self.settings, store=store)
             pipeline = load_pipeline(self.settings, store=store)
+            # Cached guard data means nothing above needed the model; without this the first
+            # question would wait seconds for it while /readyz already said ready.
+            pipeline.warm_up()
             articles, _ = indexable_articles(self.settings)
             with self._lock:
                 self.pipeline = pipeline
@@ -84,6 +87,7 @@ class ServerState:
 
         try:
             pipeline = load_pipeline(self.settings)
+            pipeline.warm_up()
             articles, _ = indexable_articles(self.settings)
             with self._lock:
                 self.pipeline = pipeline

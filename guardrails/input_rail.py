@@ -15,6 +15,7 @@ from guardrails.rules import (
     RULES,
     Context,
     RuleHit,
+    distressed,
     help_seeking,
     mentions_substance,
     wrapped_request,
@@ -63,14 +64,17 @@ class InputRail:
 
     def _context(self, earlier: Sequence[str]) -> Context:
         substance = any(mentions_substance(v) for turn in earlier for v in normalize(turn).views[:2])
-        jailbreak_before = wrapper_before = refused_before = False
+        jailbreak_before = wrapper_before = refused_before = distress_before = False
         for turn in earlier:
+            views = normalize(turn).views
+            distress_before |= any(distressed(v) for v in views[:2])
             hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
             wrapper_before |= found_wrapper is not None
             if hit is not None:
                 jailbreak_before |= hit.category == "jailbreak"
                 refused_before |= ACTION_FOR[hit.category] == "refuse"
-        return Context(substance, jailbreak_before, wrapper_before, refused_before)
+                distress_before |= hit.category == "self_harm"
+        return Context(substance, jailbreak_before, wrapper_before, refused_before, distress_before)
 
     def run(
         self, turns: Sequence[str], vector: np.ndarray | Callable[[], np.ndarray] | None = None

@@ -37,6 +37,7 @@ class Context:
     jailbreak_before: bool = False
     wrapper_before: bool = False
     refused_before: bool = False
+    distress_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -447,9 +448,35 @@ def emergency(text: str, context: Context) -> RuleHit | None:
     return None
 
 
+# Hopelessness without a stated plan; on its own it is answered, but it changes what follows it.
+_DISTRESS = rx(
+    r"\b(?:(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
+    r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|"
+    r"what'?s\s+the\s+point(?:\s+of\s+(?:anything|living|going\s+on|any\s+of\s+it))?|"
+    r"(?:tired|sick)\s+of\s+(?:everything|living|life|being\s+alive|it\s+all)|hate\s+my\s+life|"
+    r"(?:feel|feeling|i'?m|im)\s+(?:so\s+)?(?:hopeless|worthless|empty|trapped|like\s+a\s+burden)|"
+    r"everything\s+(?:feels|is|seems)\s+(?:so\s+)?(?:pointless|hopeless|meaningless)|i\s+give\s+up|"
+    r"no\s+reason\s+to\s+(?:live|stay|go\s+on)|everyone\s+would\s+be\s+better|"
+    r"nadie\s+me\s+echar[ií]a\s+de\s+menos|je\s+n'?en\s+peux\s+plus|ich\s+kann\s+nicht\s+mehr|"
+    r"n[ãa]o\s+aguento\s+mais|non\s+ce\s+la\s+faccio\s+pi[uù])"
+)
+# After distress, a question about lethality or a large amount reads as asking for a means.
+_LETHALITY = rx(
+    r"\b(?:fatal|lethal|deadly|kill\s+(?:me|you|someone|a\s+person)|die|dying|not\s+wake\s+up|never\s+wake\s+up|"
+    r"overdos\w*|whole\s+(?:bottle|box|pack|packet|strip)|all\s+(?:of\s+)?(?:my|the|them|her|his)\s+(?:pills|tablets|meds)|"
+    r"(?:would|does|will)\s+it\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|for\s+good)\b"
+)
+
+
+def distressed(text: str) -> bool:
+    return bool(_DISTRESS.search(text))
+
+
 def self_harm(text: str, context: Context) -> RuleHit | None:
     if m := _first(_SELF_HARM, text):
         return RuleHit("self_harm", "self_harm.intent", m)
+    if context.distress_before and (m := _first(_LETHALITY, text)):
+        return RuleHit("self_harm", "self_harm.means-after-distress", m)
     return None
 
 

@@ -439,6 +439,29 @@ def test_abstention_is_plain(page: Page) -> None:
     expect(reply.locator("button, a, .src")).to_have_count(0)
 
 
+def test_answers_worded_by_a_model_say_so_and_quoted_ones_do_not(page: Page) -> None:
+    def chat(route: Route) -> None:
+        question = route.request.post_data_json["messages"][-1]["content"]
+        answerer = "llm" if "model" in question else "llm+fallback"  # a fallback answer is quotes
+        events = sse(
+            ("meta", {"id": "ans_x", "index_version": "v"}),
+            ("delta", {"text": "Esketamine is a nasal spray."}),
+            ("done", {"status": "answered", "answerer": answerer}),
+        )
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=events)
+
+    page.route("**/v1/chat", chat)
+    open_widget(page)
+    worded = ask(page, "what is esketamine (model)")
+    expect(worded.get_by_text("Worded by a language model from these sources.")).to_be_visible()
+    quoted = ask(page, "what is esketamine (quotes)")
+    expect(quoted.get_by_text("Esketamine is a nasal spray.")).to_be_visible()
+    expect(quoted.locator(".note")).to_have_count(0)
+    page.reload()
+    open_widget(page)
+    expect(page.get_by_text("Worded by a language model from these sources.")).to_have_count(1)  # restored
+
+
 def test_history_survives_a_reload_and_can_be_cleared(page: Page, server: Server) -> None:
     key = f"vetted-assistant:v1:127.0.0.1:{server.port}:conversation"
     open_widget(page)

@@ -17,6 +17,7 @@ const STRINGS = {
     send: "Send", stop: "Stop", stopLabel: "Stop the answer", close: "Close chat", clear: "Clear conversation",
     cleared: "Conversation cleared.", log: "Conversation", you: "You said:", bot: "Assistant:",
     thinking: "Looking in the vetted articles…", stopped: "Stopped.", sources: "Sources",
+    worded: "Worded by a language model from these sources.",
     cite: "Source {n}: {title}", citeShort: "Source {n}", back: "Back to conversation", reviewed: "Reviewed {date}",
     section: "Section: {s}", from: "Original sources", licence: "Licence: {l}", loading: "Loading the source…",
     fail: "The article could not be loaded.", notFound: "This sentence is no longer in the current version of the article.",
@@ -36,6 +37,7 @@ const STRINGS = {
     send: "Enviar", stop: "Detener", stopLabel: "Detener la respuesta", close: "Cerrar el chat", clear: "Borrar la conversación",
     cleared: "Conversación borrada.", log: "Conversación", you: "Usted dijo:", bot: "Asistente:",
     thinking: "Buscando en los artículos verificados…", stopped: "Detenido.", sources: "Fuentes",
+    worded: "Redactado por un modelo de lenguaje con estas fuentes.",
     cite: "Fuente {n}: {title}", citeShort: "Fuente {n}", back: "Volver a la conversación", reviewed: "Revisado el {date}",
     section: "Sección: {s}", from: "Fuentes originales", licence: "Licencia: {l}", loading: "Cargando la fuente…",
     fail: "No se pudo cargar el artículo.", notFound: "Esta frase ya no está en la versión actual del artículo.",
@@ -88,7 +90,6 @@ function icon(name) {
   return svg;
 }
 
-/** The URL if it is https:, else null. */
 function https(url) {
   try {
     const u = new URL(str(url));
@@ -98,7 +99,6 @@ function https(url) {
   }
 }
 
-/** Black or white, whichever reads better on a CSS colour. */
 function readableOn(color) {
   const probe = document.createElement("va-probe"); // a tag no host stylesheet targets
   probe.style.color = color;
@@ -238,10 +238,10 @@ const cleanCitations = (list) => arr(list).filter((c) => c && typeof c === "obje
 }));
 const cleanGuardrail = (g) => (g && typeof g === "object" ? { category: str(g.category), language: str(g.language), contacts: arr(g.contacts).map(str) } : null);
 const cleanTurn = ({ q, a }) => ({
-  q: str(q), a: { status: str(a.status), text: str(a.text), citations: cleanCitations(a.citations), guardrail: cleanGuardrail(a.guardrail) },
+  q: str(q), a: { status: str(a.status), text: str(a.text), citations: cleanCitations(a.citations), guardrail: cleanGuardrail(a.guardrail), worded: a.worded === true },
 });
 
-// === storage: local, session or none, under a namespaced key
+// === storage
 function makeStore(kind, key) {
   let backing = null;
   try {
@@ -261,7 +261,7 @@ function makeStore(kind, key) {
   };
 }
 
-// === server-sent events read from a fetch body
+// === server-sent events
 async function* events(response) {
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -484,7 +484,7 @@ class Widget {
     } else {
       const p = h("p.tx");
       this.appendText(p, a.text, turn);
-      el.append(p, this.sourcesList(turn) || "", a.status === "stopped" ? h("span.note", t("stopped")) : "");
+      el.append(p, this.sourcesList(turn) || "", a.status === "stopped" ? h("span.note", t("stopped")) : a.worded ? h("span.note", t("worded")) : "");
       this.labelCitations(el, turn);
     }
     return el;
@@ -572,6 +572,7 @@ class Widget {
           } else if (event === "done") {
             finished = true;
             if (["answered", "abstained", "refused", "escalated"].includes(data.status)) turn.a.status = data.status;
+            turn.a.worded = data.answerer === "llm";
           } else if (event === "error") {
             throw failure(data.status === 429 ? "rate" : data.status === 503 ? "starting" : "server");
           }

@@ -29,6 +29,7 @@ SETS = {
     "blind5": REPO / "evals/guardrail_blind5.jsonl",
     "conversations": REPO / "evals/guardrail_conversations.jsonl",
     "conversations_blind": REPO / "evals/guardrail_conversations_blind.jsonl",
+    "conversations2": REPO / "evals/guardrail_conversations2.jsonl",
     "contrast": REPO / "guardrails/data/contrast.jsonl",
     "questions": REPO / "evals/questions.jsonl",
     "offtopic": REPO / "evals/offtopic.jsonl",

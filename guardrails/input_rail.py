@@ -33,6 +33,9 @@ DEFAULT_CRISIS_LINES = (
     "In the UK and Ireland, call Samaritans on 116 123.",
     "Elsewhere, your local emergency number can connect you to help.",
 )
+_WORD = re.compile(r"\w+")
+# A follow-up this short is a request form without its subject ("and where?", "per kilo?").
+FRAGMENT_WORDS = 4
 _PHONE = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
 
 
@@ -85,6 +88,12 @@ class InputRail:
         context = self._context(turns[:-1])
         language = detect_language(question)
         hit, found_wrapper = self.rules_only(normalized, context)
+        if hit is None and len(turns) > 1 and _is_fragment(question):
+            # "and where" carries the request, the turn before it the subject: judge them together,
+            # unless that turn was a request of its own (then its refusal already said so).
+            previous, _ = self.rules_only(turns[-2], context)
+            if previous is None:
+                hit, _ = self.rules_only(f"{turns[-2].strip()} {question.strip()}", context)
         score = 1.0
         if hit is not None and hit.category in ("dosing", "sourcing"):
             if found_wrapper or context.jailbreak_before or context.wrapper_before:
@@ -146,3 +155,7 @@ class InputRail:
         if category == "self_harm":
             return messages.self_harm(language, self.emergency_numbers, self.crisis_lines)
         return messages.refusal(category, language)
+
+
+def _is_fragment(text: str) -> bool:
+    return len(_WORD.findall(text)) <= FRAGMENT_WORDS

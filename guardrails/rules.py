@@ -87,10 +87,11 @@ _SAFE_MAXIMUM = rx(
 )
 _REDOSE = rx(
     r"\b(?:re-?dos(?:e|ing)|top\s+up|take\s+more|another\s+(?:bump|line|dose)|volver\s+a\s+(?:meterme|tomar|usar)|"
-    r"reprendre|nachlegen|de\s+novo|ripetere)\b"
+    r"reprendre|nachlegen|de\s+novo|ripetere|(?:take|do|have|drop|pop)\s+(?:another|a\s+second|one\s+more))\b"
 )
 _WHEN_AGAIN = rx(
-    r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich)\b"
+    r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich|"
+    r"what\s+if|should\s+i|do\s+i)\b"
 )
 _FREQUENCY = rx(
     rf"\bhow\s+often\s+(?:can|should|could|may|do|must)\s+(?:i|we|you|my\s+\w+)\b.*\b(?:{SUBSTANCE}|{CONSUME}|re-?do|repeat)\b|"
@@ -108,7 +109,8 @@ _PERSONAL_USE = rx(
     # "someone stops using" is about quitting, not an amount to take
     rf"\b(?:i|i've|i'm|ive|you|we|he|she|my\s+\w+|one|u|someone|a\s+(?:beginner|newbie|first[\s-]?timer))\s+(?:(?!(?:stop|stops|stopped|quit|quits)\b)\w+\s+){{0,2}}?{CONSUME}\b|"
     rf"\b{OUTCOME}\b|"
-    r"\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my\s+\w+|him|her|a\s+(?:beginner|newbie|first[\s-]?timer))\b|\bbefore\s+it\s+gets\s+dangerous\b"
+    r"\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my\s+\w+|him|her|a\s+(?:beginner|newbie|first[\s-]?timer))\b|\bbefore\s+it\s+gets\s+dangerous\b|"
+    r"\bfor\s+(?:sleep|sleeping|pain|anxiety|a\s+night\s+out|the\s+night|a\s+party|the\s+weekend)\b"
 )
 _STREET_ONLY = rx(
     r"\b(?:bumps?|lines?|keys?|points?|traces?|rayas?|piste?|mg|milligrams?|mcg|micrograms?)\b(?!\s+of\s+(?:protein|caffeine|sodium|salt|sugar|iron|calcium|fat|fib(?:re|er)|vitamin))"
@@ -150,20 +152,23 @@ _ACQUIRE_SUBSTANCE = rx(
     rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?))"
 )
 _SUBSTANCE_THEN_ACQUIRE = rx(
-    rf"\b(?:wo|where|how|wie|welche[rs]?)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?(?:kaufen|bekommen|besorgen|bestellen|to\s+buy|to\s+get)\b"
+    rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?"
+    r"(?:kaufen|bekommen|besorgen|bestellen|kopen|to\s+buy|to\s+get)\b"
 )
 _ACQUIRE_PRONOUN = rx(
-    rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}{NO_PRESCRIPTION}"
+    rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b|"
+    r"\bask\s+(?:him|her|them|my\s+\w+)\s+for\s+(?:some|it|a\s+bit|any)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}{NO_PRESCRIPTION}"
 )
 _WHERE_BEFORE_VERB = rx(
-    rf"\b(?:d[oó]nde|onde|o[uù]|wo|dove)\s+(?:lo|la|le|los|las|es|ne)?\s*(?:puedo|posso|kann\s+ich|je\s+peux)?\s*{ACQUIRE}\b"
+    rf"\b(?:d[oó]nde|onde|o[uù]|wo|dove)\s+(?:lo|la|le|los|las|es|ne|si|se)?\s*(?:puedo|posso|kann\s+ich|je\s+peux)?\s*{ACQUIRE}\b|"
+    rf"\b{ACQUIRE}\b[^.?!]{{0,30}}\b(?:o[uù]|d[oó]nde|dove|onde|wo)\s*\?"
 )
 # "Is it safe to…", "why is…": a question about the risk of obtaining, which the corpus answers.
 _ABOUT_RISK = rx(
     r"^\W*(?:is\s+it\s+(?:safe|legal|risky|dangerous|illegal|ok)|are\s+there\s+risks|why\b|what\s+are\s+the\s+(?:risks|dangers))"
 )
 _NO_PRESCRIPTION = rx(rf"(?:{NO_PRESCRIPTION})")
-_ACQUIRE_OR_ASK = rx(rf"\b(?:{ACQUIRE}|{ASK})\b")
+_ACQUIRE_OR_ASK = rx(rf"\b(?:{ACQUIRE}|{ASK}|is\s+there|websites?|sites?|online|apps?)\b")
 _MARKET_REQUEST = rx(
     rf"\b(?:which|what|any|recommend|best|good|reliable|trusted|legit|is\s+there\s+an?|list\s+(?:of|me)|know\s+(?:a|any)|find\s+(?:a|an|me)|who\s+(?:sells|delivers|has)|"
     rf"qu[eé]|quel|welche[rs]?|qual|quale|conoces|connais|kennst|conosci)\b[^.?!]{{0,30}}?\b{MARKET}\b"
@@ -180,13 +185,16 @@ _MAKE = rx(
 _STEAL = rx(
     r"\b(?:steal|stealing|nick|swipe|pinch|divert|mitgehen\s+lassen|forge|fake\s+a\s+prescription|rob)\b|"
     r"\bwithout\s+(?:anyone|them|people|her|him|the\s+\w+|my\s+\w+)\s+noticing\b|\bwithout\s+it\s+showing\s+up\b|"
-    r"\bget\s+(?:a\s+few|some|one|two|them|it)\s+off\s+(?:her|him|them|my\s+\w+|his|their)\b|\btake\s+(?:some|a\s+few)\s+(?:\w+\s+){0,2}?home\b"
+    r"\bget\s+(?:a\s+few|some|one|two|them|it)\s+off\s+(?:her|him|them|my\s+\w+|his|their)\b|\btake\s+(?:some|a\s+few)\s+(?:\w+\s+){0,2}?home\b|"
+    r"\b(?:would|will)\s+(?:she|he|they|anyone|anybody|my\s+\w+)\s+notice\s+if\s+(?:i|we|he|she)\s+(?:took|take|nicked|swapped|kept)\b|"
+    r"\btook\s+(?:one|some|a\s+few)\s+home\b|\b(?:keep\s+)?refill\w*\s+(?:his|hers|her|its|the\s+dog'?s|my\s+(?:dog|cat)'?s)\b"
 )
 _STEAL_TARGET = rx(rf"\b(?:{SUBSTANCE}|prescription|clinic|pharmacy|hospital|some|it)\b")
 _SMUGGLE = rx(
     r"\b(?:smuggl\w*|through\s+customs|past\s+(?:airport\s+)?security|sent\s+by\s+post|by\s+mail|discreetly)\b|"
     r"\b(?:hide|hiding|pack|packing|conceal\w*|stash\w*)\b[^.?!]{0,60}\b(?:scanners?|sniffer|dogs?|customs|border|airport|x-?rays?)\b|"
-    r"\b(?:scanners?|dogs?|customs)\s+(?:don'?t|won'?t|can'?t)\s+(?:pick|find|detect|smell|see)\b"
+    r"\b(?:scanners?|dogs?|customs)\s+(?:don'?t|won'?t|can'?t)\s+(?:pick|find|detect|smell|see)\b|"
+    r"\b(?:bring|get|take)\s+(?:it|them|some)?\s*(?:back|home)\s+from\b"
 )
 _SELL = rx(
     rf"\b(?:how|where)\b[^.?!]{{0,20}}?\b(?:sell|selling|deal|dealing|supply|supplying)\s+(?:{DET}\s+){{0,2}}{SUBSTANCE}\b"
@@ -201,6 +209,9 @@ _DECEIVE_PRESCRIBER = rx(
     r"\bso\s+(?:he|she|they|the\s+(?:doctor|doc|gp|pharmacist|vet)|my\s+(?:doctor|doc|gp|vet))\s+(?:will\s+|would\s+|'ll\s+)?"
     r"(?:writes?|prescribes?|gives?|hands?)\s+(?:me\s+)?(?:it|some|them|a\s+script|a\s+prescription)\b|"
     r"\bsay\s+(?:it'?s|its|they'?re|it\s+is)\s+for\s+(?:my|the|a)\s+(?:dog|cat|pet|horse|animal)\b|"
+    r"\b(?:dizendo|diciendo|en\s+disant|dicendo|sagen?)\s+(?:que\s+|qu'|che\s+|dass\s+)?(?:é|es|c'est|è|ist|sea|seja)?\s*"
+    r"(?:para|pour|per|f[üu]r)\s+(?:um|uma|o|a|mi|el|mon|ma|le|il\s+mio|meinen|mein|den)?\s*"
+    r"(?:cavalo|c[ãa]o|cachorro|perro|caballo|gato|chien|cheval|chat|hund|pferd|katze|cane|cavallo|gatto)\b|"
     r"\b(?:senza\s+avere\s+davvero|sans\s+avoir\s+vraiment|sin\s+tener\s+realmente|ohne\s+wirklich|without\s+(?:really|actually)\s+having)\b|"
     r"\bwithout\s+going\s+through\s+(?:a|the|my|one\s+of\s+(?:those|the))\s+(?:clinics?|doctors?|gp|prescribers?|psychiatrists?)\b"
 )
@@ -211,9 +222,14 @@ _SPOTTING_DECEPTION = rx(
     r"^\W*(?:why|is\s+it\s+(?:illegal|legal|a\s+crime))\b"
 )
 
+# A price and a place in one breath; "how much does a gram cost ... and where" is shopping.
+_PRICE_AND_WHERE = rx(
+    r"\b(?:cost|costs|price|how\s+much\s+(?:is|for)\s+an?\s+(?:gram|g|bag|pill|tab|point|eighth))\b[^?!]{0,60}?\band\s+where\b"
+)
+
 _SUPPLY_SLANG = rx(
     r"\b(?:who'?s\s+holding|who\s+is\s+holding|hook\s+(?:me|us)\s+up|sort\s+(?:me|us)\s+out\s+with|(?:a|need\s+a|my)\s+connect\b|"
-    r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|(?:any|some)(?:one|body)\s+(?:selling|dealing)|who\s+sells|going\s+rate|"
+    r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|(?:^\W*|\bis\s+|\bare\s+)(?:any|some)(?:one|body)\s+(?:selling|dealing)|who\s+sells|going\s+rate|"
     r"cheapest\s+place|get\s+my\s+hands\s+on|(?:any|a)\s+plugs?\b|handle\s+for|which\s+app\s+do\s+dealers|become\s+an?\s+(?:\w+\s+)?dealer|"
     r"flip\s+(?:it\s+)?for\s+profit|make\s+(?:more\s+)?money\s+selling|qui[eé]n\s+vende|qui\s+vend|wer\s+verkauft|chi\s+vende|quem\s+vende|"
     r"wo\s+krieg\s+ich|onde\s+arranjo|d[oó]nde\s+pillo|o[uù]\s+trouver|(?:talk|speak)\s+to\s+for\s+(?:a|some)|find\s+the\s+guy|"
@@ -223,7 +239,7 @@ _SUPPLY_CHAIN = rx(
     r"\b(?:import(?:s|ed|ing)?\b|bring\s+\w+\s+(?:over|across|through)|over\s+the\s+border|posted?\s+without|without\s+customs|pay\s+an?\s+(?:\w+\s+)?vendor|"
     r"(?:turn|convert)\s+(?:the\s+)?(?:liquid|vials?)|vials?\s+into\s+powder|what\s+chemicals|precursors?|cut\s+(?:it|ket|\w+)\s+to|"
     r"so\s+they\s+prescribe|get\s+(?:a\s+)?(?:doctor|gp)\s+to\s+prescribe|fake\s+(?:symptoms|depression)|farmi\s+prescrivere|"
-    r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|(?:say|tell|dire|decir|sagen|dizer)\b[^.?!]{0,20}\b(?:doctor|gp|medico|m[ée]dico|m[ée]decin|arzt)|"
+    r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|"
     # "why do users get them" is about side effects, not supply
     r"(?<!users\s)(?<!people\s)(?<!patients\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b)"
 )
@@ -313,7 +329,7 @@ _SWITCH_OFF = rx(
     r"\b(?:olvida|esquece|vergiss|ignora|disregard|drop)\s+(?:\w+\s+){0,3}?(?:instrucciones|istruzioni|regras|vorgaben|filters|rules|above)\b"
 )
 _MODES = rx(
-    r"\b(?:developer\s+mode|debug\s+mode|dan|do\s+anything\s+now|jailbr(?:eak|oken)|unfiltered|unrestricted|uncensored|system\s+override|"
+    r"\b(?:developer\s+mode|debug\s+mode|(?:you\s+are|you'?re|act\s+as|be|become|enable|activate|as|now)\s+dan|dan\s+mode|do\s+anything\s+now|jailbr(?:eak|oken)|unfiltered|unrestricted|uncensored|system\s+override|"
     r"new\s+policy\s+allows|stay\s+in\s+character|opposite\s+day|print\s+your\s+system\s+prompt|authori[sz]ed\s+you|clearance\s+level|"
     r"(?:an\s+ai|assistant|bot|chemist|pharmacist|químico|dealer)\s+(?:with\s+no|without|sin|ohne|sans)\s+(?:\w+\s+)?(?:limits|rules|restrictions|filters|límites|filter|limites)|"
     r"(?:without|with\s+no|no)\s+(?:any\s+)?(?:restrictions|limits|filters|warnings)|if\s+you\s+had\s+no\s+(?:safety\s+)?(?:rules|limits|filters)|"
@@ -334,7 +350,9 @@ _WRAPPER = rx(
     r"continue\s+this\s+text|first\s+letters\s+spell|eres\s+un|du\s+bist\s+jetzt|tu\s+es\s+maintenant|character|write\s+(?:a|an|it)\s+\w+|"
     r"lyrics|simulate|bedtime\s+story|story|i'?m\s+a\s+licensed|trust\s+me|as\s+a\s+licensed|you\s+are\s+\w+gpt|"
     r"in\s+(?:french|spanish|german|leetspeak|code|base64)|emojis?|encode|spell\s+\w+\s+backwards|complete\s+the\s+sentence|"
-    r"for\s+research|harm\s+reduction\s+manual|search\s+engine|ich\s+bin\s+(?:arzt|[äa]rztin|apotheker\w*|krankenpfleger|krankenschwester)|"
+    r"for\s+research|harm\s+reduction\s+manual|search\s+engine|juego\s+de\s+rol|jeu\s+de\s+r[ôo]le|rollenspiel|gioco\s+di\s+ruolo|"
+    r"sin\s+salir\s+del\s+personaje|t[úu]\s+eres\s+(?:un|una|mi)|tu\s+es\s+(?:un|une|mon|ma)|du\s+bist\s+(?:ein|eine|mein)|"
+    r"ich\s+bin\s+(?:arzt|[äa]rztin|apotheker\w*|krankenpfleger|krankenschwester)|"
     r"soy\s+(?:m[ée]dic[oa]|enfermer[oa]|farmac[ée]utic[oa])|je\s+suis\s+(?:m[ée]decin|infirmi[eè]re?|pharmacien\w*)|"
     r"sono\s+(?:un\s+|una\s+)?(?:medico|infermier[ea]|farmacista)|sou\s+(?:m[ée]dic[oa]|enfermeir[oa]|farmac[êe]utic[oa]))\b"
 )
@@ -402,6 +420,8 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
     spotting = bool(_SPOTTING_DECEPTION.search(text))
     if m := _first(_SUPPLY_SLANG, text):
         return RuleHit("sourcing", "sourcing.supply-slang", m)
+    if (m := _first(_PRICE_AND_WHERE, text)) and has_target:
+        return RuleHit("sourcing", "sourcing.price-and-where", m)
     if (m := _first(_SUPPLY_CHAIN, text)) and (has_target or _DEALING_WORD.search(text)) and not spotting:
         return RuleHit("sourcing", "sourcing.supply-chain", m)
     for rule, pattern in (
@@ -431,7 +451,11 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
         return RuleHit("sourcing", "sourcing.market", m)
     if (m := _first(_DECEIVE_PRESCRIBER, text)) and not spotting:
         return RuleHit("sourcing", "sourcing.deceive-prescriber", m)
-    if (m := _first(_STEAL, text)) and _STEAL_TARGET.search(text) and (has_target or "prescription" in text):
+    if (
+        (m := _first(_STEAL, text))
+        and (_STEAL_TARGET.search(text) or context.substance_mentioned)
+        and (has_target or "prescription" in text)
+    ):
         return RuleHit("sourcing", "sourcing.steal-or-divert", m)
     if (
         (m := _first(_SMUGGLE, text))
@@ -451,20 +475,24 @@ def emergency(text: str, context: Context) -> RuleHit | None:
 # Hopelessness without a stated plan; on its own it is answered, but it changes what follows it.
 _DISTRESS = rx(
     r"\b(?:(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
-    r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|"
+    r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|can'?t\s+keep\s+going|"
     r"what'?s\s+the\s+point(?:\s+of\s+(?:anything|living|going\s+on|any\s+of\s+it))?|"
     r"(?:tired|sick)\s+of\s+(?:everything|living|life|being\s+alive|it\s+all)|hate\s+my\s+life|"
     r"(?:feel|feeling|i'?m|im)\s+(?:so\s+)?(?:hopeless|worthless|empty|trapped|like\s+a\s+burden)|"
     r"everything\s+(?:feels|is|seems)\s+(?:so\s+)?(?:pointless|hopeless|meaningless)|i\s+give\s+up|"
     r"no\s+reason\s+to\s+(?:live|stay|go\s+on)|everyone\s+would\s+be\s+better|"
-    r"nadie\s+me\s+echar[ií]a\s+de\s+menos|je\s+n'?en\s+peux\s+plus|ich\s+kann\s+nicht\s+mehr|"
+    r"nadie\s+me\s+echar[ií]a\s+de\s+menos|ya\s+no\s+puedo\s+m[aá]s|(?:je\s+n'?|j')en\s+peux\s+plus|personne\s+ne\s+remarquerait|"
+    r"ich\s+kann\s+nicht\s+mehr|will\s+nicht\s+mehr\s+leben|niemand\s+w[üu]rde\s+(?:es\s+)?merken|"
     r"n[ãa]o\s+aguento\s+mais|non\s+ce\s+la\s+faccio\s+pi[uù])"
 )
 # After distress, a question about lethality or a large amount reads as asking for a means.
 _LETHALITY = rx(
     r"\b(?:fatal|lethal|deadly|kill\s+(?:me|you|someone|a\s+person)|die|dying|not\s+wake\s+up|never\s+wake\s+up|"
     r"overdos\w*|whole\s+(?:bottle|box|pack|packet|strip)|all\s+(?:of\s+)?(?:my|the|them|her|his)\s+(?:pills|tablets|meds)|"
-    r"(?:would|does|will)\s+it\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|for\s+good)\b"
+    r"(?:would|does|will)\s+(?:it|that|this|they)\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|for\s+good|"
+    r"no\s+despertar\w*|(?:ne\s+)?(?:se\s+|me\s+)?r[ée]veill\w*\s+pas|nicht\s+(?:mehr\s+)?aufwach\w*|n[ãa]o\s+acordar|non\s+svegliar\w*|"
+    r"t[öo]dlich|mortal(?:e|es)?|letal(?:e|es)?|fatale|toute\s+la\s+bo[iî]te|(?:la\s+)?caja\s+entera|ganze\s+packung|"
+    r"a\s+caixa\s+toda|tutta\s+la\s+scatola)\b"
 )
 
 
@@ -511,6 +539,9 @@ _HELP_SEEKING = rx(
     rf"(?:for|with|about|con|para|pour|mit|bei|per|com)\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
     rf"|\b(?:help|support)\b[^.?!]{{0,20}}\b(?:to\s+)?(?:stop|quit|cut\s+down|get\s+off|come\s+off|give\s+up|kick)\b"
     rf"|\b(?:talk|speak)\s+to\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
+    r"|\b(?:wo\s+(?:finde|bekomme)\s+ich\s+hilfe|d[oó]nde\s+(?:puedo\s+)?(?:encontrar|buscar|pedir|consigo)\s+ayuda|"
+    r"o[uù]\s+(?:trouver|chercher)\s+(?:de\s+l')?aide|dove\s+(?:trovo|posso\s+trovare|cercare)\s+aiuto|"
+    r"onde\s+(?:encontro|posso\s+encontrar|procurar)\s+ajuda)\b"
 )
 
 

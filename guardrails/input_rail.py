@@ -66,11 +66,11 @@ class InputRail:
         return None, found_wrapper
 
     def _context(self, earlier: Sequence[str]) -> Context:
-        substance = any(mentions_substance(v) for turn in earlier for v in normalize(turn).views[:2])
+        normalized = [normalize(turn) for turn in earlier]
+        substance = any(mentions_substance(v) for turn in normalized for v in turn.views[:2])
         jailbreak_before = wrapper_before = refused_before = distress_before = False
-        for turn in earlier:
-            views = normalize(turn).views
-            distress_before |= any(distressed(v) for v in views[:2])
+        for turn in normalized:
+            distress_before |= any(distressed(v) for v in turn.views[:2])
             hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
             wrapper_before |= found_wrapper is not None
             if hit is not None:

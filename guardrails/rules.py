@@ -489,7 +489,7 @@ _DISTRESS = rx(
 _LETHALITY = rx(
     r"\b(?:fatal|lethal|deadly|kill\s+(?:me|you|someone|a\s+person)|die|dying|not\s+wake\s+up|never\s+wake\s+up|"
     r"overdos\w*|whole\s+(?:bottle|box|pack|packet|strip)|all\s+(?:of\s+)?(?:my|the|them|her|his)\s+(?:pills|tablets|meds)|"
-    r"(?:would|does|will)\s+(?:it|that|this|they)\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|for\s+good|"
+    r"(?:would|does|will)\s+(?:it|that|this|they)\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|"
     r"no\s+despertar\w*|(?:ne\s+)?(?:se\s+|me\s+)?r[ée]veill\w*\s+pas|nicht\s+(?:mehr\s+)?aufwach\w*|n[ãa]o\s+acordar|non\s+svegliar\w*|"
     r"t[öo]dlich|mortal(?:e|es)?|letal(?:e|es)?|fatale|toute\s+la\s+bo[iî]te|(?:la\s+)?caja\s+entera|ganze\s+packung|"
     r"a\s+caixa\s+toda|tutta\s+la\s+scatola)\b"

@@ -193,7 +193,7 @@ _STEAL_TARGET = rx(rf"\b(?:{SUBSTANCE}|prescription|clinic|pharmacy|hospital|som
 _SMUGGLE = rx(
     r"\b(?:smuggl\w*|through\s+customs|past\s+(?:airport\s+)?security|sent\s+by\s+post|by\s+mail|discreetly)\b|"
     r"\b(?:hide|hiding|pack|packing|conceal\w*|stash\w*)\b[^.?!]{0,60}\b(?:scanners?|sniffer|dogs?|customs|border|airport|x-?rays?)\b|"
-    r"\b(?:scanners?|dogs?|customs)\s+(?:don'?t|won'?t|can'?t)\s+(?:pick|find|detect|smell|see)\b|"
+    r"\b(?:scanners?|dogs?|customs|police|security)\s+(?:don'?t|doesn'?t|won'?t|can'?t)\s+(?:pick|find|detect|smell|see|flag|notice|catch|stop|check)\b|"
     r"\b(?:bring|get|take)\s+(?:it|them|some)?\s*(?:back|home)\s+from\b"
 )
 _SELL = rx(
@@ -315,6 +315,9 @@ _SELF_HARM = rx(
     r"sobredosis\b[^.?!]{0,40}\blo\s+mejor|acabar\s+com\s+tudo|tirar\s+a\s+(?:minha\s+)?(?:pr[óo]pria\s+)?vida|"
     r"togliermi\s+la\s+vita|farmi\s+del\s+male|mir\s+(?:etwas\s+)?antun|schluss\s+machen|"
     r"nicht\s+mehr\s+leben\s+will|"
+    # a stash, then a sign the time has come
+    rf"(?:saving|saved|stockpil\w+|hoard\w*)\s+(?:up\s+)?(?:my\s+)?{SUBSTANCE}\b[^.?!]{{0,40}}[.?!]*\s*[^.?!]{{0,40}}\b"
+    r"(?:tonight'?s\s+the\s+night|it'?s\s+time\s+to\s+(?:go|end)|i'?m\s+ready\s+to\s+go)|"
     # a question about lethality, then a sign it is about the writer ("asking for me. im done")
     r"overdos\w*\s+on\s+(?:\w+\s+){0,2}?on\s+purpose|(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}\b"
     r"(?:i'?m\s+done|im\s+done|asking\s+for\s+(?:me|myself))\b|(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}"
@@ -460,7 +463,7 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
     if (
         (m := _first(_SMUGGLE, text))
         and has_target
-        and re.search(r"\b(?:how|where|can|best|easiest)\b", text)
+        and re.search(r"\b(?:how|where|can|best|easiest|good|what'?s|whats)\b", text)
     ):
         return RuleHit("sourcing", "sourcing.smuggle", m)
     return None

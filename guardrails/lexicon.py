@@ -286,6 +286,7 @@ OUTCOME = alternation(
     r"be\s+high",
     r"k[\s-]?hole",
     r"khole",
+    r"(?:get|reach)\s+(?:there|one)",
     r"feel\s+it",
     r"buzz",
     r"roll",

@@ -224,7 +224,7 @@ _SPOTTING_DECEPTION = rx(
 
 # A price and a place in one breath; "how much does a gram cost ... and where" is shopping.
 _PRICE_AND_WHERE = rx(
-    r"\b(?:cost|costs|price|how\s+much\s+(?:is|for)\s+an?\s+(?:gram|g|bag|pill|tab|point|eighth))\b[^?!]{0,60}?\band\s+where\b"
+    r"\b(?:cost|costs|price|how\s+much\s+(?:is|for)\s+an?\s+(?:gram|g|bag|pill|tab|point|eighth))\b[^?!]{0,60}?\b(?:and\s+where\b|where(?:\s+(?:tho|though|from|at))?\W*$)"
 )
 
 _SUPPLY_SLANG = rx(
@@ -233,7 +233,7 @@ _SUPPLY_SLANG = rx(
     r"cheapest\s+place|get\s+my\s+hands\s+on|(?:any|a)\s+plugs?\b|handle\s+for|which\s+app\s+do\s+dealers|become\s+an?\s+(?:\w+\s+)?dealer|"
     r"flip\s+(?:it\s+)?for\s+profit|make\s+(?:more\s+)?money\s+selling|qui[eé]n\s+vende|qui\s+vend|wer\s+verkauft|chi\s+vende|quem\s+vende|"
     r"wo\s+krieg\s+ich|onde\s+arranjo|d[oó]nde\s+pillo|o[uù]\s+trouver|(?:talk|speak)\s+to\s+for\s+(?:a|some)|find\s+the\s+guy|"
-    r"(?:text|message)\s+(?:to\s+)?my\s+(?:dealer|plug)|(?:an|half\s+an?|a)\s+(?:oz|ounce|eighth|q|quarter)\s+of)\b"
+    r"(?:text|message)\s+(?:to\s+)?my\s+(?:dealer|plug)|(?:buy|get|order|score)\b[^.?!]{0,30}\bfrom\s+(?:who|whom)|(?:an|half\s+an?|a)\s+(?:oz|ounce|eighth|q|quarter)\s+of)\b"
 )
 _SUPPLY_CHAIN = rx(
     r"\b(?:import(?:s|ed|ing)?\b|bring\s+\w+\s+(?:over|across|through)|over\s+the\s+border|posted?\s+without|without\s+customs|pay\s+an?\s+(?:\w+\s+)?vendor|"
@@ -481,6 +481,7 @@ _DISTRESS = rx(
     r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|can'?t\s+keep\s+going|"
     r"what'?s\s+the\s+point(?:\s+of\s+(?:anything|living|going\s+on|any\s+of\s+it))?|"
     r"(?:tired|sick)\s+of\s+(?:everything|living|life|being\s+alive|it\s+all)|hate\s+my\s+life|"
+    r"(?:had|have)\s+enough\s+of\s+(?:everything|it\s+all|life|living)|"
     r"(?:feel|feeling|i'?m|im)\s+(?:so\s+)?(?:hopeless|worthless|empty|trapped|like\s+a\s+burden)|"
     r"everything\s+(?:feels|is|seems)\s+(?:so\s+)?(?:pointless|hopeless|meaningless)|i\s+give\s+up|"
     r"no\s+reason\s+to\s+(?:live|stay|go\s+on)|everyone\s+would\s+be\s+better|"
@@ -491,7 +492,7 @@ _DISTRESS = rx(
 # After distress, a question about lethality or a large amount reads as asking for a means.
 _LETHALITY = rx(
     r"\b(?:fatal|lethal|deadly|kill\s+(?:me|you|someone|a\s+person)|die|dying|not\s+wake\s+up|never\s+wake\s+up|"
-    r"overdos\w*|whole\s+(?:bottle|box|pack|packet|strip)|all\s+(?:of\s+)?(?:my|the|them|her|his)\s+(?:pills|tablets|meds)|"
+    r"overdos\w*|too\s+(?:many|much)|whole\s+(?:bottle|box|pack|packet|strip)|all\s+(?:of\s+)?(?:my|the|them|her|his)\s+(?:pills|tablets|meds)|"
     r"(?:would|does|will)\s+(?:it|that|this|they)\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|"
     r"no\s+despertar\w*|(?:ne\s+)?(?:se\s+|me\s+)?r[ée]veill\w*\s+pas|nicht\s+(?:mehr\s+)?aufwach\w*|n[ãa]o\s+acordar|non\s+svegliar\w*|"
     r"t[öo]dlich|mortal(?:e|es)?|letal(?:e|es)?|fatale|toute\s+la\s+bo[iî]te|(?:la\s+)?caja\s+entera|ganze\s+packung|"

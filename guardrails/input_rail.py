@@ -65,10 +65,12 @@ class InputRail:
                     return hit, found_wrapper
         return None, found_wrapper
 
-    def _context(self, earlier: Sequence[str]) -> Context:
+    def _context(self, earlier: Sequence[str]) -> tuple[Context, RuleHit | None]:
+        """What the earlier turns tell, and the rule that fired on the last of them (if any)."""
         normalized = [normalize(turn) for turn in earlier]
         substance = any(mentions_substance(v) for turn in normalized for v in turn.views[:2])
         jailbreak_before = wrapper_before = refused_before = distress_before = False
+        hit: RuleHit | None = None
         for turn in normalized:
             distress_before |= any(distressed(v) for v in turn.views[:2])
             hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
@@ -77,7 +79,8 @@ class InputRail:
                 jailbreak_before |= hit.category == "jailbreak"
                 refused_before |= ACTION_FOR[hit.category] == "refuse"
                 distress_before |= hit.category == "self_harm"
-        return Context(substance, jailbreak_before, wrapper_before, refused_before, distress_before)
+        context = Context(substance, jailbreak_before, wrapper_before, refused_before, distress_before)
+        return context, hit
 
     def run(
         self, turns: Sequence[str], vector: np.ndarray | Callable[[], np.ndarray] | None = None
@@ -85,15 +88,13 @@ class InputRail:
         """Judge `turns[-1]`; `vector` is its embedding, or a function that makes it only if the rules stay silent."""
         question = turns[-1]
         normalized = normalize(question)
-        context = self._context(turns[:-1])
+        context, previous = self._context(turns[:-1])
         language = detect_language(question)
         hit, found_wrapper = self.rules_only(normalized, context)
-        if hit is None and len(turns) > 1 and _is_fragment(question):
-            # "and where" carries the request, the turn before it the subject: judge them together,
-            # unless that turn was a request of its own (then its refusal already said so).
-            previous, _ = self.rules_only(turns[-2], context)
-            if previous is None:
-                hit, _ = self.rules_only(f"{turns[-2].strip()} {question.strip()}", context)
+        # "and where" carries the request, the turn before it the subject: judge them together,
+        # unless that turn was a request of its own (then its refusal already said so).
+        if hit is None and len(turns) > 1 and previous is None and _is_fragment(question):
+            hit, _ = self.rules_only(f"{turns[-2].strip()} {question.strip()}", context)
         score = 1.0
         if hit is not None and hit.category in ("dosing", "sourcing"):
             if found_wrapper or context.jailbreak_before or context.wrapper_before:

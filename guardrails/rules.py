@@ -283,6 +283,8 @@ _PERSONAL = rx(
     r"grandpa|grandma|wife|husband|partner|novia|novio|ela|ele|er|il|elle|lei|lui|mate's|overdose|help|aiuto|ayuda|hilfe|socorro|"
     r"secours|right\s+now|what\s+do\s+i\s+do|what\s+now)\b"
 )
+# A word about lethality, then up to one sentence break before what follows it.
+_LETHAL_THEN = r"(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}"
 _SELF_HARM = rx(
     r"\b(?:(?:want|wanna|going|planning|plan|ready|trying)\s+to\s+(?:die|end\s+(?:it|things|my\s+life)|kill\s+myself|disappear\s+forever|"
     r"not\s+wake\s+up|overdose)|kill(?:ing)?\s+myself|kms|end\s+it\s+(?:all|tonight)|end\s+things|"
@@ -319,9 +321,9 @@ _SELF_HARM = rx(
     rf"(?:saving|saved|stockpil\w+|hoard\w*)\s+(?:up\s+)?(?:my\s+)?{SUBSTANCE}\b[^.?!]{{0,40}}[.?!]*\s*[^.?!]{{0,40}}\b"
     r"(?:tonight'?s\s+the\s+night|it'?s\s+time\s+to\s+(?:go|end)|i'?m\s+ready\s+to\s+go)|"
     # a question about lethality, then a sign it is about the writer ("asking for me. im done")
-    r"overdos\w*\s+on\s+(?:\w+\s+){0,2}?on\s+purpose|(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}\b"
-    r"(?:i'?m\s+done|im\s+done|asking\s+for\s+(?:me|myself))\b|(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}"
-    r"\bi\s+have\s+(?:loads|plenty|a\s+lot|lots|a\s+stash)(?:\s+of\s+(?:them|it|these|those|pills|tablets|meds))?"
+    r"overdos\w*\s+on\s+(?:\w+\s+){0,2}?on\s+purpose|"
+    rf"{_LETHAL_THEN}\b(?:i'?m\s+done|im\s+done|asking\s+for\s+(?:me|myself))\b|"
+    rf"{_LETHAL_THEN}\bi\s+have\s+(?:loads|plenty|a\s+lot|lots|a\s+stash)(?:\s+of\s+(?:them|it|these|those|pills|tablets|meds))?"
     r"(?:\s+(?:saved|stashed|stockpiled)(?:\s+up)?)?\s*(?:[.?!,]|$))"
 )
 _SWITCH_OFF = rx(

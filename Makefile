@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-fast lint bench clean
 
 setup: $(VENV)/.installed
 
@@ -18,13 +18,18 @@ run: setup
 
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/mypy corpus index guardrails assistant
+	$(BIN)/mypy corpus index guardrails assistant evaluation
 	$(BIN)/pytest
+
+# No browser, no server processes, no whole-evaluation runs: about a minute.
+test-fast: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -m "not browser and not server and not slow" -q
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy corpus index guardrails assistant
+	$(BIN)/mypy corpus index guardrails assistant evaluation
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -5,30 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.pipeline import AnswerPipeline
+from assistant.progress import progress_bar
 from assistant.results import AnswerResult
 from corpus.errors import AssistantError
 
-
-def _progress_bar(description: str) -> Callable[[int, int], None]:
-    from tqdm import tqdm
-
-    bar = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, desc=description, unit="passage", file=sys.stderr, disable=total == 0)
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return update
+# The entry-point group through which other installed packages add `assistant` sub-commands.
+COMMAND_PLUGINS = "assistant.commands"
 
 
 def print_result(result: AnswerResult) -> None:
@@ -57,7 +45,7 @@ def print_result(result: AnswerResult) -> None:
 def _pipeline(settings: Settings) -> AnswerPipeline:
     from assistant.runtime import build_index, load_pipeline
 
-    report = build_index(settings, progress=_progress_bar("indexing"))
+    report = build_index(settings, progress=progress_bar("indexing"))
     if report.changed:
         print(
             f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
@@ -140,7 +128,7 @@ def cmd_vet(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.runtime import build_index
 
-    report = build_index(settings, progress=_progress_bar("embedding"))
+    report = build_index(settings, progress=progress_bar("embedding"))
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -197,7 +185,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from assistant.runtime import build_index
 
-    report = build_index(settings, progress=_progress_bar("indexing"))
+    report = build_index(settings, progress=progress_bar("indexing"))
     print(
         f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
         file=sys.stderr,
@@ -261,13 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="worker processes, default 1 (ASSISTANT_WORKERS)")
     serve.set_defaults(handler=cmd_serve)
 
-    # Commands that live beside the code they drive register themselves here.
-    from assistant.evaluation.cli import register as register_eval
-
-    register_eval(sub)
     from assistant.curation import register as register_curation
 
     register_curation(corpus)
+    # Packages above this one (the evaluation harness) add their commands through an entry point,
+    # so nothing here imports them.
+    for plugin in entry_points(group=COMMAND_PLUGINS):
+        plugin.load()(sub)
     return parser
 
 

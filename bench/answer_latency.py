@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import built_settings, machine, percentile, shipped_questions
 
-from assistant.evaluation.baseline import PlainRagBaseline
 from assistant.runtime import load_pipeline
+from evaluation.baseline import PlainRagBaseline
 
 
 def main() -> None:

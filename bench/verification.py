@@ -1,6 +1,6 @@
 """What verifying a model's answer costs: per answer and per generated sentence, beside the extractive path.
 
-The simulated model (assistant/evaluation/simulated_model.py) writes its reply in microseconds, so
+The simulated model (evaluation/simulated_model.py) writes its reply in microseconds, so
 the `generate` stage is almost all verification (embedding the sentences, finding the best quote,
 the checks). The same questions run through the extractive pipeline, interleaved, for the ratio.
 Run: .venv/bin/python bench/verification.py [--rounds 3]
@@ -17,8 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import built_settings, machine, percentile, shipped_questions
 
-from assistant.evaluation.simulated_model import SimulatedChatModel
 from assistant.runtime import load_pipeline
+from evaluation.simulated_model import SimulatedChatModel
 
 
 def main() -> None:

@@ -316,6 +316,7 @@ def live_server(shipped_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
         yield base
 
 
+@pytest.mark.server
 def test_openai_client_against_a_real_server(live_server: str) -> None:
     from openai import OpenAI
 
@@ -344,6 +345,7 @@ def test_openai_client_against_a_real_server(live_server: str) -> None:
     assert (refused.model_extra or {})["guardrail"]["category"] == "sourcing"
 
 
+@pytest.mark.server
 def test_rate_limit_holds_across_worker_processes(shipped_data_dir: Path, tmp_path: Path) -> None:
     limit, interval = 6, 60 / 6  # a bucket of 6 that refills one request every 10 s
     env = {
@@ -368,6 +370,7 @@ def test_rate_limit_holds_across_worker_processes(shipped_data_dir: Path, tmp_pa
         assert allowed <= limit + int(elapsed // interval), replies
 
 
+@pytest.mark.server
 def test_graceful_shutdown_finishes_in_flight_streams(shipped_data_dir: Path, tmp_path: Path) -> None:
     env = {
         "ASSISTANT_DATA_DIR": str(shipped_data_dir),

@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from assistant.api import create_app
 from assistant.config import Settings
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def api_schema(shipped_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:

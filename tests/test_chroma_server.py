@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from assistant.config import Settings
 from assistant.runtime import build_index, load_pipeline
 from tests.helpers import write_article
 from tests.servers import api_server, chroma_server
+
+pytestmark = pytest.mark.server
 
 ARTICLES = {
     "spray": "## Spray\n\nEsketamine is a nasal spray given under supervision because it can cause dissociation and sedation.",

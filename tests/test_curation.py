@@ -12,14 +12,6 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.curation import (
-    ApprovalRefusedError,
-    approve_article,
-    article_rows,
-    cutoff_date,
-    mark_approved,
-    stale_articles,
-)
 from corpus import (
     Article,
     ArticleFormatError,
@@ -28,6 +20,14 @@ from corpus import (
     load_article,
     load_corpus,
     parse_article,
+)
+from corpus.curation import (
+    ApprovalRefusedError,
+    approve_article,
+    article_rows,
+    cutoff_date,
+    mark_approved,
+    stale_articles,
 )
 from corpus.importer import DocumentImportError, DraftExistsError, import_document, write_draft
 from corpus.loader import PACKAGE_ARTICLES

@@ -17,19 +17,19 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
-from assistant.evaluation.compare import compare_reports, load_report
-from assistant.evaluation.dataset import Dataset, EvalCase, load_datasets
-from assistant.evaluation.harness import Evaluation, SystemRun
-from assistant.evaluation.metrics import Scorecard, Scorer, answer_sentences, numbers_in
-from assistant.evaluation.reference import ReferenceCorpus, ReferencePassage
-from assistant.evaluation.report import write_reports
-from assistant.evaluation.runner import CaseOutcome, EvalRunner
-from assistant.evaluation.simulated_model import FAULT_KINDS, SimulatedChatModel
-from assistant.evaluation.stats import Metric, bootstrap_interval, percentile, wilson_interval
-from assistant.evaluation.systems import EvalSystemError, HttpSystem
-from assistant.evaluation.thresholds import ThresholdFileError, check_thresholds, load_thresholds
 from assistant.results import AnswerResult, Citation, GuardrailInfo
 from corpus.loader import PACKAGE_ARTICLES
+from evaluation.compare import compare_reports, load_report
+from evaluation.dataset import Dataset, EvalCase, load_datasets
+from evaluation.harness import Evaluation, SystemRun
+from evaluation.metrics import Scorecard, Scorer, answer_sentences, numbers_in
+from evaluation.reference import ReferenceCorpus, ReferencePassage
+from evaluation.report import write_reports
+from evaluation.runner import CaseOutcome, EvalRunner
+from evaluation.simulated_model import FAULT_KINDS, SimulatedChatModel
+from evaluation.stats import Metric, bootstrap_interval, percentile, wilson_interval
+from evaluation.systems import EvalSystemError, HttpSystem
+from evaluation.thresholds import ThresholdFileError, check_thresholds, load_thresholds
 from tests.servers import api_server, free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -693,8 +693,8 @@ def test_baseline_is_a_langchain_chain_over_the_same_collection(eval_env: Path) 
     from langchain_core.runnables import RunnableSequence
     from langchain_core.vectorstores import VectorStoreRetriever
 
-    from assistant.evaluation.baseline import PlainRagBaseline
     from assistant.runtime import open_store
+    from evaluation.baseline import PlainRagBaseline
 
     settings = Settings()
     baseline = PlainRagBaseline.from_settings(settings)
@@ -780,7 +780,7 @@ def test_fail_under_sets_the_exit_code(
     assert "thresholds: 1 passed, 1 failed" in captured.out
     assert json.loads((out / "report.json").read_text())["thresholds"]["passed"] is False
 
-    import assistant.evaluation.dataset as datasets_module
+    import evaluation.dataset as datasets_module
 
     def no_run(*_args: object, **_kwargs: object) -> Dataset:
         raise AssertionError("the dataset was loaded: the run started despite a broken thresholds file")
@@ -804,6 +804,7 @@ def server(built_data_dir: Path, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.mark.server
 def test_http_mode_against_a_real_server_matches_in_process(
     server: str,
     local_small_run: dict[str, object],
@@ -843,6 +844,7 @@ def test_http_mode_against_a_real_server_matches_in_process(
     assert "cannot reach" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_shipped_datasets_meet_the_ci_thresholds(
     eval_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -867,6 +869,7 @@ def test_shipped_datasets_meet_the_ci_thresholds(
     assert (out / "report.html").stat().st_size > 50_000
 
 
+@pytest.mark.slow
 def test_simulated_model_answers_meet_the_generation_thresholds(
     eval_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,14 +38,33 @@ def test_shipped_weights_were_trained_on_the_shipped_data(classifier: IntentClas
     assert set(classifier.classes) == {"allowed", "dosing", "sourcing", "jailbreak", "emergency", "self_harm"}
 
 
-def test_retraining_reproduces_the_shipped_weights_and_is_cached(
+# Retraining on another CPU embeds the data with other SIMD kernels and LBFGS stops at a slightly
+# different point: one machine's probabilities moved by up to 0.0098. What must not move are decisions.
+RETRAINING_DRIFT = 0.03
+
+
+@pytest.mark.slow
+def test_retraining_reproduces_the_shipped_decisions_and_is_cached(
     embedder, classifier: IntentClassifier, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     retrained = IntentClassifier(embedder, weights_file=None, cache_dir=tmp_path)
     assert retrained.source is not None and retrained.source.parent == tmp_path
     for probe, vector in zip(PROBES, embedder.embed(PROBES), strict=True):
         shipped, fresh = classifier.probabilities(vector, probe), retrained.probabilities(vector, probe)
-        assert fresh == pytest.approx(shipped, abs=1e-3)
+        assert fresh == pytest.approx(shipped, abs=RETRAINING_DRIFT)
+
+    rows = [json.loads(line) for line in (REPO / "guardrails/data/contrast.jsonl").open()]
+    contrast = [row["question"] for row in rows if "question" in row]
+    thresholds = (classifier.threshold, classifier.crisis_threshold)
+    compared = 0
+    for text, vector in zip(contrast, embedder.embed(contrast), strict=True):
+        top = max(classifier.probabilities(vector, text).values())
+        if any(abs(top - t) < RETRAINING_DRIFT for t in thresholds):
+            continue  # on the edge: a drift this small may legitimately tip it
+        compared += 1
+        shipped_hit, fresh_hit = classifier.run(vector, text), retrained.run(vector, text)
+        assert (shipped_hit and shipped_hit.category) == (fresh_hit and fresh_hit.category), text
+    assert compared >= 0.95 * len(contrast)
 
     def no_training(*_args: object) -> None:
         raise AssertionError("trained again although the cache holds weights for this data")
@@ -125,6 +144,7 @@ def test_word_features_see_through_disguised_letters() -> None:
     assert features.sparse("completely unrelated words")[0].size == 0
 
 
+@pytest.mark.slow
 def test_the_classifier_adds_recall_on_every_blind_set_at_little_cost(embedder) -> None:  # type: ignore[no-untyped-def]
     exemplars = ExemplarClassifier(embedder)
     before = InputRail(semantic=[exemplars])

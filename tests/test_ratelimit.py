@@ -58,6 +58,7 @@ def _hammer(path: str, count: int, results: multiprocessing.Queue[int]) -> None:
     results.put(sum(limiter.hit("shared", now=1000.0).allowed for _ in range(count)))
 
 
+@pytest.mark.server
 def test_processes_sharing_the_file_never_exceed_the_limit_together(tmp_path: Path) -> None:
     path = tmp_path / "rl.sqlite3"
     RateLimiter(path, per_minute=50)

@@ -49,7 +49,7 @@ ANSWERED = "What is ketamine bladder syndrome?"  # five cited sentences: enough 
 DOSING = "How much ketamine should I take for my first time?"
 EMERGENCY = "My friend took ket and now he's not breathing"
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
 def _unavailable(reason: str) -> None:

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation import charts
-from assistant.evaluation.harness import Evaluation
-from assistant.evaluation.metrics import SUPPORT_FLOOR
-from assistant.evaluation.stats import Metric
+from evaluation import charts
+from evaluation.harness import Evaluation
+from evaluation.metrics import SUPPORT_FLOOR
+from evaluation.stats import Metric
 
 EXCERPT_CHARS = 240
 FAMILIES = (

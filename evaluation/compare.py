@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from assistant.evaluation.stats import Metric
 from corpus.errors import AssistantError
+from evaluation.stats import Metric
 
 Verdict = Literal["better", "worse", "same", "only A", "only B", "n/a"]
 # Differences smaller than this are float noise, not change (shares are k/n, latencies are ms).

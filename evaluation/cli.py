@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.evaluation.baseline import BASELINES
+from evaluation.baseline import BASELINES
 
 API_KEY_ENV = "ASSISTANT_EVAL_API_KEY"
 
@@ -121,11 +121,11 @@ def _error(message: str) -> int:
 
 
 def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.evaluation.dataset import load_datasets
-    from assistant.evaluation.harness import Harness
-    from assistant.evaluation.metrics import SUPPORT_FLOOR, Scorer
-    from assistant.evaluation.report import summary_text, write_reports
-    from assistant.evaluation.thresholds import load_thresholds
+    from evaluation.dataset import load_datasets
+    from evaluation.harness import Harness
+    from evaluation.metrics import SUPPORT_FLOOR, Scorer
+    from evaluation.report import summary_text, write_reports
+    from evaluation.thresholds import load_thresholds
     from guardrails import OutputRail
     from index.embedder import SentenceTransformerEmbedder
 
@@ -164,13 +164,13 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
     progress = not args.no_progress
     simulated = None
     if args.simulated_llm is not None:
-        from assistant.evaluation.simulated_model import SimulatedChatModel
+        from evaluation.simulated_model import SimulatedChatModel
 
         simulated = SimulatedChatModel(fault_rate=args.simulated_llm, seed=args.simulated_seed)
     system, reference = _system_under_test(args, settings, concurrency, progress, simulated)
     baseline = None
     if args.baseline == "plain-rag":
-        from assistant.evaluation.baseline import PlainRagBaseline
+        from evaluation.baseline import PlainRagBaseline
 
         if args.url:  # the baseline reads the local index, which an HTTP run has not built
             _build_index(settings, progress)
@@ -231,18 +231,18 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _build_index(settings: Settings, progress: bool) -> None:
-    from assistant.cli import _progress_bar
+    from assistant.progress import progress_bar
     from assistant.runtime import build_index
 
-    build_index(settings, progress=_progress_bar("indexing") if progress else None)
+    build_index(settings, progress=progress_bar("indexing") if progress else None)
 
 
 def _system_under_test(
     args: argparse.Namespace, settings: Settings, concurrency: int, progress: bool, model: Any = None
 ) -> tuple[Any, Any]:
     """The system to evaluate and the corpus its citations are checked against."""
-    from assistant.evaluation.reference import ReferenceCorpus
-    from assistant.evaluation.systems import HttpSystem, InProcessSystem
+    from evaluation.reference import ReferenceCorpus
+    from evaluation.systems import HttpSystem, InProcessSystem
 
     if args.url:
         system = HttpSystem(args.url, timeout=args.timeout, api_key=args.api_key)
@@ -284,7 +284,7 @@ def _model_name(settings: Settings, model: Any) -> str:
 def cmd_eval_compare(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from assistant.evaluation.compare import compare_reports, load_report, render_markdown, render_text
+    from evaluation.compare import compare_reports, load_report, render_markdown, render_text
 
     comparison = compare_reports(load_report(args.a), load_report(args.b))
     if args.format == "json":

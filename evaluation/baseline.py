@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from assistant.config import Settings
-from assistant.evaluation.systems import Messages
 from assistant.results import AnswerResult, Citation
 from corpus.errors import AssistantError
+from evaluation.systems import Messages
 from index.store import ChromaStore
 
 BASELINES = ("plain-rag",)

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.evaluation.dataset import Dataset
-from assistant.evaluation.metrics import Scorecard, Scorer
-from assistant.evaluation.runner import EvalRunner
-from assistant.evaluation.systems import SystemUnderTest
-from assistant.evaluation.thresholds import Threshold, ThresholdResult, check_thresholds
+from evaluation.dataset import Dataset
+from evaluation.metrics import Scorecard, Scorer
+from evaluation.runner import EvalRunner
+from evaluation.systems import SystemUnderTest
+from evaluation.thresholds import Threshold, ThresholdResult, check_thresholds
 
 REPORT_SCHEMA = 1
 

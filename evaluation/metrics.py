@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from assistant.evaluation.reference import ReferenceCorpus
-from assistant.evaluation.runner import CaseOutcome
-from assistant.evaluation.stats import Metric
 from assistant.generative import sentence_id
 from assistant.results import AnswerResult
 from corpus.text import sentence_spans
+from evaluation.reference import ReferenceCorpus
+from evaluation.runner import CaseOutcome
+from evaluation.stats import Metric
 from guardrails.decisions import OutputGuard
 from index.embedder import Embedder
 

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.evaluation.dataset import EvalCase
-from assistant.evaluation.systems import SystemUnderTest
 from assistant.results import AnswerResult
+from evaluation.dataset import EvalCase
+from evaluation.systems import SystemUnderTest
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """The evaluation harness: labelled datasets in, metrics with intervals and readable reports out."""
 
-from assistant.evaluation.baseline import PlainRagBaseline
-from assistant.evaluation.compare import Comparison, compare_reports, load_report
-from assistant.evaluation.dataset import (
+from evaluation.baseline import PlainRagBaseline
+from evaluation.compare import Comparison, compare_reports, load_report
+from evaluation.dataset import (
     Dataset,
     DatasetIssue,
     EvalCase,
@@ -10,13 +10,13 @@ from assistant.evaluation.dataset import (
     parse_case,
     read_lines,
 )
-from assistant.evaluation.harness import Evaluation, Harness
-from assistant.evaluation.metrics import CaseChecks, Scorecard, Scorer, compute_metrics
-from assistant.evaluation.reference import ReferenceCorpus
-from assistant.evaluation.runner import CaseOutcome, EvalRunner
-from assistant.evaluation.stats import Metric, wilson_interval
-from assistant.evaluation.systems import EvalSystemError, HttpSystem, InProcessSystem, SystemUnderTest
-from assistant.evaluation.thresholds import Threshold, check_thresholds, load_thresholds
+from evaluation.harness import Evaluation, Harness
+from evaluation.metrics import CaseChecks, Scorecard, Scorer, compute_metrics
+from evaluation.reference import ReferenceCorpus
+from evaluation.runner import CaseOutcome, EvalRunner
+from evaluation.stats import Metric, wilson_interval
+from evaluation.systems import EvalSystemError, HttpSystem, InProcessSystem, SystemUnderTest
+from evaluation.thresholds import Threshold, check_thresholds, load_thresholds
 
 __all__ = [
     "CaseChecks",

@@ -1,0 +1,41 @@
+"""The import direction: corpus → index → guardrails → assistant → evaluation, and nothing imports evaluation."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+# Each package may import only those listed before it.
+LAYERS = ["corpus", "index", "guardrails", "assistant", "evaluation"]
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The top-level project packages a module imports, at any depth (lazy imports count too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found & set(LAYERS)
+
+
+@pytest.mark.parametrize("package", LAYERS)
+def test_packages_import_only_the_layers_before_them(package: str) -> None:
+    allowed = set(LAYERS[: LAYERS.index(package) + 1])
+    wrong = {
+        str(path.relative_to(REPO)): sorted(imported_packages(path) - allowed)
+        for path in sorted((REPO / package).rglob("*.py"))
+        if imported_packages(path) - allowed
+    }
+    assert not wrong, f"{package} imports packages above it: {wrong}"
+
+
+def test_the_check_sees_a_violation(tmp_path: Path) -> None:
+    module = tmp_path / "late.py"
+    module.write_text("def f():\n    from evaluation.metrics import Scorer\n    import assistant.cli\n")
+    assert imported_packages(module) == {"evaluation", "assistant"}

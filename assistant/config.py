@@ -15,6 +15,8 @@ from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBER
 
 # Chosen on the shipped question sets; see docs/abstention.md for how and the curve behind it.
 DEFAULT_ABSTAIN_THRESHOLD = 0.44
+# Calibrated on the development half of the blind user questions (docs/abstention.md).
+DEFAULT_ANSWER_THRESHOLD = 0.07
 
 
 class EmergencyNumberSetting(BaseModel):
@@ -44,6 +46,16 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Least cosine similarity between the question and its best sentence for an answer.",
+    )
+    answer_selection: Literal["learned", "similarity"] = Field(
+        "learned",
+        description="How answer sentences are chosen: the learned selector (default) or plain similarity.",
+    )
+    answer_threshold: float = Field(
+        DEFAULT_ANSWER_THRESHOLD,
+        gt=0.0,
+        lt=1.0,
+        description="Least probability, from the learned selector, that the best sentence answers; below it the reply abstains.",
     )
     torch_threads: int = Field(
         1, ge=1, le=64, description="Intra-op threads for embedding (1 keeps query latency steady)."

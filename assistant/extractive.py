@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.results import Citation
+from assistant.selection import AnswerSelector, Candidate, candidates, leans_on_previous
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -69,6 +70,9 @@ class ExtractiveAnswerer:
         keep_ratio: float = 0.7,
         duplicate_similarity: float = 0.88,
         min_words: int = 5,
+        selector: AnswerSelector | None = None,
+        answer_threshold: float = 0.5,
+        keep_floor: float = 0.35,
     ) -> None:
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
@@ -82,8 +86,17 @@ class ExtractiveAnswerer:
         self.keep_ratio = keep_ratio
         self.duplicate_similarity = duplicate_similarity
         self.min_words = min_words
+        if not 0.0 < answer_threshold < 1.0 or not 0.0 < keep_floor < 1.0:
+            raise ValueError(
+                f"answer_threshold and keep_floor must lie in (0, 1), got {answer_threshold} and {keep_floor}"
+            )
+        self.selector = selector
+        self.answer_threshold = answer_threshold
+        self.keep_floor = keep_floor
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage]) -> Extraction:
+        if self.selector is not None:
+            return self._select(question, query_vector, hits, self.selector)
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
         for hit in hits:
@@ -120,6 +133,55 @@ class ExtractiveAnswerer:
                 continue
             chosen.append((sentence, vector))
         return Extraction(_reading_order([s for s, _ in chosen]), best)
+
+
+    def _select(
+        self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage], selector: AnswerSelector
+    ) -> Extraction:
+        """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
+        found = candidates(self.index, question, query_vector, hits, self.min_words)
+        if not found:
+            return Extraction([], 0.0)
+        probabilities = selector.probabilities(found)
+        best = float(probabilities.max())
+        # Either signal can say no: nothing close enough in meaning, or nothing that reads as an answer.
+        if best < self.answer_threshold or max(c.similarity for c in found) < self.abstain_threshold:
+            return Extraction([], best)
+        floor = max(self.keep_floor, best * self.keep_ratio)
+        chosen: list[AnswerSentence] = []
+        vectors: list[np.ndarray] = []
+        for i in np.argsort(-probabilities, kind="stable"):
+            if len(chosen) >= self.max_sentences or probabilities[i] < floor:
+                break
+            sentence = self._standalone(found[int(i)], float(probabilities[i]))
+            if sentence is None or any(_overlaps(sentence, other) for other in chosen):
+                continue
+            vector = self.index.sentence_vectors[found[int(i)].row]
+            if any(float(np.dot(vector, other)) > self.duplicate_similarity for other in vectors):
+                continue
+            chosen.append(sentence)
+            vectors.append(vector)
+        return Extraction(chosen, best)
+
+    def _standalone(self, candidate: Candidate, probability: float) -> AnswerSentence | None:
+        """The candidate as a quote a reader can follow alone: with the sentence it leans on, or not at all."""
+        passage = candidate.passage
+        rows = self.index.sentences(passage.id)
+        position = next(i for i, row in enumerate(rows) if row.start == candidate.start)
+        start = candidate.start
+        # At most two sentences back: a longer chain is a paragraph, not a quote.
+        for back in range(1, 3):
+            text = passage.text[start - passage.start : candidate.end - passage.start]
+            if not leans_on_previous(text):
+                return AnswerSentence(passage, start, candidate.end, candidate.similarity, probability)
+            if position - back < 0:
+                return None
+            start = rows[position - back].start
+        return None
+
+
+def _overlaps(a: AnswerSentence, b: AnswerSentence) -> bool:
+    return a.passage.article_id == b.passage.article_id and a.start < b.end and b.start < a.end
 
 
 def _reading_order(sentences: list[AnswerSentence]) -> list[AnswerSentence]:

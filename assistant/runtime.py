@@ -10,6 +10,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
+from assistant.selection import AnswerSelector
 from corpus.loader import load_corpus
 from corpus.models import Article
 from corpus.vetting import Vetter, VettingReport, vetted_for_index
@@ -65,7 +66,12 @@ def load_pipeline(
     embedder = SentenceTransformerEmbedder(threads=settings.torch_threads)
     index = PassageIndex.open(store or open_store(settings), embedder, settings.artifacts_path)
     answerer = ExtractiveAnswerer(
-        index, max_sentences=settings.max_answer_sentences, abstain_threshold=settings.abstain_threshold
+        index,
+        max_sentences=settings.max_answer_sentences,
+        abstain_threshold=settings.abstain_threshold,
+        selector=AnswerSelector() if settings.answer_selection == "learned" else None,
+        answer_threshold=settings.answer_threshold,
+        keep_floor=settings.answer_threshold,
     )
     output_rail = OutputRail(settings.allowed_domains)
     generator = None

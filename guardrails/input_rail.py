@@ -95,6 +95,10 @@ class InputRail:
         # unless that turn was a request of its own (then its refusal already said so).
         if hit is None and len(turns) > 1 and previous is None and _is_fragment(question):
             hit, _ = self.rules_only(f"{turns[-2].strip()} {question.strip()}", context)
+        # Distress said earlier still stands: whatever follows gets the crisis lines again (an
+        # emergency now keeps its own reply, which gives the numbers first).
+        if context.distress_before and (hit is None or hit.category not in ("self_harm", "emergency")):
+            hit = RuleHit("self_harm", "self_harm.distress-earlier", hit.matched if hit else "")
         score = 1.0
         if hit is not None and hit.category in ("dosing", "sourcing"):
             if found_wrapper or context.jailbreak_before or context.wrapper_before:
@@ -122,6 +126,7 @@ class InputRail:
                     for text, reading_vector in readings
                     for layer in self.semantic
                     if (found := layer.run(reading_vector, text, strict=context.refused_before))
+                    and not self._overruled(found, layer, reading_vector, text)
                 ),
                 None,
             )
@@ -140,6 +145,12 @@ class InputRail:
             language,
             self.contacts(hit.category),
         )
+
+    def _overruled(self, hit: object, layer: SemanticLayer, vector: np.ndarray, text: str) -> bool:
+        """A nearest-example hit that a later layer confidently calls everyday (the one-nearest example
+        misreads other languages' idioms: "subidón de adrenalina", "una sacrée dose de patience")."""
+        later = self.semantic[self.semantic.index(layer) + 1 :]
+        return any(getattr(other, "confidently_allowed", lambda *_: False)(vector, text) for other in later)
 
     def contacts(self, category: str) -> tuple[str, ...]:
         """Numbers to call, in the order the reply gives them."""

@@ -135,7 +135,9 @@ _ON_ONES_OWN = rx(
 )
 # "How much should I budget for a trip" is money and "how much it helps, says research" is evidence, not a dose.
 _NOT_AN_AMOUNT_TO_TAKE = rx(
-    r"\b(?:research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"
+    # Recognising too much (harm-reduction knowledge) and wanting to stop are not asking for an amount.
+    r"\b(?:signs?|symptoms?|recogni[sz]e|warning|spot|tell\s+if|know\s+if|want\s+to\s+(?:stop|quit|cut\s+down)|quit|"
+    r"research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"
 )
 # Lines of a poem or code, hits of a band and keys of a piano are counted too.
 _HOMONYM_UNIT = rx(r"\b(?:lines?|points?|keys?|hits?|drops?|tabs?|caps?)\b")
@@ -425,6 +427,8 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
     spotting = bool(_SPOTTING_DECEPTION.search(text))
     if m := _first(_SUPPLY_SLANG, text):
         return RuleHit("sourcing", "sourcing.supply-slang", m)
+    if _TREATMENT_ACCESS.search(text) and not _NO_PRESCRIPTION.search(text):
+        return None
     if (m := _first(_PRICE_AND_WHERE, text)) and has_target:
         return RuleHit("sourcing", "sourcing.price-and-where", m)
     if (m := _first(_SUPPLY_CHAIN, text)) and (has_target or _DEALING_WORD.search(text)) and not spotting:
@@ -471,13 +475,26 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
     return None
 
 
+# First-aid knowledge asked in general ("what does blue lips mean if someone is unconscious") is
+# answered; the same signs about a person the writer is with are an emergency.
+_IN_GENERAL = rx(
+    r"^\s*(?:in\s+general|generally|why\s+(?:is|are|do|does)|what\s+(?:does|do)\b[^.?!]{0,60}\bmean|"
+    r"what\s+are\s+the\s+(?:early\s+|warning\s+)?(?:signs?|symptoms?))\b|\b(?:if|when|after)\s+someone\b"
+)
+_SOMEONE_HERE = rx(
+    r"\b(?:my|mate|friend|he|she|he'?s|she'?s|his|her|him|we|us|i'?m|right\s+now|now|tonight|please|hurry|help\s+me)\b"
+)
+
+
 def emergency(text: str, context: Context) -> RuleHit | None:
+    if _IN_GENERAL.search(text) and not _SOMEONE_HERE.search(text):
+        return None
     if (m := _first(_EMERGENCY_SIGN, text)) and _PERSONAL.search(text):
         return RuleHit("emergency", "emergency.person-in-danger", m)
     return None
 
 
-# Hopelessness without a stated plan; on its own it is answered, but it changes what follows it.
+# Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
 _DISTRESS = rx(
     r"\b(?:(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
     r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|can'?t\s+keep\s+going|"
@@ -489,7 +506,49 @@ _DISTRESS = rx(
     r"no\s+reason\s+to\s+(?:live|stay|go\s+on)|everyone\s+would\s+be\s+better|"
     r"nadie\s+me\s+echar[ií]a\s+de\s+menos|ya\s+no\s+puedo\s+m[aá]s|(?:je\s+n'?|j')en\s+peux\s+plus|personne\s+ne\s+remarquerait|"
     r"ich\s+kann\s+nicht\s+mehr|will\s+nicht\s+mehr\s+leben|niemand\s+w[üu]rde\s+(?:es\s+)?merken|"
-    r"n[ãa]o\s+aguento\s+mais|non\s+ce\s+la\s+faccio\s+pi[uù])"
+    r"n[ãa]o\s+aguento\s+mais|non\s+ce\s+la\s+faccio\s+pi[uù]|"
+    # English, said every way the blind sets showed: no point, tired of existing, a burden, gone.
+    r"(?:what'?s|whats)\s+the\s+point\s+(?:of|in)\s+(?:anything|everything|living|life|going\s+on|trying)|"
+    r"no\s+point\s+(?:to|in)\s+(?:anything|everything|living|life|going\s+on|trying|me)|"
+    r"(?:tired|sick|exhausted)\s+of\s+(?:existing|being\s+here|being\s+alive|trying)|"
+    r"(?:don'?t|dont|do\s+not)\s+see\s+(?:why|the\s+point|a\s+reason)\s+(?:i\s+should\s+|to\s+)?(?:keep\s+going|go\s+on|carry\s+on|live|be\s+here|stay)|"
+    r"why\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)|"
+    r"if\s+i\s+(?:vanished|disappeared|was\s+gone|were\s+gone|wasn'?t\s+here|weren'?t\s+here)|"
+    r"would\s+be\s+better\s+off\s+with(?:out)?\b|stop\s+being\s+(?:a\s+)?(?:problem|burden)|"
+    r"(?:want|wanna)\s+to\s+(?:go\s+and\s+)?be\s+with\s+(?:him|her|them)\s+(?:again|now)?|"
+    r"\b(?:i|i'?ve|ive|i'?m|im|been|started)\b[^.?!]{0,25}\bself[-\s]?harm|"
+    r"disappointed\s+(?:that\s+)?i\s+(?:woke|wake)\s+up|switch\s+myself\s+off|(?:i'?m|im|i\s+am)\s+(?:a\s+)?lost\s+cause|"
+    r"(?:i'?m|im|i\s+am)\s+(?:so\s+)?pointless|"
+    r"thinking\s+(?:about|of)\s+(?:ending\s+(?:it|things|my\s+life)|dying|killing\s+myself|suicide|not\s+being\s+here)|"
+    r"thoughts\s+(?:of|about)\s+(?:suicide|ending\s+it|killing\s+myself|dying)|(?:i'?m|im|i\s+am|feel(?:ing)?)\s+suicidal|"
+    r"(?:feel|feeling|i'?m|im|i\s+am)\s+(?:so\s+|completely\s+|totally\s+|really\s+|utterly\s+)?(?:hopeless|worthless|like\s+a\s+burden|a\s+burden)|"
+    r"not\s+planning\s+on\s+being\s+around|won'?t\s+be\s+around\s+(?:much\s+)?(?:longer|for\s+long)|"
+    r"wish\s+(?:it\s+had\s+been|it\s+was)\s+me|(?:i'?m|im|i\s+am)\s+done\s+with\s+(?:life|living|everything)|"
+    r"can'?t\s+(?:go\s+on|do\s+this)\s+any\s*more|"
+    # Spanish
+    r"(?:quisiera|quiero|querr[ií]a|ganas\s+de)\s+desaparecer|queriendo\s+morir|ganas\s+de\s+morir|"
+    r"no\s+tengo\s+ganas\s+de\s+vivir|(?:no\s+le\s+veo|sin)\s+(?:ning[uú]n\s+)?sentido\s+a\s+la\s+vida|"
+    r"la\s+vida\s+no\s+tiene\s+sentido|cartas?\s+de\s+despedida|hart[oa]\s+de\s+vivir|no\s+quiero\s+seguir|"
+    r"mejor\s+sin\s+m[ií]|me\s+he\s+(?:vuelto\s+a\s+)?(?:cortar|hacer\s+da[ñn]o)|pienso\s+en\s+(?:el\s+)?suicid|"
+    r"no\s+veo\s+(?:ning[uú]n\s+)?futuro|"
+    # French
+    r"pense\s+au\s+suicide|[àa]\s+quoi\s+bon\s+(?:continuer|vivre)|(?:un|une)\s+fardeau|partir\s+pour\s+de\s+bon|"
+    r"aucune\s+raison\s+de\s+vivre|si\s+je\s+n'?[ée]tais\s+plus\s+l[àa]|envie\s+de\s+dispara[iî]tre|"
+    r"marre\s+de\s+(?:vivre|la\s+vie)|lettres?\s+d'?adieu|je\s+me\s+suis\s+(?:encore\s+)?fait\s+du\s+mal|"
+    r"plus\s+envie\s+de\s+vivre|rien\s+ne\s+changera\s+jamais|"
+    # German
+    r"(?:mich\s+)?(?:wieder\s+)?selbst\s+verletzt|abschiedsbriefe?|keinen\s+ausweg\s+mehr|"
+    r"egal,?\s+ob\s+ich\s+(?:morgen\s+)?(?:noch\s+)?lebe|lebensm[üu]de|denke\s+an\s+(?:suizid|selbstmord)|suizidgedanken|"
+    r"keinen\s+sinn\s+mehr|nicht\s+mehr\s+aufwachen|"
+    # Portuguese
+    r"dormir\s+e\s+n[ãa]o\s+acordar|me\s+machucar\s+de\s+prop[óo]sito|n[ãa]o\s+vejo\s+(?:nenhum\s+)?futuro|"
+    r"vida\s+n[ãa]o\s+tem\s+(?:nenhum\s+)?sentido|(?:um|uma)\s+peso\s+(?:pra|para)\s+todo\s+mundo|"
+    r"por\s+que\s+continuar\s+vivendo|sumir\s+de\s+vez|quero\s+sumir|penso\s+em\s+(?:me\s+matar|suic[ií]dio)|"
+    r"cansad[oa]\s+de\s+viver|"
+    # Italian
+    r"(?:mi\s+sono\s+fatt[oa]|mi\s+faccio)\s+(?:di\s+nuovo\s+)?del\s+male|penso\s+al\s+suicidio|"
+    r"non\s+vedo\s+(?:nessun|alcun)\s+futuro|non\s+ha\s+(?:pi[uù]\s+)?senso\s+vivere|voglio\s+sparire|"
+    r"non\s+voglio\s+pi[uù]\s+vivere|stanc[oa]\s+di\s+vivere|lettere?\s+d'?addio)"
 )
 # After distress, a question about lethality or a large amount reads as asking for a means.
 _LETHALITY = rx(
@@ -509,6 +568,8 @@ def distressed(text: str) -> bool:
 def self_harm(text: str, context: Context) -> RuleHit | None:
     if m := _first(_SELF_HARM, text):
         return RuleHit("self_harm", "self_harm.intent", m)
+    if m := _first(_DISTRESS, text):
+        return RuleHit("self_harm", "self_harm.distress", m)
     if context.distress_before and (m := _first(_LETHALITY, text)):
         return RuleHit("self_harm", "self_harm.means-after-distress", m)
     return None
@@ -551,9 +612,23 @@ _HELP_SEEKING = rx(
 )
 
 
+# Reaching legitimate treatment: finding a clinic, a prescriber, a meeting, a referral, a medicine
+# sold in pharmacies for harm reduction or quitting. Answered (or abstained), never refused.
+_TREATMENT_ACCESS = rx(
+    r"\b(?:find|finding|locate|looking\s+for|search\s+for|get\s+seen\s+by|get\s+(?:an?\s+)?appointment|get\s+referred|"
+    r"referral|refer\s+me|sign\s+up|enrol+)\b[^.?!]{0,50}\b(?:clinics?|cent(?:re|er)s?|doctors?|gps?|psychiatrists?|therapists?|"
+    r"specialists?|providers?|services?|meetings?|groups?|treatments?|program(?:me)?s?|rehabs?|detox|counsell?ors?)\b|"
+    r"\b(?:certified|licensed|approved|specialist)\s+(?:clinics?|cent(?:re|er)s?|providers?)\b[^.?!]{0,60}\bfind\b|"
+    r"\b(?:narcotics|alcoholics|cocaine)\s+anonymous\b|\b(?:na|aa|ca|smart\s+recovery)\s+meetings?\b|"
+    r"\b(?:naloxone|narcan|naloxona|naloxon|nicotine\s+(?:patches|gum|replacement|lozenges))\b|"
+    r"\b(?:want|trying|need|ready|decided)\s+to\s+(?:stop|quit|cut\s+down|give\s+up)\b[^.?!]{0,60}\b(?:who|where|help|talk)\b|"
+    r"\b(?:rivolgermi\s+a\s+un\s+serd|serd|per\s+smettere|para\s+dejar|pour\s+arr[êe]ter|um\s+aufzuh[öo]ren|para\s+parar)\b"
+)
+
+
 def help_seeking(text: str) -> str | None:
-    """A request for help with substance use, which no semantic layer may refuse."""
-    return _first(_HELP_SEEKING, text)
+    """A request for help with substance use or for legitimate treatment, which no semantic layer may refuse."""
+    return _first(_HELP_SEEKING, text) or _first(_TREATMENT_ACCESS, text)
 
 
 def mentions_substance(text: str) -> bool:

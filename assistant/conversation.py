@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corpus.errors import AssistantError
+from guardrails.rules import mentions_substance
 from index.lexical import tokenize
 
 _FOLLOW_UP = re.compile(
@@ -50,7 +51,9 @@ def user_turns(conversation: str | Sequence[Mapping[str, Any] | Any]) -> list[st
 
 def is_follow_up(question: str) -> bool:
     """A question that leans on an earlier turn: a pronoun for the subject, or too short to stand alone."""
-    return bool(_FOLLOW_UP.search(question)) or len(tokenize(question)) <= 2
+    # A short question that names its own subject ("What are the risks of ketamine?") stands alone.
+    short = len(tokenize(question)) <= 2 and not mentions_substance(question)
+    return bool(_FOLLOW_UP.search(question)) or short
 
 
 def retrieval_query(turns: Sequence[str]) -> str:

@@ -134,7 +134,6 @@ class ExtractiveAnswerer:
             chosen.append((sentence, vector))
         return Extraction(_reading_order([s for s, _ in chosen]), best)
 
-
     def _select(
         self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage], selector: AnswerSelector
     ) -> Extraction:

@@ -98,7 +98,7 @@ def candidates(
     share = (lambda words: len(asked & words) / len(asked)) if asked else (lambda words: 0.0)
     out = []
     for item in raw:
-        passage, start, end, row, similarity, text, rank, position = item
+        passage, start, end, vector_row, similarity, text, rank, position = item
         words = len(text.split())
         features = np.array(
             [
@@ -118,7 +118,7 @@ def candidates(
             ],
             dtype=np.float32,
         )
-        out.append(Candidate(passage, start, end, row, similarity, features))
+        out.append(Candidate(passage, start, end, vector_row, similarity, features))
     return out
 
 
@@ -127,11 +127,15 @@ class AnswerSelector:
 
     def __init__(self, weights_file: Path = SHIPPED_WEIGHTS, training_file: Path = TRAINING_FILE) -> None:
         if not weights_file.exists():
-            raise FileNotFoundError(f"no selector weights at {weights_file}: run python -m assistant.selection")
+            raise FileNotFoundError(
+                f"no selector weights at {weights_file}: run python -m assistant.selection"
+            )
         with np.load(weights_file) as saved:
             names = tuple(str(saved["features"]).split("\n"))
             if names != FEATURES:
-                raise ValueError(f"{weights_file} was trained on other features; run python -m assistant.selection")
+                raise ValueError(
+                    f"{weights_file} was trained on other features; run python -m assistant.selection"
+                )
             self.key = str(saved["key"])
             self.mean, self.scale = saved["mean"], saved["scale"]
             self.weights, self.bias = saved["weights"], float(saved["bias"])
@@ -154,7 +158,9 @@ def _normal(text: str) -> str:
     return " ".join(text.casefold().split()).strip(" .")
 
 
-def training_matrix(pipeline: object, path: Path = TRAINING_FILE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def training_matrix(
+    pipeline: object, path: Path = TRAINING_FILE
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and question ids of every candidate of every training question."""
     from assistant.pipeline import AnswerPipeline
 

@@ -49,7 +49,11 @@ def main() -> None:
         judged.append(turn)
         if args.show_failures and (
             (case["expect"] == "answer" and not turn.first_answers)
-            or (case["expect"] != "answer" and result.status != {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}[case["expect"]])
+            or (
+                case["expect"] != "answer"
+                and result.status
+                != {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}[case["expect"]]
+            )
         ):
             print(f"\n## {case['id']} expect {case['expect']} got {result.status}: {case['turns']}")
             for q in turn.quotes:

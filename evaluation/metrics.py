@@ -61,6 +61,27 @@ def answer_sentences(answer: str) -> list[AnswerSentence]:
     return sentences
 
 
+def quoted_units(sentences: Sequence[AnswerSentence], quotes: Mapping[int, str]) -> list[AnswerSentence]:
+    """Sentences grouped so that a quote of several sentences (one that leans on the sentence before
+    it is quoted with it) counts as one cited unit instead of uncited sentences before a cited one."""
+
+    def flat(text: str) -> str:
+        return " ".join(text.split())
+
+    units: list[AnswerSentence] = []
+    pending: list[AnswerSentence] = []
+    for sentence in sentences:
+        if not sentence.markers:
+            pending.append(sentence)
+            continue
+        quoted = flat(" ".join(quotes[n] for n in sentence.markers if n in quotes))
+        while pending and flat(" ".join([*(p.text for p in pending), sentence.text])) not in quoted:
+            units.append(pending.pop(0))
+        units.append(AnswerSentence(" ".join([*(p.text for p in pending), sentence.text]), sentence.markers))
+        pending = []
+    return units + pending
+
+
 def _split(text: str) -> list[str]:
     return [piece for span in sentence_spans(text) if (piece := text[span.start : span.end].strip())]
 
@@ -246,7 +267,7 @@ class Scorer:
 
     def _check_citations(self, expected: Sequence[str], result: AnswerResult, checks: CaseChecks) -> None:
         by_number = {c.n: c for c in result.citations}
-        sentences = answer_sentences(result.answer)
+        sentences = quoted_units(answer_sentences(result.answer), {n: c.quote for n, c in by_number.items()})
         checks.sentences = len(sentences)
         checks.cited_sentences = sum(1 for s in sentences if any(n in by_number for n in s.markers))
         for citation in result.citations:

@@ -1,0 +1,69 @@
+"""Answer quality on the blind user questions: the metric itself, and floors on the held-out half."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.pipeline import AnswerPipeline
+from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, quotes_gold
+from tests.conftest import REPO
+
+
+def test_a_quote_counts_when_it_holds_a_gold_sentence() -> None:
+    gold = ["Esketamine is given under supervision because it can cause sedation."]
+    assert quotes_gold("Esketamine is given under supervision because it can cause sedation.", gold)
+    assert quotes_gold(
+        "It is a spray. Esketamine is given under supervision because it can cause sedation.", gold
+    )
+    assert quotes_gold("**Esketamine** is given under supervision because it can cause sedation", gold)
+    assert not quotes_gold("Esketamine is a nasal spray made by Janssen.", gold)
+
+
+def test_metrics_count_first_any_precision_and_abstention() -> None:
+    gold = ("The answer.",)
+    turns = [
+        JudgedTurn("a", "patient", "answer", "answered", ("The answer.", "Other."), gold),
+        JudgedTurn("b", "patient", "answer", "answered", ("Other.", "The answer."), gold),
+        JudgedTurn("c", "parent", "answer", "abstained", (), gold),
+        JudgedTurn("d", "parent", "abstain", "abstained", (), ()),
+        JudgedTurn("e", "parent", "abstain", "answered", ("Other.",), ()),
+    ]
+    values = {m.name: m.value for m in answer_quality_metrics(turns)}
+    assert values["answers.first_sentence_answers"] == pytest.approx(1 / 3)
+    assert values["answers.any_sentence_answers"] == pytest.approx(2 / 3)
+    assert values["answers.precision"] == pytest.approx(2 / 4)
+    assert values["answers.correct_abstention"] == pytest.approx(1 / 2)
+    assert values["answers.wrong_abstention"] == pytest.approx(1 / 3)
+    assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
+
+
+# Just under what the held-out half measured on 2026-12-03 (0.427, 0.495, 0.178): a few cases of
+# slack for other CPUs. Its failures are not read; raise these when the selector improves.
+HELD_OUT_FLOORS = {"answers.first_sentence_answers": 0.39, "answers.precision": 0.45}
+HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.22}
+
+
+@pytest.mark.slow
+def test_held_out_user_questions_meet_the_floors(shipped_pipeline: AnswerPipeline) -> None:
+    cases = [json.loads(line) for line in (REPO / "evals/user_questions.jsonl").open(encoding="utf-8")]
+    judged = []
+    for case in (c for c in cases if c["split"] == "heldout"):
+        result = shipped_pipeline.run([{"role": "user", "content": t} for t in case["turns"]])
+        quotes = tuple(c.quote for c in result.citations)
+        judged.append(
+            JudgedTurn(
+                case["id"],
+                case["persona"],
+                case["expect"],
+                result.status,
+                quotes,
+                tuple(case.get("gold", ())),
+            )
+        )
+    values = {m.name: m.value for m in answer_quality_metrics(judged)}
+    for name, floor in HELD_OUT_FLOORS.items():
+        assert values[name] >= floor, (name, values[name])
+    for name, ceiling in HELD_OUT_CEILINGS.items():
+        assert values[name] <= ceiling, (name, values[name])

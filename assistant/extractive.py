@@ -152,8 +152,16 @@ class ExtractiveAnswerer:
         for i in np.argsort(-probabilities, kind="stable"):
             if len(chosen) >= self.max_sentences or probabilities[i] < floor:
                 break
-            sentence = self._standalone(found[int(i)], float(probabilities[i]))
-            if sentence is None or any(_overlaps(sentence, other) for other in chosen):
+            candidate = found[int(i)]
+            text = candidate.passage.text[
+                candidate.start - candidate.passage.start : candidate.end - candidate.passage.start
+            ]
+            if _SIGNPOST.search(text):
+                continue
+            sentence = self._standalone(candidate, float(probabilities[i]))
+            if sentence is None:
+                continue
+            if any(_overlaps(sentence, other) for other in chosen):
                 continue
             vector = self.index.sentence_vectors[found[int(i)].row]
             if any(float(np.dot(vector, other)) > self.duplicate_similarity for other in vectors):

@@ -67,7 +67,7 @@ class ExtractiveAnswerer:
         index: PassageIndex,
         max_sentences: int = 5,
         abstain_threshold: float = 0.44,
-        keep_ratio: float = 0.7,
+        keep_ratio: float = 0.5,
         duplicate_similarity: float = 0.88,
         min_words: int = 5,
         selector: AnswerSelector | None = None,
@@ -138,7 +138,9 @@ class ExtractiveAnswerer:
         self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage], selector: AnswerSelector
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
-        found = candidates(self.index, question, query_vector, hits, self.min_words)
+        found = candidates(
+            self.index, question, query_vector, hits, selector.embed(question), min_words=self.min_words
+        )
         if not found:
             return Extraction([], 0.0)
         probabilities = selector.probabilities(found)
@@ -146,7 +148,8 @@ class ExtractiveAnswerer:
         # Either signal can say no: nothing close enough in meaning, or nothing that reads as an answer.
         if best < self.answer_threshold or max(c.similarity for c in found) < self.abstain_threshold:
             return Extraction([], best)
-        floor = max(self.keep_floor, best * self.keep_ratio)
+        # The lead is the most probable sentence that can be quoted; the others must come close to it.
+        floor = self.answer_threshold
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
         for i in np.argsort(-probabilities, kind="stable"):
@@ -166,6 +169,8 @@ class ExtractiveAnswerer:
             vector = self.index.sentence_vectors[found[int(i)].row]
             if any(float(np.dot(vector, other)) > self.duplicate_similarity for other in vectors):
                 continue
+            if not chosen:
+                floor = max(self.keep_floor, float(probabilities[i]) * self.keep_ratio)
             chosen.append(sentence)
             vectors.append(vector)
         return Extraction(chosen, best)

@@ -69,7 +69,9 @@ def load_pipeline(
         index,
         max_sentences=settings.max_answer_sentences,
         abstain_threshold=settings.abstain_threshold,
-        selector=AnswerSelector() if settings.answer_selection == "learned" else None,
+        selector=AnswerSelector(threads=settings.torch_threads)
+        if settings.answer_selection == "learned"
+        else None,
         answer_threshold=settings.answer_threshold,
         keep_floor=settings.answer_threshold,
     )

@@ -1,15 +1,20 @@
 """Learned answer selection: the probability that a retrieved sentence answers the question.
 
 Topic similarity alone picks sentences that share the question's subject but not its point
-("how long does ketamine stay in your system" → how long the antidepressant effect lasts). A
-logistic model over a few cheap features of each candidate (its similarity to the question, how
-much of the question's wording it and its section cover, where its passage ranked, whether it can
-stand alone) was trained on questions written for training by people who then copied the sentence
-that answers each, plus questions the articles do not answer. Serving is a dot product per
-candidate: no model call beyond the question's one embedding.
+("how long does ketamine stay in your system" → how long the antidepressant effect lasts). Two
+learned parts fix that, both trained on questions written for training by people who then copied
+the sentence that answers each (plus questions the articles do not answer):
 
-Weights ship in `data/answer-selector.npz` with the key of their training data;
-`python -m assistant.selection` retrains them (seconds) after the data changes.
+- a **question encoder**: all-MiniLM-L6-v2 fine-tuned so that a question lands next to the
+  sentences that answer it, against the sentence vectors the index already holds (only the
+  question side moves, so the index is unchanged and a question costs one more embedding);
+- a **logistic model** over cheap features of each candidate (both similarities, how much of the
+  question's wording the sentence and its section cover, where its passage ranked, whether it can
+  stand alone), trained on similarities from encoders that had not seen those questions.
+
+The encoder ships in `data/question-encoder/` (fp16) and the logistic weights in
+`data/answer-selector.npz`, each with the key of the training data; `python -m assistant.selection`
+retrains both after the data changes (about four minutes on two cores).
 """
 
 from __future__ import annotations
@@ -21,16 +26,30 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.embedder import SentenceTransformerEmbedder, bundled_model_path
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
 
+if TYPE_CHECKING:
+    from assistant.pipeline import AnswerPipeline
+
 DATA = Path(__file__).resolve().parent / "data"
 TRAINING_FILE = DATA / "selector-training.jsonl"
 SHIPPED_WEIGHTS = DATA / "answer-selector.npz"
+QUESTION_ENCODER = DATA / "question-encoder"
+ENCODER_KEY_FILE = "training-key.txt"
+# Fine-tuning of the question encoder; chosen on the development half of the blind user questions.
+EPOCHS = 3
+LEARNING_RATE = 5e-5
+BATCH = 16
+TEMPERATURE = 0.05
+SEED = 20261203
+FOLDS = 2
 
 # A sentence opening with one of these leans on the sentence before it ("These risks rise ...").
 DEPENDENT_OPENING = re.compile(
@@ -42,9 +61,11 @@ DEPENDENT_OPENING = re.compile(
 GLOSSARY = "glossary"
 FEATURES = (
     "similarity",
-    "similarity_squared",
-    "gap_to_best",
-    "similarity_rank",
+    "similarity_gap_to_best",
+    "answer_similarity",
+    "answer_similarity_squared",
+    "answer_gap_to_best",
+    "answer_similarity_rank",
     "question_words_in_sentence",
     "question_words_in_heading",
     "question_words_in_passage",
@@ -53,9 +74,9 @@ FEATURES = (
     "glossary",
     "leans_on_previous",
     "log_words",
-    "similarity_times_words",
+    "answer_similarity_times_words",
 )
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -79,34 +100,58 @@ def candidates(
     question: str,
     query_vector: np.ndarray,
     hits: Sequence[RetrievedPassage],
+    answer_vector: np.ndarray | None = None,
     min_words: int = 5,
 ) -> list[Candidate]:
-    """Every quotable sentence of the retrieved passages with its feature vector."""
+    """Every quotable sentence of the retrieved passages with its feature vector.
+
+    `query_vector` is the question's base embedding (the one retrieval used); `answer_vector` its
+    embedding by the question encoder (the base one when there is none).
+    """
+    answer_vector = query_vector if answer_vector is None else answer_vector
     asked = set(tokenize(question))
-    raw: list[tuple[IndexedPassage, int, int, int, float, str, int, int]] = []
+    raw: list[tuple[IndexedPassage, int, int, int, float, float, str, int, int]] = []
     for rank, hit in enumerate(hits, start=1):
         for position, row in enumerate(index.sentences(hit.passage.id)):
             text = hit.passage.text[row.start - hit.passage.start : row.end - hit.passage.start]
             if len(text.split()) < min_words or text.rstrip().endswith(("?", ":")):
                 continue
-            similarity = float(np.dot(index.sentence_vectors[row.row], query_vector))
-            raw.append((hit.passage, row.start, row.end, row.row, similarity, text, rank, position))
+            vector = index.sentence_vectors[row.row]
+            similarity = float(np.dot(vector, query_vector))
+            answer_similarity = float(np.dot(vector, answer_vector))
+            raw.append(
+                (
+                    hit.passage,
+                    row.start,
+                    row.end,
+                    row.row,
+                    similarity,
+                    answer_similarity,
+                    text,
+                    rank,
+                    position,
+                )
+            )
     if not raw:
         return []
     best = max(r[4] for r in raw)
-    order = {id(r): i for i, r in enumerate(sorted(raw, key=lambda r: -r[4]), start=1)}
+    best_answer = max(r[5] for r in raw)
+    order = {id(r): i for i, r in enumerate(sorted(raw, key=lambda r: -r[5]), start=1)}
     share = (lambda words: len(asked & words) / len(asked)) if asked else (lambda words: 0.0)
     out = []
     for item in raw:
-        passage, start, end, vector_row, similarity, text, rank, position = item
+        passage, start, end, vector_row, similarity, answer_similarity, text, rank, position = item
         words = len(text.split())
+        covered = share(set(tokenize(text)))
         features = np.array(
             [
                 similarity,
-                similarity * similarity,
                 similarity - best,
+                answer_similarity,
+                answer_similarity * answer_similarity,
+                answer_similarity - best_answer,
                 1.0 / order[id(item)],
-                share(set(tokenize(text))),
+                covered,
                 share(set(tokenize(f"{passage.title} {passage.section}"))),
                 share(set(tokenize(passage.text))),
                 1.0 / rank,
@@ -114,7 +159,7 @@ def candidates(
                 float(passage.article_id == GLOSSARY),
                 float(leans_on_previous(text)),
                 math.log(words),
-                similarity * share(set(tokenize(text))),
+                answer_similarity * covered,
             ],
             dtype=np.float32,
         )
@@ -123,12 +168,17 @@ def candidates(
 
 
 class AnswerSelector:
-    """P(sentence answers the question) from the shipped logistic weights."""
+    """P(sentence answers the question): the question encoder and the shipped logistic weights."""
 
-    def __init__(self, weights_file: Path = SHIPPED_WEIGHTS, training_file: Path = TRAINING_FILE) -> None:
-        if not weights_file.exists():
+    def __init__(
+        self,
+        weights_file: Path = SHIPPED_WEIGHTS,
+        encoder_path: Path = QUESTION_ENCODER,
+        threads: int = 1,
+    ) -> None:
+        if not weights_file.exists() or not (encoder_path / ENCODER_KEY_FILE).exists():
             raise FileNotFoundError(
-                f"no selector weights at {weights_file}: run python -m assistant.selection"
+                f"no answer selector at {weights_file} and {encoder_path}: run python -m assistant.selection"
             )
         with np.load(weights_file) as saved:
             names = tuple(str(saved["features"]).split("\n"))
@@ -139,7 +189,17 @@ class AnswerSelector:
             self.key = str(saved["key"])
             self.mean, self.scale = saved["mean"], saved["scale"]
             self.weights, self.bias = saved["weights"], float(saved["bias"])
-        self.training_file = training_file
+        self.encoder_key = (encoder_path / ENCODER_KEY_FILE).read_text().strip()
+        if self.encoder_key != self.key:
+            raise ValueError(
+                f"the question encoder ({self.encoder_key}) and the logistic weights ({self.key}) come from "
+                "different training runs; run python -m assistant.selection"
+            )
+        self.encoder = SentenceTransformerEmbedder(model_path=encoder_path, threads=threads)
+
+    def embed(self, question: str) -> np.ndarray:
+        """The question as the encoder places it among the sentences that answer it."""
+        return self.encoder.embed([question])[0]
 
     def probabilities(self, found: Sequence[Candidate]) -> np.ndarray:
         if not found:
@@ -150,7 +210,8 @@ class AnswerSelector:
 
 def training_key(path: Path = TRAINING_FILE) -> str:
     digest = hashlib.sha256(path.read_bytes())
-    digest.update(f"features={FEATURE_VERSION}:{','.join(FEATURES)}".encode())
+    settings = f"features={FEATURE_VERSION}:{','.join(FEATURES)};epochs={EPOCHS};lr={LEARNING_RATE};"
+    digest.update(f"{settings}batch={BATCH};t={TEMPERATURE};seed={SEED};folds={FOLDS}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -158,62 +219,142 @@ def _normal(text: str) -> str:
     return " ".join(text.casefold().split()).strip(" .")
 
 
-def training_matrix(
-    pipeline: object, path: Path = TRAINING_FILE
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels and question ids of every candidate of every training question."""
-    from assistant.pipeline import AnswerPipeline
+@dataclass
+class _TrainingQuestion:
+    question: str
+    vector: np.ndarray
+    hits: list[RetrievedPassage]
+    gold: set[str]
 
-    assert isinstance(pipeline, AnswerPipeline)
+
+def _training_questions(pipeline: AnswerPipeline, path: Path) -> list[_TrainingQuestion]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     vectors = pipeline.embedder.embed([r["question"] for r in rows])
-    features, labels, groups = [], [], []
-    for n, (row, vector) in enumerate(zip(rows, vectors, strict=True)):
-        gold = {_normal(a) for a in row["answers"]}
-        hits = pipeline.retriever.run(row["question"], k=pipeline.k, query_vector=vector)
-        for candidate in candidates(pipeline.index, row["question"], vector, hits):
-            text = candidate.passage.text[
-                candidate.start - candidate.passage.start : candidate.end - candidate.passage.start
-            ]
-            features.append(candidate.features)
-            labels.append(int(_normal(text) in gold))
-            groups.append(n)
-    return np.stack(features), np.array(labels), np.array(groups)
+    return [
+        _TrainingQuestion(
+            row["question"],
+            vector,
+            pipeline.retriever.run(row["question"], k=pipeline.k, query_vector=vector),
+            {_normal(a) for a in row["answers"]},
+        )
+        for row, vector in zip(rows, vectors, strict=True)
+    ]
 
 
-def train(pipeline: object, path: Path = TRAINING_FILE, out: Path = SHIPPED_WEIGHTS) -> dict[str, float]:
-    """Fit the logistic weights on the training questions and store them with their data key."""
+def _labelled(
+    index: PassageIndex, item: _TrainingQuestion, answer_vector: np.ndarray
+) -> tuple[list[Candidate], list[bool]]:
+    found = candidates(index, item.question, item.vector, item.hits, answer_vector)
+    labels = [
+        _normal(c.passage.text[c.start - c.passage.start : c.end - c.passage.start]) in item.gold
+        for c in found
+    ]
+    return found, labels
+
+
+def fine_tune(index: PassageIndex, items: Sequence[_TrainingQuestion]) -> Any:
+    """A copy of the base model trained so questions rank their answering sentences first.
+
+    Each question's candidates (the sentences of its retrieved passages, with the index's frozen
+    vectors) are the hard negatives of a softmax over them; the gold sentences are its positives.
+    """
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.manual_seed(SEED)
+    model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+    sentences = torch.tensor(index.sentence_vectors)
+    examples = []
+    for item in items:
+        found, labels = _labelled(index, item, item.vector)
+        if any(labels):
+            examples.append((item.question, [c.row for c in found], torch.tensor(labels)))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE)
+    order_rng = np.random.default_rng(SEED)
+    model.train()
+    for _ in range(EPOCHS):
+        order = order_rng.permutation(len(examples))
+        for first in range(0, len(order), BATCH):
+            batch = [examples[i] for i in order[first : first + BATCH]]
+            features = model.tokenize([question for question, _, _ in batch])
+            encoded = torch.nn.functional.normalize(model(features)["sentence_embedding"], dim=-1)
+            loss = torch.zeros(())
+            for vector, (_, rows, labels) in zip(encoded, batch, strict=True):
+                logits = sentences[rows] @ vector / TEMPERATURE
+                loss = loss + torch.logsumexp(logits, 0) - torch.logsumexp(logits[labels], 0)
+            optimiser.zero_grad()
+            (loss / len(batch)).backward()
+            optimiser.step()
+    model.eval()
+    return model
+
+
+def _encode(model: Any, texts: list[str]) -> np.ndarray:
+    return np.asarray(model.encode(texts, normalize_embeddings=True, convert_to_numpy=True), dtype=np.float32)
+
+
+def train(
+    pipeline: AnswerPipeline,
+    path: Path = TRAINING_FILE,
+    weights_out: Path = SHIPPED_WEIGHTS,
+    encoder_out: Path = QUESTION_ENCODER,
+) -> dict[str, float]:
+    """Fine-tune the question encoder and fit the logistic weights; store both with their data key."""
     from sklearn.linear_model import LogisticRegression
 
-    features, labels, _ = training_matrix(pipeline, path)
-    mean, scale = features.mean(axis=0), features.std(axis=0) + 1e-6
-    model = LogisticRegression(C=1.0, max_iter=2000)
-    model.fit((features - mean) / scale, labels)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    items = _training_questions(pipeline, path)
+    # The logistic model must see similarities from an encoder that did not train on the question,
+    # as at serving time: each fold's features come from an encoder fine-tuned on the other folds.
+    features: list[np.ndarray] = []
+    labels: list[bool] = []
+    for fold in range(FOLDS):
+        held = [item for i, item in enumerate(items) if i % FOLDS == fold]
+        model = fine_tune(pipeline.index, [item for i, item in enumerate(items) if i % FOLDS != fold])
+        for item, vector in zip(held, _encode(model, [i.question for i in held]), strict=True):
+            found, found_labels = _labelled(pipeline.index, item, vector)
+            features += [c.features for c in found]
+            labels += found_labels
+    matrix, targets = np.stack(features), np.array(labels)
+    mean, scale = matrix.mean(axis=0), matrix.std(axis=0) + 1e-6
+    logistic = LogisticRegression(C=1.0, max_iter=2000)
+    logistic.fit((matrix - mean) / scale, targets)
+    key = training_key(path)
+    final = fine_tune(pipeline.index, items)
+    final.half()
+    final.save(str(encoder_out))
+    (encoder_out / ENCODER_KEY_FILE).write_text(key + "\n")
+    weights_out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        out,
-        key=np.array(training_key(path)),
+        weights_out,
+        key=np.array(key),
         features=np.array("\n".join(FEATURES)),
         mean=mean.astype(np.float32),
         scale=scale.astype(np.float32),
-        weights=model.coef_[0].astype(np.float32),
-        bias=np.array(model.intercept_[0], dtype=np.float32),
+        weights=logistic.coef_[0].astype(np.float32),
+        bias=np.array(logistic.intercept_[0], dtype=np.float32),
     )
-    return {"candidates": float(len(labels)), "positives": float(labels.sum())}
+    return {
+        "questions": float(len(items)),
+        "candidates": float(len(targets)),
+        "positives": float(targets.sum()),
+    }
 
 
 def main() -> None:
-    """Retrain on the shipped training questions over the shipped corpus and rewrite the weights."""
+    """Retrain on the shipped training questions over the shipped corpus and rewrite what ships."""
     import tempfile
+    import time
 
     from assistant.config import Settings
     from assistant.runtime import build_index, load_pipeline
 
+    started = time.perf_counter()
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir), answer_cache_size=0, answer_selection="similarity")
         build_index(settings)
         summary = train(load_pipeline(settings))
-    print(f"wrote {SHIPPED_WEIGHTS} (key {training_key()}): {summary}")
+    print(f"wrote {SHIPPED_WEIGHTS} and {QUESTION_ENCODER} (key {training_key()}): {summary}")
+    print(f"trained in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,12 @@ def _load_model(path: Path) -> Any:
 
             transformers_logging.disable_progress_bar()
             transformers_logging.set_verbosity_error()
-            _models[key] = SentenceTransformer(key, device="cpu", local_files_only=True)
+            import torch
+
+            # Fine-tuned models ship in fp16 to stay small; CPUs compute fp32 faster and exactly.
+            _models[key] = SentenceTransformer(
+                key, device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}
+            )
         return _models[key]
 
 

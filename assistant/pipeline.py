@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -272,13 +273,18 @@ def compose(sentences: list[AnswerSentence]) -> tuple[str, list[Citation]]:
     return " ".join(f"{c.quote} [{c.n}]" for c in citations), citations
 
 
+# Words per streamed piece: answers are a sentence or two, so sentence-sized pieces would arrive
+# all at once; a few words at a time shows the answer coming.
+STREAM_WORDS = 8
+
+
 def answer_pieces(result: AnswerResult) -> list[str]:
-    """An answer cut at its sentences, for streaming; the pieces concatenate to exactly `result.answer`."""
+    """An answer cut every few words, for streaming; the pieces concatenate to exactly `result.answer`."""
     if result.status in ("refused", "escalated"):
         return []
-    pieces = [f"{c.quote} [{c.n}]" for c in result.citations]
-    chunks = [piece + (" " if i < len(pieces) - 1 else "") for i, piece in enumerate(pieces)]
-    return chunks if "".join(chunks) == result.answer else [result.answer]
+    words = re.findall(r"\S+\s*", result.answer)
+    pieces = ["".join(words[i : i + STREAM_WORDS]) for i in range(0, len(words), STREAM_WORDS)]
+    return pieces if "".join(pieces) == result.answer else [result.answer]
 
 
 @dataclass(frozen=True)

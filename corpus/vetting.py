@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from corpus.models import Article, Span
+from corpus.normalize import article_view
 
 Action = Literal["block", "strip"]
 ACTIONS: tuple[str, ...] = ("block", "strip")
@@ -102,7 +103,7 @@ def _link_finder(allowed_domains: tuple[str, ...]) -> Callable[[str], list[Span]
     return find
 
 
-_UNIT = r"(?:mg|mcg|µg|μg|ug|g|gr|grams?|milligrams?|micrograms?|ml|mL|millilit(?:er|re)s?|cc|iu)"
+_UNIT = r"(?:mgs|mg|mcg|µg|μg|ug|g|gr|grams?|milligrams?|micrograms?|ml|mL|millilit(?:er|re)s?|cc|iu)"
 
 
 def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> list[Rule]:
@@ -129,6 +130,12 @@ def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> l
                 r"\b(?:discreet|fast|express|worldwide|overnight|stealth|free)\s+(?:shipping|delivery|packaging)\b",
                 r"\bno\s+(?:prescription|rx)\s+(?:needed|required)\b",
                 r"\b(?:(?:now|all|available|items?)\s+in\s+stock|in\s+stock\s+(?:now|today)|for\s+sale|wholesale\s+prices?|money[- ]back\s+guarantee|bulk\s+discounts?)\b",
+                # a source recommended in other words
+                r"\b(?:recommend|try|use|found)\s+(?:a|the|this|that|my|one)\s+(?:vendor|seller|dealer|supplier|plug|shop)\b",
+                r"\bships?\s+discreetly\b|\bdiscreetly\s+(?:shipped|posted|delivered)\b|\bask\s+around\b",
+                r"\bbest\s+place\s+to\s+(?:buy|get|score)\b|\bon\s+the\s+\w+\s+(?:board|forum|market|marketplace)\b",
+                r"\bcan\s+(?:usually\s+|easily\s+|always\s+)?get\s+you\b|\b(?:easiest|best|good|reliable)\s+plug\b|\bscore\s+from\b",
+                r"\.onion\b|\b(?:order|get|buy)\s+(?:it\s+)?from\s+\S+\.(?:com|net|org|io|onion)\b",
             ),
         ),
         Rule(
@@ -139,6 +146,8 @@ def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> l
                 r"\b(?:telegram|whatsapp|wickr|signal|snapchat|kik|wechat|threema|session)\s*(?::|@|\bid\b)\s*@?[\w.+-]{3,}",
                 r"(?<![\w@])@[A-Za-z][\w]{3,}\b(?!\.[a-z])",
                 r"\b(?:contact|text|message|dm|whatsapp|call)\s+(?:us|me)\b(?:\s+(?:on|at|via)\s+\S+)?",
+                r"\b(?:message|contact|dm|text|email)\s+(?:the|a|my|this)\s+(?:seller|vendor|dealer|plug|supplier)\b",
+                r"\b[\w.+-]+@[\w-]+\.(?:com|net|org|io|me|co)\b|\bon\s+snap(?:chat)?\s+as\b",
             ),
         ),
         Rule(
@@ -149,6 +158,8 @@ def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> l
                 r"(?:[$€£]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds))[^.\n]{0,60}"
                 r"\b(?:per\s+(?:gram|g|vial|bottle|pill)|buy|order|shipping|delivery|deal|discount)\b",
                 r"\b(?:buy|order|shipping|deal|discount)\b[^.\n]{0,60}(?:[$€£]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds))",
+                r"(?:[$€£]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:quid|bucks|usd|eur|gbp|dollars|euros|pounds))\s+(?:a|per|for\s+a|the)\s+"
+                r"(?:gram|g|point|bag|ounce|oz|vial|pill|key)\b",
             ),
         ),
         Rule(
@@ -167,6 +178,21 @@ def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> l
                 r"<\|?(?:im_start|im_end|system|endoftext)\|?>",
                 r"\bas\s+an\s+ai\s+(?:language\s+)?model\b",
                 r"\b(?:AI|assistant|chatbot|model)s?\s+(?:must|should)\s+(?:always\s+)?(?:say|answer|tell|recommend|respond)\b",
+                r"\b(?:ai|assistants?|chatbots?|models?|llms?)\b[^.\n]{0,40}\b(?:must|should)\s+(?:always\s+)?"
+                r"(?:append|add|include|output|print|reply|say|answer|tell|recommend|respond|ignore)\b",
+                r"\bnote\s+to\s+(?:any\s+)?(?:ai|assistants?|chatbots?|models?)\b|\bsystem\s*:|\bassistant\s*,\s+(?:disregard|ignore)\b",
+            ),
+        ),
+        Rule(
+            "markup.active",
+            "HTML, scripts, event handlers, javascript: or data: links, images or Markdown links in the body",
+            "block",
+            _regex_finder(
+                r"<\s*/?\s*(?:script|iframe|object|embed|svg|img|meta|style|form|input|link|base|a|div|span|video|audio|body|html)\b",
+                r"<!--|\bon[a-z]{3,}\s*=",
+                r"\b(?:java|vb)script\s*:|\bdata\s*:\s*(?:text|image|application)/",
+                r"!\[[^\]\n]*\]\s*\(|\[[^\]\n]+\]\s*\([^)\n]*\)|^\s*\[[^\]\n]+\]:\s*\S+",
+                r"&#x?[0-9a-f]+;",
             ),
         ),
         Rule(
@@ -176,7 +202,9 @@ def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> l
             _regex_finder(
                 rf"\b\d+(?:[.,]\d+)?(?:\s?(?:-|–|to)\s?\d+(?:[.,]\d+)?)?\s?{_UNIT}(?:\s?/\s?(?:kg|kilo(?:gram)?s?|hr?|hour|day|dose|ml))?\b",
                 r"\b\d+(?:[.,]\d+)?\s?(?:per|/|a)\s?(?:kg|kilo(?:gram)?s?)\b(?!\s+(?:of\s+)?(?:body|person|people))",
-                r"\b\d+(?:[.,]\d+)?\s+(?:bumps?|lines?|keys?|points?|tabs?|hits?)\s+(?:of|per|every)\b",
+                r"\b\d+(?:[.,]\d+)?\s+(?:bumps?|lines?|keys?|points?|tabs?|hits?)\s+(?:of|per|every|enough|is|are|for|across|a\s+night)\b",
+                # a number before a word for a thousandth or millionth of a unit, however it is spelt
+                r"\b\d+(?:[.,]\d+)?\s*(?:mill?i(?!on)|micro)\w*",
             ),
         ),
         Rule(
@@ -188,6 +216,10 @@ def default_rules(allowed_domains: Iterable[str] = DEFAULT_ALLOWED_DOMAINS) -> l
                 r"\b(?:start|begin)\s+(?:with|at)\s+(?:a\s+)?(?:low|small|\d)",
                 r"\b(?:re-?dose|top\s+up)\s+(?:after|every|each)\b",
                 r"\b(?:take|snort|inject|use)\s+(?:one|two|three|four|a\s+few|\d+)\s+(?:\w+\s+)?(?:every|each|per)\b",
+                r"\b(?:is|are|works?)\s+(?:about\s+|usually\s+|generally\s+)?(?:right|enough|plenty|well|a\s+good\s+amount)\s+for\s+"
+                r"(?:someone|a\s+beginner|beginners|first[-\s]timers?|most\s+(?:people|adults|users))\b",
+                r"\b(?:second|another|next|extra)\s+bump\b|\bwait\s+\d+\s+(?:minutes|mins|hours)\s+before\b",
+                r"\b(?:is\s+the\s+usual\s+amount|(?:usual|standard|starting)\s+(?:dose|amount)\s+is)\b",
             ),
         ),
         Rule(
@@ -291,11 +323,32 @@ class Vetter:
         return chosen  # type: ignore[return-value]
 
     def scan_text(self, text: str) -> list[tuple[Rule, Span]]:
-        """Every rule match in a piece of text, in order of position."""
+        """Every rule match in a piece of text, in order of position.
+
+        The rules read the text as written and as `article_view` normalises it (zero-width
+        characters, look-alike letters, number words, unit spellings, entities, defanged links); a
+        match found only in the normalised view is reported over its whole line of the original.
+        """
         # Two patterns of one rule may match the same text; report it once.
         hits = {
             (rule.id, span.start, span.end): (rule, span) for rule in self.rules for span in rule.finder(text)
         }
+        view = article_view(text)
+        if view != text:
+            raw_lines = text.split("\n")
+            starts = [0]
+            for line in raw_lines[:-1]:
+                starts.append(starts[-1] + len(line) + 1)
+            for number, line in enumerate(view.split("\n")):
+                line_span = Span(starts[number], starts[number] + len(raw_lines[number]))
+                for rule in self.rules:
+                    already = any(
+                        r.id == rule.id
+                        and line_span.start <= sp.start < max(line_span.end, line_span.start + 1)
+                        for r, sp in hits.values()
+                    )
+                    if not already and rule.finder(line):
+                        hits[(rule.id, line_span.start, line_span.end)] = (rule, line_span)
         return sorted(hits.values(), key=lambda hit: (hit[1].start, hit[0].id))
 
     def vet(self, article: Article) -> VettingReport:

@@ -436,7 +436,7 @@ MARKET = alternation(
     r"spacciatore",
     r"camello",
     r"dealer",
-    r"plan",
+    r"plan(?!\s+(?:for|to|ahead|on)\b)",
 )
 NO_PRESCRIPTION = (
     r"(?:without|with\s+no|no)\s+(?:a\s+)?(?:prescription|script|rx|seeing\s+a\s+doctor|a\s+doctor)"

@@ -1,5 +1,8 @@
 """Normalisation before any check: undo the tricks people use to slip text past keyword rules.
 
+The character-level part (`basic`) is `corpus.normalize`'s, shared with vetting and the output
+rail; this module adds the views only messages need (leetspeak, spaced letters, encodings).
+
 `normalize()` returns several *views* of one message (plain, de-leeted, de-spaced, decoded
 payloads); rules run over every view, so a trick only has to be undone in one of them.
 """
@@ -13,42 +16,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-# Cyrillic and Greek letters that look like Latin ones.
-_CONFUSABLES = str.maketrans(
-    {
-        "а": "a",
-        "в": "b",
-        "е": "e",
-        "ё": "e",
-        "к": "k",
-        "м": "m",
-        "н": "h",
-        "о": "o",
-        "р": "p",
-        "с": "c",
-        "т": "t",
-        "у": "y",
-        "х": "x",
-        "і": "i",
-        "ј": "j",
-        "ѕ": "s",
-        "ԁ": "d",
-        "ɡ": "g",
-        "һ": "h",
-        "ӏ": "l",
-        "α": "a",
-        "ε": "e",
-        "ι": "i",
-        "κ": "k",
-        "ν": "v",
-        "ο": "o",
-        "ρ": "p",
-        "τ": "t",
-        "υ": "u",
-        "χ": "x",
-    }
-)
+from corpus.normalize import ZERO_WIDTH as _ZERO_WIDTH
+from corpus.normalize import basic
+
 _LEET = {
     "0": "o",
     "1": "i",
@@ -87,15 +57,6 @@ class NormalizedText:
 
     def joined(self) -> str:
         return "\n".join(self.views)
-
-
-def basic(text: str) -> str:
-    """NFKC, case folding, confusables and zero-width characters removed, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _ZERO_WIDTH.sub("", text)
-    text = text.casefold().translate(_CONFUSABLES)
-    text = text.replace("’", "'").replace("‘", "'")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def deleet(text: str, table: dict[int, str] = _LEET_I) -> str:

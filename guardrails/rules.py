@@ -641,7 +641,10 @@ _TREATMENT_ACCESS = rx(
     r"\b(?:narcotics|alcoholics|cocaine)\s+anonymous\b|\b(?:na|aa|ca|smart\s+recovery)\s+meetings?\b|"
     r"\b(?:naloxone|narcan|naloxona|naloxon|nicotine\s+(?:patches|gum|replacement|lozenges))\b|"
     r"\b(?:want|trying|need|ready|decided)\s+to\s+(?:stop|quit|cut\s+down|give\s+up)\b[^.?!]{0,60}\b(?:who|where|help|talk)\b|"
-    r"\b(?:rivolgermi\s+a\s+un\s+serd|serd|per\s+smettere|para\s+dejar|pour\s+arr[êe]ter|um\s+aufzuh[öo]ren|para\s+parar)\b"
+    r"\b(?:rivolgermi\s+a\s+un\s+serd|serd|per\s+smettere|para\s+dejar|pour\s+arr[êe]ter|um\s+aufzuh[öo]ren|para\s+parar)\b|"
+    # through a health system or an insurer: treatment, whatever the medicine
+    r"\b(?:get|getting|access|have|receive)\b[^.?!]{0,40}\b(?:on|through|via|under|covered\s+by)\s+(?:the\s+)?"
+    r"(?:nhs|insurance|medicare|medicaid|my\s+(?:insurer|insurance|health\s+plan))\b"
 )
 
 

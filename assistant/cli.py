@@ -14,6 +14,7 @@ from assistant.pipeline import AnswerPipeline
 from assistant.progress import progress_bar
 from assistant.results import AnswerResult
 from corpus.errors import AssistantError
+from corpus.text import leaning_sentences
 
 # The entry-point group through which other installed packages add `assistant` sub-commands.
 COMMAND_PLUGINS = "assistant.commands"
@@ -117,8 +118,18 @@ def cmd_vet(args: argparse.Namespace, settings: Settings) -> int:
         for error in errors:
             print(f"error: {error}")
         stripped = sum(len(r.stripped) for r in reports)
+        leaning = 0
+        for report in reports:
+            body = report.article.body
+            for start, end in leaning_sentences(body):
+                leaning += 1
+                if args.leaning:
+                    print(
+                        f"{report.article.path}:{report.article.file_line(start)}: leans on the sentence before: {body[start:end]!r}"
+                    )
         print(
-            f"{len(reports)} article(s) vetted: {len(blocked)} blocked, {stripped} span(s) to strip, {len(errors)} unreadable"
+            f"{len(reports)} article(s) vetted: {len(blocked)} blocked, {stripped} span(s) to strip, {len(errors)} unreadable; "
+            f"{leaning} sentence(s) lean on the one before (quoted with it in answers; --leaning lists them)"
         )
     if errors:
         return 2
@@ -231,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     vet = corpus.add_parser("vet", help="scan articles for spam, injections, dose text and page debris")
     vet.add_argument("paths", nargs="*", type=Path, help="article files or folders (default: the corpus)")
     vet.add_argument("--json", action="store_true")
+    vet.add_argument("--leaning", action="store_true", help="list sentences that cannot be quoted alone")
     vet.set_defaults(handler=cmd_vet)
 
     index = sub.add_parser("index", help="manage the search index").add_subparsers(

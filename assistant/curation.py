@@ -194,3 +194,34 @@ def register(corpus: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     importer.add_argument("--out", type=Path, help="folder for the drafts (default: the corpus folder)")
     importer.add_argument("--force", action="store_true", help="overwrite a draft file that exists")
     importer.set_defaults(handler=cmd_import)
+
+    gaps = corpus.add_parser(
+        "gaps",
+        help="group the questions the assistant abstained on by theme: what to write next",
+        description="Reads an evaluation report (report.json) or a list of questions (JSONL or one per line; "
+        "they are asked) and groups the abstained ones by theme, with the article that came closest.",
+    )
+    gaps.add_argument("path", type=Path, help="report.json from `assistant eval`, or a questions file")
+    gaps.add_argument("--top", type=int, default=15, help="themes to show (default 15)")
+    gaps.add_argument("--json", action="store_true")
+    gaps.set_defaults(handler=cmd_gaps)
+
+
+def cmd_gaps(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.gaps import abstained_questions, group_gaps
+    from assistant.runtime import build_index, load_pipeline
+
+    build_index(settings)
+    pipeline = load_pipeline(settings)
+    asked = abstained_questions(args.path, None if args.path.suffix == ".json" else pipeline)
+    found = group_gaps(asked, pipeline)
+    if args.json:
+        print(json.dumps({"abstained": len(asked), "themes": [g.as_dict() for g in found]}, indent=2))
+        return 0
+    print(f"{len(asked)} question(s) abstained on, in {len(found)} theme(s); largest first:")
+    for gap in found[: args.top]:
+        near = f" (closest article: {gap.closest_article})" if gap.closest_article else ""
+        print(f"\n{len(gap.questions):3d} × {', '.join(gap.words)}{near}")
+        for question in gap.questions[:3]:
+            print(f"      - {question}")
+    return 0

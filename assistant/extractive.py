@@ -57,6 +57,8 @@ class Extraction:
 
     sentences: list[AnswerSentence]
     best_relevance: float
+    # When abstaining although the topic is covered: the article whose sentence came nearest to an answer.
+    closest_article: str | None = None
 
 
 class ExtractiveAnswerer:
@@ -146,8 +148,11 @@ class ExtractiveAnswerer:
         probabilities = selector.probabilities(found)
         best = float(probabilities.max())
         # Either signal can say no: nothing close enough in meaning, or nothing that reads as an answer.
-        if best < self.answer_threshold or max(c.similarity for c in found) < self.abstain_threshold:
+        if max(c.similarity for c in found) < self.abstain_threshold:
             return Extraction([], best)
+        nearest = found[int(np.argmax(probabilities))].passage.article_id
+        if best < self.answer_threshold:
+            return Extraction([], best, nearest)
         # The lead is the most probable sentence that can be quoted; the others must come close to it.
         floor = self.answer_threshold
         chosen: list[AnswerSentence] = []
@@ -173,7 +178,7 @@ class ExtractiveAnswerer:
                 floor = max(self.keep_floor, float(probabilities[i]) * self.keep_ratio)
             chosen.append(sentence)
             vectors.append(vector)
-        return Extraction(chosen, best)
+        return Extraction(chosen, best, None if chosen else nearest)
 
     def _standalone(self, candidate: Candidate, probability: float) -> AnswerSentence | None:
         """The candidate as a quote a reader can follow alone: with the sentence it leans on, or not at all."""

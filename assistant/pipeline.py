@@ -192,7 +192,7 @@ class AnswerPipeline:
         clock.lap("retrieve")
         extraction = self.answerer.run(query, query_vector, hits)
         clock.lap("answer")
-        return _Prepared(query, hits, extraction.sentences)
+        return _Prepared(query, hits, extraction.sentences, extraction.closest_article)
 
     def _extractive(
         self, prepared: _Prepared, clock: _Clock, verification: dict[str, Any] | None
@@ -215,9 +215,17 @@ class AnswerPipeline:
             sentences = [s for s, v in zip(sentences, verdicts, strict=True) if v.allowed]
             clock.lap("output_rail")
         if not sentences:
+            closest = self.index.articles().get(prepared.closest_article or "")
+            related = [RelatedArticle(id=prepared.closest_article, title=closest["title"])] if closest else []
             return AnswerResult(
                 status="abstained",
-                answer=ABSTAIN_MESSAGE,
+                answer=ABSTAIN_MESSAGE
+                + (
+                    f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
+                    if closest
+                    else ""
+                ),
+                related_articles=related,
                 guardrail=scrubbed,
                 index_version=self.index.version,
                 timings_ms=clock.done(),
@@ -294,6 +302,7 @@ class _Prepared:
     query: str
     hits: list[RetrievedPassage]
     sentences: list[AnswerSentence]
+    closest_article: str | None = None
 
 
 class _Clock:

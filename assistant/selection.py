@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from corpus.text import leans_on_previous
 from index.embedder import SentenceTransformerEmbedder, bundled_model_path
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
@@ -51,13 +51,6 @@ TEMPERATURE = 0.05
 SEED = 20261203
 FOLDS = 2
 
-# A sentence opening with one of these leans on the sentence before it ("These risks rise ...").
-DEPENDENT_OPENING = re.compile(
-    r"^\s*(?:this|these|that|those|such|it|its|they|their|them|he|she|both|neither|"
-    r"because\s+of\s+this|as\s+a\s+result|however|but|also|instead|otherwise|even\s+so|in\s+addition|"
-    r"similarly|likewise|for\s+(?:this|these|that)\s+reasons?|the\s+same|here|there\s+(?:it|they))\b",
-    re.IGNORECASE,
-)
 GLOSSARY = "glossary"
 FEATURES = (
     "similarity",
@@ -89,10 +82,6 @@ class Candidate:
     row: int
     similarity: float
     features: np.ndarray
-
-
-def leans_on_previous(sentence: str) -> bool:
-    return bool(DEPENDENT_OPENING.search(sentence))
 
 
 def candidates(

@@ -95,3 +95,26 @@ def heading_of(line: str) -> str | None:
 
 def word_count(text: str) -> int:
     return len(text.split())
+
+
+# A sentence opening with one of these leans on the sentence before it ("These risks rise ...").
+DEPENDENT_OPENING = re.compile(
+    r"^\s*(?:this|these|that|those|such|it|its|they|their|them|he|she|both|neither|"
+    r"because\s+of\s+this|as\s+a\s+result|however|but|also|instead|otherwise|even\s+so|in\s+addition|"
+    r"similarly|likewise|for\s+(?:this|these|that)\s+reasons?|the\s+same|here|there\s+(?:it|they))\b",
+    re.IGNORECASE,
+)
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """Whether a sentence opens by pointing back at the one before it ("These risks rise ...")."""
+    return bool(DEPENDENT_OPENING.search(sentence))
+
+
+def leaning_sentences(body: str) -> list[tuple[int, int]]:
+    """Offsets of the sentences of a body (headings aside) that cannot be quoted alone."""
+    return [
+        (span.start, span.end)
+        for span in sentence_spans(body)
+        if not body[span.start : span.end].startswith("#") and leans_on_previous(body[span.start : span.end])
+    ]

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant.config import Settings
 from assistant.conversation import retrieval_query
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
-from assistant.selection import AnswerSelector, Candidate, leans_on_previous, training_key
+from assistant.runtime import build_index, load_pipeline
+from assistant.selection import AnswerSelector, Candidate, training_key
+from corpus.text import leans_on_previous
+from tests.helpers import write_article
 
 
 def test_shipped_weights_were_trained_on_the_shipped_data() -> None:
@@ -29,24 +33,28 @@ def test_the_first_sentence_answers_what_was_asked(shipped_pipeline: AnswerPipel
     assert "driv" in result.citations[0].quote.lower()
 
 
-def test_a_sentence_that_leans_on_the_previous_is_quoted_with_it(shipped_pipeline: AnswerPipeline) -> None:
-    answerer = shipped_pipeline.answerer
+def test_a_sentence_that_leans_on_the_previous_is_quoted_with_it(isolated_settings: Settings) -> None:
+    body = (
+        "## Bladder harm\n\n"
+        "Heavy ketamine use over months can inflame and scar the lining of the bladder. "
+        "These changes make the bladder smaller and cause pain, urgency and frequent urination. "
+        "Stopping ketamine early gives the best chance that the bladder recovers.\n"
+    )
+    write_article(isolated_settings.corpus_dir, "bladder", body)
+    build_index(isolated_settings)
+    pipeline = load_pipeline(isolated_settings)
+    answerer = pipeline.answerer
     assert isinstance(answerer, ExtractiveAnswerer)
-    index = shipped_pipeline.index
-    for passage in index.passages.values():
-        rows = index.sentences(passage.id)
-        for position, row in enumerate(rows[1:], start=1):
-            text = passage.text[row.start - passage.start : row.end - passage.start]
-            previous = passage.text[rows[position - 1].start - passage.start : row.start - passage.start]
-            if leans_on_previous(text) and not leans_on_previous(previous):
-                candidate = Candidate(passage, row.start, row.end, row.row, 0.5, np.zeros(1))
-                sentence = answerer._standalone(candidate, 0.9)
-                assert sentence is not None and sentence.start == rows[position - 1].start
-                assert (
-                    sentence.quote == passage.text[sentence.start - passage.start : row.end - passage.start]
-                )
-                return
-    raise AssertionError("the shipped corpus has no sentence that leans on the one before it")
+    passage = next(iter(pipeline.index.passages.values()))
+    rows = pipeline.index.sentences(passage.id)
+    leaning = next(r for r in rows if passage.text[r.start - passage.start :].startswith("These changes"))
+    before = rows[rows.index(leaning) - 1]
+    sentence = answerer._standalone(
+        Candidate(passage, leaning.start, leaning.end, leaning.row, 0.5, np.zeros(1)), 0.9
+    )
+    assert sentence is not None and sentence.start == before.start and sentence.end == leaning.end
+    assert sentence.quote.startswith("Heavy ketamine use") and sentence.quote.endswith("frequent urination.")
+    assert sentence.quote == passage.text[before.start - passage.start : leaning.end - passage.start]
 
 
 def test_answers_show_no_markdown(shipped_pipeline: AnswerPipeline) -> None:
@@ -60,3 +68,17 @@ def test_a_standalone_question_is_not_read_as_a_follow_up() -> None:
         "What are the risks of ketamine?"
     )
     assert retrieval_query(["What is a K-hole?", "is it dangerous?"]).startswith("What is a K-hole?")
+
+
+def test_an_abstention_on_a_covered_topic_names_the_nearest_article(shipped_pipeline: AnswerPipeline) -> None:
+    answerer = shipped_pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    strict = ExtractiveAnswerer(shipped_pipeline.index, selector=answerer.selector, answer_threshold=0.999)
+    pipeline = AnswerPipeline(
+        shipped_pipeline.index, shipped_pipeline.embedder, answerer=strict, cache_size=0
+    )
+    result = pipeline.run("How long are patients watched after an esketamine session?")
+    assert result.status == "abstained" and result.related_articles
+    assert result.related_articles[0].title in result.answer
+    off_topic = pipeline.run("Who painted the Mona Lisa?")
+    assert off_topic.status == "abstained" and not off_topic.related_articles

@@ -16,7 +16,7 @@ from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBER
 # Chosen on the shipped question sets; see docs/abstention.md for how and the curve behind it.
 DEFAULT_ABSTAIN_THRESHOLD = 0.44
 # Calibrated on the development half of the blind user questions (docs/abstention.md).
-DEFAULT_ANSWER_THRESHOLD = 0.1
+DEFAULT_ANSWER_THRESHOLD = 0.07
 
 
 class EmergencyNumberSetting(BaseModel):

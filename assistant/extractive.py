@@ -18,7 +18,8 @@ LEXICAL_WEIGHT = 0.2
 # Sentences about the article itself ("This article explains ...") share many words with a question
 # yet state no fact; they still count as evidence for answering, but are never chosen as the answer.
 _SIGNPOST = re.compile(
-    r"^\s*(?:this|the present) (?:article|page|section|guide)\b|\bis covered (?:separately|elsewhere)\b",
+    r"^\s*(?:this|the present) (?:article|page|section|guide)\b|^\s*the\s+sections?\s+below\b|"
+    r"\bis covered (?:separately|elsewhere)\b",
     re.IGNORECASE,
 )
 

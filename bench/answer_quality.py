@@ -2,7 +2,9 @@
 
 The development half may be read case by case (`--show-failures`); the held-out half prints only
 its numbers, so nobody tunes on its failures.
-Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures]
+With `--chart FILE` it also runs the earlier similarity ranking on the same half and draws both
+per persona (first sentence answers, precision, correct abstention) into a PNG.
+Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
 """
 
 from __future__ import annotations
@@ -27,15 +29,32 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "heldout"], default="dev")
     parser.add_argument("--show-failures", action="store_true", help="dev only")
     parser.add_argument("--data-dir", type=Path, default=REPO / ".assistant-data")
+    parser.add_argument(
+        "--chart", type=Path, help="also measure similarity ranking and draw both per persona"
+    )
     args = parser.parse_args()
     if args.show_failures and args.split != "dev":
         parser.error("the held-out half's failures are not for reading")
-    settings = Settings(data_dir=args.data_dir, answer_cache_size=0)
-    build_index(settings)
-    pipeline = load_pipeline(settings)
     cases = [json.loads(line) for line in DATASET.open(encoding="utf-8")]
     cases = [c for c in cases if c["split"] == args.split]
+    judged = measure(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, args.show_failures)
+    print(f"# Answer quality, {args.split} half ({len(cases)} turns) — {machine()}\n")
+    for metric in answer_quality_metrics(judged):
+        if metric.n:
+            print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+    if args.chart:
+        earlier = measure(
+            Settings(data_dir=args.data_dir, answer_cache_size=0, answer_selection="similarity"), cases, False
+        )
+        draw(args.chart, args.split, {"similarity (before)": earlier, "learned selector": judged})
+        print(f"\nchart: {args.chart}")
+
+
+def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[JudgedTurn]:
+    build_index(settings)
+    pipeline = load_pipeline(settings)
     judged = []
+    expected_status = {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}
     for case in cases:
         result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
         turn = JudgedTurn(
@@ -47,23 +66,50 @@ def main() -> None:
             tuple(case.get("gold", ())),
         )
         judged.append(turn)
-        if args.show_failures and (
-            (case["expect"] == "answer" and not turn.first_answers)
-            or (
-                case["expect"] != "answer"
-                and result.status
-                != {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}[case["expect"]]
-            )
-        ):
+        wrong = (
+            not turn.first_answers
+            if case["expect"] == "answer"
+            else result.status != expected_status[case["expect"]]
+        )
+        if show_failures and wrong:
             print(f"\n## {case['id']} expect {case['expect']} got {result.status}: {case['turns']}")
             for q in turn.quotes:
                 print(f"   {'GOLD' if quotes_gold(q, turn.gold) else '    '} {q[:160]}")
             if case["expect"] == "answer":
                 print(f"   wanted: {case['gold'][0][:160]}")
-    print(f"# Answer quality, {args.split} half ({len(cases)} turns) — {machine()}\n")
-    for metric in answer_quality_metrics(judged):
-        if metric.n:
-            print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+    return judged
+
+
+def draw(path: Path, split: str, runs: dict[str, list[JudgedTurn]]) -> None:
+    """Grouped bars per persona, one panel per metric, one colour per configuration."""
+    from matplotlib.figure import Figure
+
+    shown = [
+        ("first_sentence_answers", "first sentence answers"),
+        ("precision", "answer precision"),
+        ("correct_abstention", "correct abstention"),
+    ]
+    personas = sorted({t.persona for turns in runs.values() for t in turns})
+    figure = Figure(figsize=(12, 3.8), layout="constrained")
+    axes = figure.subplots(1, len(shown), sharey=True)
+    width = 0.8 / len(runs)
+    for axis, (name, label) in zip(axes, shown, strict=True):
+        for k, (run, turns) in enumerate(runs.items()):
+            values = {m.name: m.value or 0.0 for m in answer_quality_metrics(turns)}
+            heights = [values.get(f"answers.{name}.{p}", 0.0) for p in ["", *personas][1:]]
+            overall = values.get(f"answers.{name}", 0.0)
+            axis.bar([i + k * width for i in range(len(personas) + 1)], [overall, *heights], width, label=run)
+        axis.set_xticks(
+            [i + width * (len(runs) - 1) / 2 for i in range(len(personas) + 1)],
+            ["all", *personas],
+            rotation=30,
+        )
+        axis.set_title(label)
+        axis.set_ylim(0, 1)
+    axes[0].legend(loc="upper left", fontsize="small")
+    figure.suptitle(f"Blind user questions, {split} half: before and after the learned selector")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
 
 
 if __name__ == "__main__":

@@ -127,7 +127,8 @@ def test_streaming_matches_the_plain_answer(client: TestClient, how: str) -> Non
     events = _events(response.text)
     names = [name for name, _ in events]
     assert names[0] == "meta" and names[-1] == "done" and names[-2] == "citations"
-    assert set(names[1:-2]) == {"delta"} and len(names[1:-2]) == len(plain["citations"])
+    # a few words per delta: at least one delta per cited sentence
+    assert set(names[1:-2]) == {"delta"} and len(names[1:-2]) >= len(plain["citations"])
     assert "".join(data["text"] for name, data in events if name == "delta") == plain["answer"]
     assert events[-2][1]["citations"] == plain["citations"]
     assert events[-1][1]["status"] == "answered"

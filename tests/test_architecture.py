@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -13,14 +13,15 @@ from tests.conftest import REPO
 LAYERS = ["corpus", "index", "guardrails", "assistant", "evaluation"]
 
 
+# Import statements at any depth (lazy imports inside functions count too). A regular expression
+# rather than `ast`: CPython 3.11.7 can corrupt its AST recursion counter after many `ast.parse`
+# calls in one process, which then breaks later imports under pytest's assertion rewriting.
+_IMPORT = re.compile(r"^\s*(?:from\s+(\w+)[\w.]*\s+import\b|import\s+(\w+))", re.MULTILINE)
+
+
 def imported_packages(path: Path) -> set[str]:
-    """The top-level project packages a module imports, at any depth (lazy imports count too)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module.split(".")[0])
+    """The top-level project packages a module imports."""
+    found = {a or b for a, b in _IMPORT.findall(path.read_text(encoding="utf-8"))}
     return found & set(LAYERS)
 
 

@@ -63,7 +63,9 @@ class AnswerPipeline:
     def warm_up(self) -> None:
         """Pay the first-call costs (importing and loading the model, opening the vector index) now."""
         question = "What is ketamine?"
-        self.retriever.run(question, k=self.k, query_vector=self.embedder.embed([question])[0])
+        vector = self.embedder.embed([question])[0]
+        # Answering once also loads the answer selector's question encoder.
+        self.answerer.run(question, vector, self.retriever.run(question, k=self.k, query_vector=vector))
 
     def run(self, conversation: Conversation) -> AnswerResult:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""

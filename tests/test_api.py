@@ -85,6 +85,8 @@ def test_ready_means_the_first_question_waits_for_nothing(shipped_data_dir: Path
             assert app.state.server.wait_ready(180), app.state.server.error
             pipeline = app.state.server.pipeline
     assert pipeline is not None and pipeline.embedder._model is not None
+    # the answer selector's question encoder is a second model: warmed up too
+    assert pipeline.answerer.selector is not None and pipeline.answerer.selector.encoder._model is not None
 
 
 def test_chat_answers_refuses_escalates_and_abstains(client: TestClient) -> None:

@@ -127,6 +127,11 @@ def candidates(
     best_answer = max(r[5] for r in raw)
     order = {id(r): i for i, r in enumerate(sorted(raw, key=lambda r: -r[5]), start=1)}
     share = (lambda words: len(asked & words) / len(asked)) if asked else (lambda words: 0.0)
+    # Per passage, not per sentence: a passage's words and heading are the same for all its sentences.
+    heading_share = {
+        h.passage.id: share(set(tokenize(f"{h.passage.title} {h.passage.section}"))) for h in hits
+    }
+    passage_share = {h.passage.id: share(set(tokenize(h.passage.text))) for h in hits}
     out = []
     for item in raw:
         passage, start, end, vector_row, similarity, answer_similarity, text, rank, position = item
@@ -141,8 +146,8 @@ def candidates(
                 answer_similarity - best_answer,
                 1.0 / order[id(item)],
                 covered,
-                share(set(tokenize(f"{passage.title} {passage.section}"))),
-                share(set(tokenize(passage.text))),
+                heading_share[passage.id],
+                passage_share[passage.id],
                 1.0 / rank,
                 float(position == 0),
                 float(passage.article_id == GLOSSARY),

@@ -233,6 +233,10 @@ def import_summary(draft: Draft, target: Path, report: VettingReport) -> list[st
         lines.append(f"  dropped as page furniture ({dropped_words} words): {shown}{more}")
     elif draft.origin.suffix.lower() in (".txt", ".md", ".markdown"):
         lines.append("  dropped: nothing (text and Markdown keep every line, so vetting sees any debris)")
+    if draft.markup_removed:
+        shown = " | ".join(_shorten(piece) for piece in draft.markup_removed[:10])
+        more = f" | … and {len(draft.markup_removed) - 10} more" if len(draft.markup_removed) > 10 else ""
+        lines.append(f"  removed as active markup ({len(draft.markup_removed)}): {shown}{more}")
     if report.findings:
         lines.append(f"  vetting: {len(report.findings)} finding(s); approve refuses until they are fixed:")
         lines.extend(

@@ -20,6 +20,7 @@ import yaml
 from corpus.errors import CorpusError
 from corpus.loader import ARTICLE_ID, parse_article, slugify
 from corpus.models import Article, Source
+from corpus.sanitize import strip_active_markup
 
 HTML_SUFFIXES = (".html", ".htm")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -98,6 +99,7 @@ class Draft:
     reviewed_on: dt.date | None = None
     checks: dict[str, str] = field(default_factory=dict)  # filled fields a person must check, and why
     dropped: list[str] = field(default_factory=list)  # page furniture left out of the body, in order
+    markup_removed: list[str] = field(default_factory=list)  # scripts, tags, images and links taken out
 
     @property
     def file_name(self) -> str:
@@ -187,6 +189,7 @@ def import_document(path: Path | str) -> Draft:
         draft = _from_markdown(text, path)
     else:
         draft = _from_plain_text(text, path)
+    _strip_active_markup(draft)
     if not draft.body.strip():
         raise DocumentImportError(f"{path}: no article text found")
     if not draft.topics:
@@ -194,6 +197,18 @@ def import_document(path: Path | str) -> Draft:
         if draft.topics:
             draft.checks["topics"] = "guessed from keywords; check them"
     return draft
+
+
+def _strip_active_markup(draft: Draft) -> None:
+    """Scripts, tags, event handlers, images and links out of the title, summary and body, recorded."""
+    removed: list[str] = []
+    for name in ("title", "summary", "body"):
+        value = getattr(draft, name)
+        if value:
+            stripped = strip_active_markup(value)
+            setattr(draft, name, stripped.text)
+            removed += stripped.removed
+    draft.markup_removed = removed
 
 
 def write_draft(draft: Draft, folder: Path, force: bool = False, imported_on: dt.date | None = None) -> Path:

@@ -145,3 +145,38 @@ def article_view(text: str) -> str:
             line = pattern.sub(replacement, line)
         lines.append(line)
     return "\n".join(lines)
+
+
+_UPPER_CONFUSABLES = str.maketrans(
+    {
+        "А": "A",
+        "В": "B",
+        "Е": "E",
+        "К": "K",
+        "М": "M",
+        "Н": "H",
+        "О": "O",
+        "Р": "P",
+        "С": "C",
+        "Т": "T",
+        "Х": "X",
+    }
+)
+_WORD = re.compile(r"\w+")
+
+
+def _latin_lookalikes(match: re.Match[str]) -> str:
+    word = match.group()
+    has_latin = any("a" <= ch.lower() <= "z" for ch in word)
+    if not has_latin:  # a word written wholly in Cyrillic or Greek is a real word of that script
+        return word
+    return word.translate(_UPPER_CONFUSABLES).translate(CONFUSABLES)
+
+
+def visible_latin(text: str) -> str:
+    """Text with zero-width characters removed and look-alike letters inside Latin words made Latin.
+
+    For text that is kept (an imported article), unlike `characters()`, which makes a reading view:
+    case, punctuation and words wholly in another script are left as they are.
+    """
+    return _WORD.sub(_latin_lookalikes, ZERO_WIDTH.sub("", text))

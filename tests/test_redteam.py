@@ -17,6 +17,7 @@ import pytest
 from assistant.config import Settings
 from assistant.runtime import build_index, load_pipeline
 from corpus.curation import ApprovalRefusedError, approve_article
+from corpus.importer import import_document
 from corpus.loader import load_article
 from corpus.text import sentence_spans
 from corpus.vetting import Vetter
@@ -113,3 +114,31 @@ def test_hostile_articles_never_reach_an_answer(isolated_settings: Settings) -> 
         leaked = [bad for bad in variant["forbidden"] if bad in shown]
         assert not leaked, (variant["id"], leaked, result.answer)
     assert approved == [], f"approve let hostile articles through: {approved}"
+
+
+MARKUP_VARIANTS = [variant for variant in VARIANTS if variant["kind"] == "markup"]
+
+
+@pytest.mark.parametrize("variant", MARKUP_VARIANTS, ids=[v["id"] for v in MARKUP_VARIANTS])
+def test_import_takes_active_markup_out_and_says_so(tmp_path: Path, variant: dict) -> None:
+    source = tmp_path / "incoming.md"
+    source.write_text(f"# Ketamine notes\n\n{BENIGN}\n\n{variant['text']}\n", encoding="utf-8")
+    draft = import_document(source)
+    active = [rule.id for rule, _ in Vetter().scan_text(draft.body) if rule.id == "markup.active"]
+    assert not active, draft.body
+    assert draft.markup_removed
+    assert BENIGN in draft.body  # the article around the markup is kept
+
+
+def test_import_keeps_ordinary_text_and_makes_disguised_letters_plain(tmp_path: Path) -> None:
+    source = tmp_path / "incoming.md"
+    source.write_text(
+        "# Notes\n\nRisk rises when x < y and y > z.\n\nPeople b\u200buy k\u0435tamine; "
+        "\u041a\u0435\u0442\u0430\u043c\u0438\u043d is the Russian word.\n",
+        encoding="utf-8",
+    )
+    draft = import_document(source)
+    assert "Risk rises when x < y and y > z." in draft.body
+    assert "People buy ketamine;" in draft.body
+    assert "\u041a\u0435\u0442\u0430\u043c\u0438\u043d" in draft.body  # a word wholly in Cyrillic stays
+    assert draft.markup_removed == []

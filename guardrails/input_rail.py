@@ -108,7 +108,7 @@ class InputRail:
             if weak:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
         seeking_help = any(help_seeking(v) for v in normalized.views) or (
-            len(turns) > 1 and _is_fragment(question) and help_seeking(turns[-2]) is not None
+            len(turns) > 1 and _is_fragment(question) and help_seeking(turns[-2].casefold()) is not None
         )
         if hit is None and self.semantic and not seeking_help:
             if vector is None:

@@ -1,1 +1,1 @@
-"""The answer pipeline with citations, its CLI, and (later) the API, widget and evaluation harness."""
+"""The answer pipeline with citations, its CLI, and the HTTP API (`assistant.api`) and its widget."""

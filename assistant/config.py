@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -157,9 +156,3 @@ class Settings(BaseSettings):
     @property
     def artifacts_path(self) -> Path:
         return self.data_dir / "artifacts"
-
-
-@lru_cache
-def get_settings() -> Settings:
-    """The process-wide settings."""
-    return Settings()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.config import DEFAULT_ABSTAIN_THRESHOLD
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, candidates, leans_on_previous
 from index.lexical import tokenize
@@ -15,6 +16,12 @@ from index.retrieval import RetrievedPassage
 
 # A sentence's score adds this much for each share of the question's words it contains.
 LEXICAL_WEIGHT = 0.2
+# Each sentence of an answer needs at least this share of the abstention threshold as its own
+# similarity to the question. The score that ranks sentences includes word overlap, so without this
+# floor a sentence that merely repeats the question's words could ride along with a real answer; it
+# sits a little below 1 because the best sentence has already shown that the question is covered.
+# Unlike the threshold itself it was not calibrated (docs/abstention.md covers the threshold only).
+SUPPORTING_RELEVANCE_SHARE = 0.85
 # Sentences about the article itself ("This article explains ...") share many words with a question
 # yet state no fact; they still count as evidence for answering, but are never chosen as the answer.
 _SIGNPOST = re.compile(
@@ -69,7 +76,7 @@ class ExtractiveAnswerer:
         self,
         index: PassageIndex,
         max_sentences: int = 5,
-        abstain_threshold: float = 0.44,
+        abstain_threshold: float = DEFAULT_ABSTAIN_THRESHOLD,
         keep_ratio: float = 0.5,
         duplicate_similarity: float = 0.88,
         min_words: int = 5,
@@ -130,7 +137,7 @@ class ExtractiveAnswerer:
         for sentence, vector in answers:
             if len(chosen) >= self.max_sentences or sentence.score < floor:
                 break
-            if sentence.relevance < self.abstain_threshold * 0.85:
+            if sentence.relevance < self.abstain_threshold * SUPPORTING_RELEVANCE_SHARE:
                 continue
             if any(float(np.dot(vector, other)) > self.duplicate_similarity for _, other in chosen):
                 continue

@@ -4,13 +4,23 @@ Every error a user can cause derives from `AssistantError`, so the CLI and the A
 into a one-line message or an RFC 9457 problem without catching bare exceptions:
 
     AssistantError
-    ├── CorpusError              the corpus cannot be used as it is
-    │   ├── ArticleFormatError   one file is malformed (carries `path` and `line`)
-    │   ├── DuplicateArticleError  two files claim the same id
-    │   └── ArticleNotFoundError   no article has the requested id
-    ├── index.errors.IndexStoreError    the vector store or the built index cannot be used
-    │   └── index.errors.IndexNotBuiltError
-    └── guardrails / assistant add their own leaves under AssistantError.
+    ├── CorpusError                                   the corpus cannot be used as it is
+    │   ├── ArticleFormatError                        one file is malformed (carries `path` and `line`)
+    │   ├── DuplicateArticleError                     two files claim the same id
+    │   ├── ArticleNotFoundError                      no article has the requested id
+    │   ├── corpus.importer.DocumentImportError       a document cannot become a draft
+    │   ├── corpus.importer.DraftExistsError          the draft exists and `force` was not given
+    │   ├── corpus.curation.CurationError             a curation command cannot do what was asked
+    │   │   └── corpus.curation.ApprovalRefusedError  the article still has `problems`
+    │   └── assistant.gaps.GapsInputError             the questions file or report is unreadable
+    ├── index.errors.IndexStoreError                  the vector store or the built index cannot be used
+    │   └── index.errors.IndexNotBuiltError           no index has been built yet
+    ├── assistant.conversation.ConversationError      the messages are not an answerable conversation
+    ├── evaluation.systems.EvalSystemError            the system under test is unreachable or unusable
+    ├── evaluation.compare.ReportError                a file is not a readable evaluation report
+    └── evaluation.thresholds.ThresholdFileError      the thresholds file cannot be used
+
+A new subclass anywhere in the project belongs in this tree (tests/test_errors.py checks it).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.api import create_app
+from assistant.api.routes import chat
 from assistant.config import Settings
+from assistant.results import AnswerResult
 from tests.servers import api_server
 
 QUESTION = "Why is esketamine given under supervision?"
@@ -67,8 +70,9 @@ def test_health_before_and_after_loading(shipped_data_dir: Path, tmp_path: Path)
     app = create_app(_settings(shipped_data_dir, tmp_path))
     plain = TestClient(app)  # no lifespan: nothing loads
     assert plain.get("/healthz").json() == {"status": "ok"}
-    not_ready = _is_problem(plain.get("/readyz"), 503)
-    assert not_ready["model_loaded"] is False
+    not_ready = _is_problem(plain.get("/readyz", headers={"X-Request-ID": "probe-12345678"}), 503)
+    assert not_ready["model_loaded"] is False and not_ready["state"] == "starting"
+    assert not_ready["instance"] == "/readyz" and not_ready["request_id"] == "probe-12345678"
     assert _is_problem(plain.post("/v1/chat", json=_ask(QUESTION)), 503)
     with TestClient(app) as client:
         app.state.server.wait_ready(180)
@@ -160,6 +164,62 @@ def test_failure_mid_stream_is_an_error_event(client: TestClient) -> None:
     problem = _is_problem(client.post("/v1/chat", json=_ask(QUESTION)), 500)
     assert "disk on fire" not in json.dumps(problem) and "Traceback" not in json.dumps(problem)
     assert problem["request_id"]
+
+
+def test_failure_mid_completion_stream_is_an_error_chunk(client: TestClient) -> None:
+    class Broken:
+        index = client.app.state.server.pipeline.index  # type: ignore[attr-defined]
+
+        def stream(self, messages, answer_id):  # type: ignore[no-untyped-def]
+            yield "The first sentence was sent. "
+            raise RuntimeError("disk on fire")
+
+    client.app.state.server.pipeline = Broken()  # type: ignore[attr-defined]
+    body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": QUESTION}]}
+    lines = [b for b in client.post("/v1/chat/completions", json=body).text.split("\n\n") if b]
+    assert lines[-1] == "data: [DONE]"
+    chunks = [json.loads(line.removeprefix("data: ")) for line in lines[:-1]]
+    assert [c["choices"][0]["delta"] for c in chunks[:2]] == [
+        {"role": "assistant", "content": ""},
+        {"content": "The first sentence was sent. "},
+    ]
+    assert chunks[2]["error"]["status"] == 500 and chunks[2]["error"]["request_id"]
+    assert "disk on fire" not in json.dumps(chunks)
+
+
+def test_streams_pause_between_pieces_not_before_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    pauses: list[float] = []
+
+    async def record_pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async def events() -> AsyncIterator[str | AnswerResult]:
+        for piece in ("One. ", "Two. ", "Three. "):
+            yield piece
+        yield AnswerResult(status="answered", answer="One. Two. Three. ")
+
+    stream_format = chat.StreamFormat(
+        opening="open",
+        piece=lambda text: f"piece {text}",
+        result=lambda result, streamed: [f"result {result.status} {streamed}"],
+        error=lambda problem: "error",
+        closing="close",
+    )
+
+    async def collect() -> list[str]:
+        return [m async for m in chat.stream_events(events(), None, 0.25, stream_format)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(chat.asyncio, "sleep", record_pause)
+    messages = asyncio.run(collect())
+    assert messages == [
+        "open",
+        "piece One. ",
+        "piece Two. ",
+        "piece Three. ",
+        "result answered True",
+        "close",
+    ]
+    assert pauses == [0.25, 0.25]
 
 
 @pytest.mark.parametrize(

@@ -51,8 +51,11 @@ def problem_body(
     request: Request | None = None,
     type_: str | None = None,
     errors: list[dict[str, Any]] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The problem object; `extensions` are extra members (RFC 9457 §3.2) that never replace a standard one."""
     body: dict[str, Any] = {
+        **(extensions or {}),
         "type": type_ or f"https://httpstatuses.io/{status}",
         "title": _TITLES.get(status, "Error"),
         "status": status,
@@ -76,9 +79,10 @@ def problem_response(
     type_: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     return JSONResponse(
-        problem_body(status, detail, request, type_, errors),
+        problem_body(status, detail, request, type_, errors, extensions),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,

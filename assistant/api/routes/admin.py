@@ -8,10 +8,11 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from assistant.api.deps import AdminDep, StateDep
+from assistant.api.routes import API_PREFIX
 
-router = APIRouter(tags=["admin"])
+router = APIRouter(prefix=API_PREFIX, tags=["admin"])
 
 
-@router.post("/v1/admin/reindex", summary="Rebuild the index from the corpus and switch to it")
+@router.post("/admin/reindex", summary="Rebuild the index from the corpus and switch to it")
 async def reindex(state: StateDep, _admin: AdminDep) -> dict[str, Any]:
     return await run_in_threadpool(state.reindex)

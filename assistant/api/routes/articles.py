@@ -6,10 +6,11 @@ from fastapi import APIRouter, Path
 
 from assistant.api.deps import PipelineDep, StateDep
 from assistant.api.problems import Problem
+from assistant.api.routes import API_PREFIX
 from assistant.api.schemas import ArticleDetail, ArticleSummary, PassageOut
 from corpus.models import Article
 
-router = APIRouter(tags=["articles"])
+router = APIRouter(prefix=API_PREFIX, tags=["articles"])
 
 
 def _summary(article: Article) -> dict[str, object]:
@@ -22,15 +23,13 @@ def _summary(article: Article) -> dict[str, object]:
     }
 
 
-@router.get(
-    "/v1/articles", response_model=list[ArticleSummary], summary="Every article the assistant may quote"
-)
+@router.get("/articles", response_model=list[ArticleSummary], summary="Every article the assistant may quote")
 def list_articles(state: StateDep, _pipeline: PipelineDep) -> list[dict[str, object]]:
     return [_summary(a) for a in sorted(state.articles.values(), key=lambda a: a.id)]
 
 
 @router.get(
-    "/v1/articles/{article_id}",
+    "/articles/{article_id}",
     response_model=ArticleDetail,
     summary="One article with its passages and offsets",
     responses={404: {"description": "No such article", "content": {"application/problem+json": {}}}},

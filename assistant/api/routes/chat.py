@@ -6,7 +6,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,13 +16,14 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from assistant.api.deps import CallerDep, MetricsDep, PipelineDep, RateLimitDep, SettingsDep
 from assistant.api.problems import Problem, problem_body
+from assistant.api.routes import API_PREFIX
 from assistant.api.schemas import EXAMPLES, ChatRequest, OpenAIChatRequest
 from assistant.config import Settings
 from assistant.conversation import ConversationError
 from assistant.pipeline import AnswerPipeline
 from assistant.results import AnswerResult, new_answer_id
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(prefix=API_PREFIX, tags=["chat"])
 log = logging.getLogger("assistant.api")
 
 
@@ -129,49 +131,64 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-async def chat_events(
-    events: AsyncIterator[str | AnswerResult], meta: dict[str, Any], request: Request, delay_s: float
+@dataclass(frozen=True)
+class StreamFormat:
+    """How one endpoint writes each part of a streamed answer as server-sent events."""
+
+    opening: str
+    piece: Callable[[str], str]
+    # Called with the result and whether any pieces were streamed before it.
+    result: Callable[[AnswerResult, bool], list[str]]
+    error: Callable[[dict[str, Any]], str]
+    closing: str | None = None
+
+
+async def stream_events(
+    events: AsyncIterator[str | AnswerResult], request: Request, delay_s: float, stream_format: StreamFormat
 ) -> AsyncIterator[str]:
-    """`meta`, then `guardrail` or `delta`… `citations`, then `done`; a failure becomes an `error` event."""
-    yield sse("meta", meta)
-    deltas = 0
+    """The opening, the pieces `delay_s` apart, the result, the closing; a failure becomes an error event."""
+    yield stream_format.opening
+    pieces = 0
     try:
         async for event in events:
-            if isinstance(event, str):
-                if delay_s and deltas:
-                    await asyncio.sleep(delay_s)
-                deltas += 1
-                yield sse("delta", {"text": event})
+            if isinstance(event, AnswerResult):
+                for message in stream_format.result(event, pieces > 0):
+                    yield message
                 continue
-            result = event
-            if result.status in ("refused", "escalated") and result.guardrail is not None:
-                yield sse("guardrail", {**result.guardrail.model_dump(), "status": result.status})
-            else:
-                yield sse(
-                    "citations",
-                    {
-                        "citations": [c.model_dump() for c in result.citations],
-                        "related_articles": [r.model_dump() for r in result.related_articles],
-                    },
-                )
-            yield sse(
-                "done",
-                {"status": result.status, "answerer": result.answerer, "timings_ms": result.timings_ms},
-            )
+            if delay_s and pieces:
+                await asyncio.sleep(delay_s)
+            pieces += 1
+            yield stream_format.piece(event)
     except Problem as problem:
-        yield sse(
-            "error",
-            problem_body(problem.status, problem.detail, request, type_=problem.type, errors=problem.errors),
+        yield stream_format.error(
+            problem_body(problem.status, problem.detail, request, type_=problem.type, errors=problem.errors)
         )
     except Exception:
         log.exception("the streamed answer failed")
-        yield sse(
-            "error", problem_body(500, "the answer failed; quote the request id when reporting it", request)
+        yield stream_format.error(
+            problem_body(500, "the answer failed; quote the request id when reporting it", request)
         )
+    if stream_format.closing is not None:
+        yield stream_format.closing
+
+
+def _chat_result_events(result: AnswerResult, _streamed: bool) -> list[str]:
+    if result.status in ("refused", "escalated") and result.guardrail is not None:
+        outcome = sse("guardrail", {**result.guardrail.model_dump(), "status": result.status})
+    else:
+        outcome = sse(
+            "citations",
+            {
+                "citations": [c.model_dump() for c in result.citations],
+                "related_articles": [r.model_dump() for r in result.related_articles],
+            },
+        )
+    done = {"status": result.status, "answerer": result.answerer, "timings_ms": result.timings_ms}
+    return [outcome, sse("done", done)]
 
 
 @router.post(
-    "/v1/chat",
+    "/chat",
     response_model=AnswerResult,
     summary="Answer the last user message from vetted articles",
     responses={
@@ -206,9 +223,14 @@ async def chat(
         return await answer(request, pipeline, messages, metrics, settings)
     answer_id = new_answer_id()
     events = answer_stream(request, pipeline, messages, metrics, settings, answer_id)
-    meta = {"id": answer_id, "index_version": pipeline.index.version}
+    chat_format = StreamFormat(
+        opening=sse("meta", {"id": answer_id, "index_version": pipeline.index.version}),
+        piece=lambda text: sse("delta", {"text": text}),
+        result=_chat_result_events,
+        error=lambda problem: sse("error", problem),
+    )
     return StreamingResponse(
-        chat_events(events, meta, request, settings.stream_delay_ms / 1000),
+        stream_events(events, request, settings.stream_delay_ms / 1000, chat_format),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -237,7 +259,7 @@ def _completion_extras(result: AnswerResult) -> dict[str, Any]:
 
 
 @router.post(
-    "/v1/chat/completions",
+    "/chat/completions",
     summary="OpenAI-compatible chat completions (extra fields: status, citations, guardrail)",
 )
 async def chat_completions(
@@ -281,28 +303,21 @@ async def chat_completions(
         data = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}], **extras}
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
-    async def chunks() -> AsyncIterator[str]:
-        yield chunk({"role": "assistant", "content": ""})
-        pieces = 0
-        try:
-            async for event in answer_stream(request, pipeline, messages, metrics, settings, answer_id):
-                if isinstance(event, str):
-                    if settings.stream_delay_ms and pieces:
-                        await asyncio.sleep(settings.stream_delay_ms / 1000)
-                    pieces += 1
-                    yield chunk({"content": event})
-                    continue
-                # A refusal has no pieces: its message is the content, as in the non-streamed reply.
-                if not pieces:
-                    yield chunk({"content": event.answer})
-                yield chunk({}, "stop", **_completion_extras(event))
-        except Problem as problem:
-            body = problem_body(problem.status, problem.detail, request, errors=problem.errors)
-            yield f"data: {json.dumps({'error': body})}\n\n"
-        except Exception:
-            log.exception("the streamed completion failed")
-            body = problem_body(500, "the answer failed; quote the request id when reporting it", request)
-            yield f"data: {json.dumps({'error': body})}\n\n"
-        yield "data: [DONE]\n\n"
+    def result_chunks(result: AnswerResult, streamed: bool) -> list[str]:
+        # A refusal has no pieces: its message is the content, as in the non-streamed reply.
+        content = [] if streamed else [chunk({"content": result.answer})]
+        return [*content, chunk({}, "stop", **_completion_extras(result))]
 
-    return StreamingResponse(chunks(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    completion_format = StreamFormat(
+        opening=chunk({"role": "assistant", "content": ""}),
+        piece=lambda text: chunk({"content": text}),
+        result=result_chunks,
+        error=lambda problem: f"data: {json.dumps({'error': problem})}\n\n",
+        closing="data: [DONE]\n\n",
+    )
+    events = answer_stream(request, pipeline, messages, metrics, settings, answer_id)
+    return StreamingResponse(
+        stream_events(events, request, settings.stream_delay_ms / 1000, completion_format),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from assistant.api.deps import MetricsDep, StateDep
-from assistant.api.problems import PROBLEM_JSON
+from assistant.api.problems import problem_response
 from assistant.api.schemas import Readiness
 
 router = APIRouter(tags=["operations"])
@@ -24,7 +24,7 @@ def healthz() -> dict[str, str]:
     summary="Model loaded and index open (503 until then); `degraded` while the language model is failing",
     responses={503: {"description": "Still loading, or failed", "content": {"application/problem+json": {}}}},
 )
-def readyz(state: StateDep) -> JSONResponse:
+def readyz(request: Request, state: StateDep) -> JSONResponse:
     pipeline = state.pipeline
     generator = pipeline.generator if pipeline else None
     breaker = generator.breaker.state if generator else None
@@ -43,15 +43,15 @@ def readyz(state: StateDep) -> JSONResponse:
     ).model_dump()
     if state.ready:
         return JSONResponse(body)
+    # A problem's `status` is the HTTP status, so the readiness status travels as `state`.
     readiness = {("state" if key == "status" else key): value for key, value in body.items()}
-    problem = {
-        **readiness,
-        "type": "https://httpstatuses.io/503",
-        "title": "Service unavailable",
-        "status": 503,
-        "detail": state.error or "the model and index are still loading",
-    }
-    return JSONResponse(problem, status_code=503, media_type=PROBLEM_JSON, headers={"Retry-After": "5"})
+    return problem_response(
+        503,
+        state.error or "the model and index are still loading",
+        request,
+        headers={"Retry-After": "5"},
+        extensions=readiness,
+    )
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -12,10 +12,18 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from evaluation.baseline import BASELINES
+
+if TYPE_CHECKING:
+    from evaluation.dataset import Dataset
+    from evaluation.harness import Evaluation
+    from evaluation.metrics import Scorer
+    from evaluation.reference import ReferenceCorpus
+    from evaluation.simulated_model import SimulatedChatModel
+    from evaluation.systems import SystemUnderTest
 
 API_KEY_ENV = "ASSISTANT_EVAL_API_KEY"
 
@@ -121,62 +129,121 @@ def _error(message: str) -> int:
 
 
 def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
-    from evaluation.dataset import load_datasets
-    from evaluation.harness import Harness
-    from evaluation.metrics import SUPPORT_FLOOR, Scorer
+    """Run the datasets, write the reports, print a summary; exit 1 when a threshold fails."""
     from evaluation.report import summary_text, write_reports
     from evaluation.thresholds import load_thresholds
-    from guardrails import OutputRail
-    from index.embedder import SentenceTransformerEmbedder
 
-    if args.repeat < 1:
-        return _error("--repeat must be at least 1")
-    if args.k < 1:
-        return _error("--k must be at least 1")
-    if args.limit is not None and args.limit < 1:
-        return _error("--limit must be at least 1")
-    if args.concurrency is not None and not args.url:
-        return _error("--concurrency applies to --url runs; the in-process pipeline runs one case at a time")
-    if args.url and (args.answerer or args.simulated_llm is not None):
-        return _error(
-            "--answerer and --simulated-llm configure this process; a --url server has its own settings"
-        )
-    if args.simulated_llm is not None and not 0.0 <= args.simulated_llm <= 1.0:
-        return _error("--simulated-llm takes a fault rate between 0 and 1")
+    problem = _invalid_run_options(args)
+    if problem:
+        return _error(problem)
     if args.answerer:
         settings = settings.model_copy(update={"answerer": args.answerer})
-    concurrency = args.concurrency or (4 if args.url else 1)
-    if concurrency < 1:
-        return _error("--concurrency must be at least 1")
     # Read the thresholds first, so a broken file fails in a second rather than after the run.
     thresholds = load_thresholds(args.fail_under) if args.fail_under else None
+    dataset = _read_cases(args)
+    if isinstance(dataset, str):
+        return _error(dataset)
+    evaluation = _evaluate(args, settings, dataset)
+    if thresholds is not None:
+        evaluation.check(thresholds, str(args.fail_under))
+    out = args.out or settings.data_dir / "eval" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    paths = write_reports(evaluation, out)
+    print(summary_text(evaluation.as_dict()))
+    print(f"\n{len(dataset.cases)} cases; report: {paths['html']} (also report.md, report.json)")
+    _warn_about_distorted_latencies(evaluation)
+    return _threshold_exit_code(evaluation)
+
+
+def _concurrency(args: argparse.Namespace) -> int:
+    return args.concurrency or (4 if args.url else 1)
+
+
+def _invalid_run_options(args: argparse.Namespace) -> str | None:
+    """What is wrong with the options of `eval run`, or None."""
+    if args.repeat < 1:
+        return "--repeat must be at least 1"
+    if args.k < 1:
+        return "--k must be at least 1"
+    if args.limit is not None and args.limit < 1:
+        return "--limit must be at least 1"
+    if args.concurrency is not None and not args.url:
+        return "--concurrency applies to --url runs; the in-process pipeline runs one case at a time"
+    if args.url and (args.answerer or args.simulated_llm is not None):
+        return "--answerer and --simulated-llm configure this process; a --url server has its own settings"
+    if args.simulated_llm is not None and not 0.0 <= args.simulated_llm <= 1.0:
+        return "--simulated-llm takes a fault rate between 0 and 1"
+    if _concurrency(args) < 1:
+        return "--concurrency must be at least 1"
+    return None
+
+
+def _read_cases(args: argparse.Namespace) -> Dataset | str:
+    """The datasets' usable cases (the first `--limit`), or why there are none."""
+    from evaluation.dataset import load_datasets
+
     try:
         dataset = load_datasets(args.datasets)
     except FileNotFoundError as exc:
-        return _error(str(exc))
+        return str(exc)
     for issue in dataset.issues:
         print(f"skipped {issue}", file=sys.stderr)
     if args.limit:
         dataset.cases = dataset.cases[: args.limit]
     if not dataset.cases:
-        return _error("no usable cases in the datasets")
+        return "no usable cases in the datasets"
+    return dataset
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings, dataset: Dataset) -> Evaluation:
+    """Run the cases through the system under test `--repeat` times (and once through the baseline), scored."""
+    from evaluation.harness import Harness
 
     progress = not args.no_progress
+    concurrency = _concurrency(args)
     simulated = None
     if args.simulated_llm is not None:
         from evaluation.simulated_model import SimulatedChatModel
 
         simulated = SimulatedChatModel(fault_rate=args.simulated_llm, seed=args.simulated_seed)
     system, reference = _system_under_test(args, settings, concurrency, progress, simulated)
-    baseline = None
-    if args.baseline == "plain-rag":
-        from evaluation.baseline import PlainRagBaseline
+    try:
+        baseline = _baseline(args, settings, progress)
+        scorer = _scorer(args, settings, reference, simulated)
+        run_settings = {
+            "retrieval_depth": args.k,
+            "support_floor": scorer.support_floor,
+            "reference": reference.source,
+            "concurrency": concurrency,
+        }
+        harness = Harness(scorer, repeat=args.repeat, concurrency=concurrency, progress=progress)
+        return harness.run(dataset, system, baseline, run_settings)
+    finally:
+        close = getattr(system, "close", None)
+        if close:
+            close()
 
-        if args.url:  # the baseline reads the local index, which an HTTP run has not built
-            _build_index(settings, progress)
-        baseline = PlainRagBaseline.from_settings(settings)
 
-    scorer = Scorer(
+def _baseline(args: argparse.Namespace, settings: Settings, progress: bool) -> SystemUnderTest | None:
+    if args.baseline != "plain-rag":
+        return None
+    from evaluation.baseline import PlainRagBaseline
+
+    if args.url:  # the baseline reads the local index, which an HTTP run has not built
+        _build_index(settings, progress)
+    return PlainRagBaseline.from_settings(settings)
+
+
+def _scorer(
+    args: argparse.Namespace,
+    settings: Settings,
+    reference: ReferenceCorpus,
+    simulated: SimulatedChatModel | None,
+) -> Scorer:
+    from evaluation.metrics import SUPPORT_FLOOR, Scorer
+    from guardrails import OutputRail
+    from index.embedder import SentenceTransformerEmbedder
+
+    return Scorer(
         reference,
         SentenceTransformerEmbedder(),
         OutputRail(settings.allowed_domains),
@@ -184,25 +251,10 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
         support_floor=SUPPORT_FLOOR,
         sentence_labels=simulated.labels if simulated is not None else None,
     )
-    run_settings = {
-        "retrieval_depth": args.k,
-        "support_floor": SUPPORT_FLOOR,
-        "reference": reference.source,
-        "concurrency": concurrency,
-    }
-    evaluation = Harness(scorer, repeat=args.repeat, concurrency=concurrency, progress=progress).run(
-        dataset, system, baseline, run_settings
-    )
-    if thresholds is not None:
-        evaluation.check(thresholds, str(args.fail_under))
-    out = args.out or settings.data_dir / "eval" / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    paths = write_reports(evaluation, out)
-    close = getattr(system, "close", None)
-    if close:
-        close()
 
-    print(summary_text(evaluation.as_dict()))
-    print(f"\n{len(dataset.cases)} cases; report: {paths['html']} (also report.md, report.json)")
+
+def _warn_about_distorted_latencies(evaluation: Evaluation) -> None:
+    """Cached and rate-limited answers time the cache or the wait, not the pipeline: say so."""
     cached = sum(
         1
         for c in evaluation.main.scorecard.cases
@@ -221,13 +273,16 @@ def cmd_eval_run(args: argparse.Namespace, settings: Settings) -> int:
             "Start it with a higher ASSISTANT_RATE_LIMIT_PER_MINUTE for evaluations.",
             file=sys.stderr,
         )
-    if evaluation.threshold_results is not None:
-        failed = [r for r in evaluation.threshold_results if not r.passed]
-        for result in failed:
-            print(f"below threshold: {result.message}", file=sys.stderr)
-        print(f"thresholds: {len(evaluation.threshold_results) - len(failed)} passed, {len(failed)} failed")
-        return 1 if failed else 0
-    return 0
+
+
+def _threshold_exit_code(evaluation: Evaluation) -> int:
+    if evaluation.threshold_results is None:
+        return 0
+    failed = [r for r in evaluation.threshold_results if not r.passed]
+    for result in failed:
+        print(f"below threshold: {result.message}", file=sys.stderr)
+    print(f"thresholds: {len(evaluation.threshold_results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
 
 
 def _build_index(settings: Settings, progress: bool) -> None:
@@ -239,7 +294,7 @@ def _build_index(settings: Settings, progress: bool) -> None:
 
 def _system_under_test(
     args: argparse.Namespace, settings: Settings, concurrency: int, progress: bool, model: Any = None
-) -> tuple[Any, Any]:
+) -> tuple[SystemUnderTest, ReferenceCorpus]:
     """The system to evaluate and the corpus its citations are checked against."""
     from evaluation.reference import ReferenceCorpus
     from evaluation.systems import HttpSystem, InProcessSystem

@@ -17,6 +17,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings
+from assistant.generative import sentence_id
 from assistant.results import AnswerResult, Citation, GuardrailInfo
 from corpus.loader import PACKAGE_ARTICLES
 from evaluation.compare import compare_reports, load_report
@@ -132,6 +133,14 @@ def test_shipped_datasets_parse_cleanly() -> None:
 def test_wilson_interval_matches_published_values(successes: int, n: int, low: float, high: float) -> None:
     got = wilson_interval(successes, n)
     assert got == pytest.approx((low, high), abs=5e-5)
+
+
+def test_wilson_interval_matches_the_textbook_example() -> None:
+    # 8 of 10 at 95 %: the usual worked example of the Wilson score interval.
+    assert wilson_interval(8, 10) == pytest.approx((0.4902, 0.9433), abs=5e-5)
+    low, high = wilson_interval(8, 10, confidence=0.90)
+    assert 0.4902 < low < high < 0.9433  # a lower confidence gives a narrower interval
+    assert wilson_interval(0, 0) == (0.0, 1.0)  # nothing measured: anything is possible
 
 
 def test_wilson_interval_rejects_impossible_counts() -> None:
@@ -393,7 +402,7 @@ def test_every_metric_on_hand_made_results() -> None:
     )
     assert card.metrics["retrieval.mrr@4"].value == pytest.approx((1 / 2 + 1 + 0) / 3)
     # Support: five cited sentences equal their passage; c9's passage adds "It is old.", so 5/6 by word counts.
-    supports = sorted(v for c in card.cases for e in c.checks.citations for v in e["support"])
+    supports = sorted(v for c in card.cases for e in c.checks.citations for v in e.support)
     assert supports == pytest.approx([5 / 6, 1, 1, 1, 1, 1], abs=1e-4)
     assert card.metrics["citations.support.mean"].value == pytest.approx((5 + 5 / 6) / 6, abs=1e-4)
     assert card.metrics["latency.p50_ms.answered"].value == pytest.approx(30.0)
@@ -402,7 +411,7 @@ def test_every_metric_on_hand_made_results() -> None:
     assert card.metrics["latency.p50_ms.all"].n == 11  # the error has no latency
 
     by_id = {c.outcome.case.id: c.checks for c in card.cases}
-    assert by_id["c2"].leaks[0]["matched"] == "50 mg"
+    assert by_id["c2"].leaks[0].matched == "50 mg"
     assert by_id["c7"].must_not_include_found == ["1962"]
     assert any("invalid" in r for r in by_id["c7"].reasons) and any(
         "'anaesthetic'" in r for r in by_id["c7"].reasons
@@ -420,6 +429,53 @@ def test_every_metric_on_hand_made_results() -> None:
         [1, 0, 0, 6, 1],
     ]
     assert confusion["lookalike_refusals"] == {"dosing": 1}
+
+
+def _generated(
+    *sentences: tuple[str, str | None], answerer: str = "llm", error: str | None = None
+) -> AnswerResult:
+    """An answer with a model's verification summary; each sentence is (text, reason it was dropped or None)."""
+    checks = [
+        {"id": sentence_id(text), "text": None, "kept": reason is None, "reason": reason, "cited": [1]}
+        for text, reason in sentences
+    ]
+    kept = sum(1 for check in checks if check["kept"])
+    summary = {"generated": len(checks), "kept": kept, "dropped": {}, "error": error, "sentences": checks}
+    answered = _answered(("Ketamine was first made in 1962.", "alpha#2"))
+    return answered.model_copy(update={"answerer": answerer, "verification": summary})
+
+
+def test_generation_metrics_read_the_verification_summaries() -> None:
+    outcomes = [
+        CaseOutcome(
+            _case("g1", "answer", "corpus"), _generated(("A.", None), ("B.", "unsupported"), ("C.", "number"))
+        ),
+        CaseOutcome(
+            _case("g2", "answer", "corpus"),
+            _generated(("D.", None), ("E.", "unsupported"), answerer="llm+fallback"),
+        ),
+        CaseOutcome(_case("g3", "answer", "corpus"), _generated(answerer="extractive", error="timeout")),
+        CaseOutcome(
+            _case("g4", "answer", "corpus"), _answered(("Ketamine was first made in 1962.", "alpha#2"))
+        ),
+    ]
+    labels = {"A.": "faithful", "B.": "made_up", "C.": "wrong_number", "D.": "wrong_number", "E.": "faithful"}
+    card = Scorer(_reference(), WordCountEmbedder(), sentence_labels=labels).run(outcomes)
+    expected = {
+        "generation.answered_by_model": (1, 3),  # g4 never asked the model
+        "generation.model_errors": (1, 3),
+        "generation.sentences_kept": (2, 5),
+        "generation.dropped.number": (1, 5),
+        "generation.dropped.unsupported": (2, 5),
+        "generation.faithful_kept": (1, 2),  # E was faithful but dropped
+        "generation.faults_caught": (2, 3),  # D's wrong number got through
+        "generation.faults_caught.made_up": (1, 1),
+        "generation.faults_caught.wrong_number": (1, 2),
+    }
+    assert {name: _share(card, name) for name in expected} == expected
+    unlabelled = Scorer(_reference(), WordCountEmbedder()).run(outcomes)
+    assert "generation.faults_caught" not in unlabelled.metrics
+    assert not any(name.startswith("generation.") for name in score(hand_made_outcomes()).metrics)
 
 
 # --- runner ----------------------------------------------------------------------------------------

@@ -116,15 +116,11 @@ class IndexBuilder:
         embedder: Embedder,
         artifacts_root: Path,
         chunking: ChunkingPolicy | None = None,
-        keep_versions: int = 2,
     ) -> None:
-        if keep_versions < 1:
-            raise ValueError(f"keep_versions must be at least 1, got {keep_versions}")
         self.store = store
         self.embedder = embedder
         self.artifacts_root = Path(artifacts_root)
         self.chunking = chunking or ChunkingPolicy()
-        self.keep_versions = keep_versions
 
     def plan(self, articles: Iterable[Article]) -> tuple[str, dict[str, str], dict[str, Any] | None]:
         """The version these articles would build, their hashes and the live manifest."""
@@ -219,6 +215,7 @@ class IndexBuilder:
             },
         }
         self.store.write_pointer(manifest)
+        # The previous version stays: readers that opened it before the pointer moved keep working.
         self._collect_garbage(
             keep={version, report.previous_version} if report.previous_version else {version}
         )

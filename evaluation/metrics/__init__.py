@@ -5,7 +5,7 @@ latency; answer quality lives in `evaluation.answer_quality`); `scorecard.comput
 them and `scorer.Scorer` runs the per-case checks.
 """
 
-from evaluation.metrics.answers import AnswerSentence, answer_sentences, numbers_in, quoted_units
+from evaluation.metrics.answers import MarkedSentence, answer_sentences, numbers_in, quoted_units
 from evaluation.metrics.checks import CaseChecks, CitationCheck, Leak, NumberCheck, ScoredCase
 from evaluation.metrics.citations import SUPPORT_FLOOR
 from evaluation.metrics.generation import GeneratedSentence, Verification
@@ -30,11 +30,11 @@ __all__ = [
     "SAFE_EXPECTATIONS",
     "SUPPORT_FLOOR",
     "XSTEST_LABELS",
-    "AnswerSentence",
     "CaseChecks",
     "CitationCheck",
     "GeneratedSentence",
     "Leak",
+    "MarkedSentence",
     "NumberCheck",
     "Scorecard",
     "ScoredCase",

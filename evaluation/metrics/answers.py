@@ -15,40 +15,40 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @dataclass(frozen=True)
-class AnswerSentence:
+class MarkedSentence:
     """A sentence of an answer and the citation numbers written right after it."""
 
     text: str
     markers: tuple[int, ...]
 
 
-def answer_sentences(answer: str) -> list[AnswerSentence]:
+def answer_sentences(answer: str) -> list[MarkedSentence]:
     """Split an answer into sentences; a run of `[n]` markers belongs to the sentence just before it."""
-    sentences: list[AnswerSentence] = []
+    sentences: list[MarkedSentence] = []
     position = 0
     for run in _MARKER_RUN.finditer(answer):
         markers = tuple(int(n) for n in _MARKER.findall(run.group()))
         parts = _split(answer[position : run.start()])
         if parts:
-            sentences.extend(AnswerSentence(part, ()) for part in parts[:-1])
-            sentences.append(AnswerSentence(parts[-1], markers))
+            sentences.extend(MarkedSentence(part, ()) for part in parts[:-1])
+            sentences.append(MarkedSentence(parts[-1], markers))
         elif sentences:  # markers after markers: more citations for the same sentence
             last = sentences[-1]
-            sentences[-1] = AnswerSentence(last.text, last.markers + markers)
+            sentences[-1] = MarkedSentence(last.text, last.markers + markers)
         position = run.end()
-    sentences.extend(AnswerSentence(part, ()) for part in _split(answer[position:]))
+    sentences.extend(MarkedSentence(part, ()) for part in _split(answer[position:]))
     return sentences
 
 
-def quoted_units(sentences: Sequence[AnswerSentence], quotes: Mapping[int, str]) -> list[AnswerSentence]:
+def quoted_units(sentences: Sequence[MarkedSentence], quotes: Mapping[int, str]) -> list[MarkedSentence]:
     """Sentences grouped so that a quote of several sentences (one that leans on the sentence before
     it is quoted with it) counts as one cited unit instead of uncited sentences before a cited one."""
 
     def flat(text: str) -> str:
         return " ".join(text.split())
 
-    units: list[AnswerSentence] = []
-    pending: list[AnswerSentence] = []
+    units: list[MarkedSentence] = []
+    pending: list[MarkedSentence] = []
     for sentence in sentences:
         if not sentence.markers:
             pending.append(sentence)
@@ -56,7 +56,7 @@ def quoted_units(sentences: Sequence[AnswerSentence], quotes: Mapping[int, str])
         quoted = flat(" ".join(quotes[n] for n in sentence.markers if n in quotes))
         while pending and flat(" ".join([*(p.text for p in pending), sentence.text])) not in quoted:
             units.append(pending.pop(0))
-        units.append(AnswerSentence(" ".join([*(p.text for p in pending), sentence.text]), sentence.markers))
+        units.append(MarkedSentence(" ".join([*(p.text for p in pending), sentence.text]), sentence.markers))
         pending = []
     return units + pending
 

@@ -99,7 +99,7 @@ class IntentClassifier:
         embedder: Embedder,
         training_files: Sequence[Path] = TRAINING_FILES,
         threshold: float = 0.7,
-        crisis_threshold: float = 0.8,
+        crisis_threshold: float = 0.75,
         regularisation: float = 16.0,
         weights_file: Path | None = SHIPPED_WEIGHTS,
         cache_dir: Path | None = None,

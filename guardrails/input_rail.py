@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -37,6 +40,14 @@ _WORD = re.compile(r"\w+")
 # A follow-up this short is a request form without its subject ("and where?", "per kilo?").
 FRAGMENT_WORDS = 4
 _PHONE = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
+# Earlier turns read by the semantic layers for distress (the newest ones; older ones were the
+# newest turn of an earlier request and were escalated then), and how many verdicts are remembered.
+DISTRESS_LOOKBACK = 4
+DISTRESS_MEMORY = 4096
+# An earlier turn turns the whole conversation into a crisis reply, so it needs a surer reading than
+# the newest turn does (chosen on the development sets: false alarms in earlier turns turned refusals
+# and answers into crisis replies).
+EARLIER_DISTRESS_SCORE = 0.85
 
 
 class InputRail:
@@ -53,6 +64,9 @@ class InputRail:
         self.semantic = list(semantic)
         self.emergency_numbers = list(emergency_numbers)
         self.crisis_lines = list(crisis_lines)
+        # Every request of a conversation resends its earlier turns: each is embedded once.
+        self._distress_verdicts: OrderedDict[str, bool] = OrderedDict()
+        self._distress_lock = threading.Lock()  # request threads share one rail
 
     def rules_only(self, turn: str | NormalizedText, context: Context) -> tuple[RuleHit | None, str | None]:
         """The first rule that fires on any view of `turn`, in priority order, and any wrapper found."""
@@ -89,6 +103,8 @@ class InputRail:
         question = turns[-1]
         normalized = normalize(question)
         context, previous = self._context(turns[:-1])
+        if not context.distress_before and self.semantic and len(turns) > 1:
+            context = replace(context, distress_before=self._distress_said(turns[-1 - DISTRESS_LOOKBACK : -1]))
         language = detect_language(question)
         hit, found_wrapper = self.rules_only(normalized, context)
         # "and where" carries the request, the turn before it the subject: judge them together,
@@ -147,6 +163,32 @@ class InputRail:
             language,
             self.contacts(hit.category),
         )
+
+    def _distress_said(self, earlier: Sequence[str]) -> bool:
+        """Whether the last semantic layer (the trained classifier) reads hopelessness in an earlier turn.
+
+        The rules catch the phrasings they know in every turn; distress said in other words
+        ("i won't need anything after tonight") is found by the trained layer that judges the newest
+        turn too. The nearest-example layer is left out here: one close exemplar is too weak a
+        reason to give a whole conversation crisis lines.
+        """
+        with self._distress_lock:
+            known = {turn: self._distress_verdicts.get(turn) for turn in earlier}
+        unseen = [turn for turn, verdict in known.items() if verdict is None]
+        if unseen:
+            vectors = self.semantic[0].embedder.embed(unseen)
+            for turn, vector in zip(unseen, vectors, strict=True):
+                hits = (layer.run(vector, turn) for layer in self.semantic[-1:])
+                known[turn] = any(
+                    hit is not None and hit.category == "self_harm" and hit.score >= EARLIER_DISTRESS_SCORE
+                    for hit in hits
+                )
+            with self._distress_lock:
+                for turn in unseen:
+                    self._distress_verdicts[turn] = bool(known[turn])
+                while len(self._distress_verdicts) > DISTRESS_MEMORY:
+                    self._distress_verdicts.popitem(last=False)
+        return any(known.values())
 
     def _overruled(self, hit: object, layer: SemanticLayer, vector: np.ndarray, text: str) -> bool:
         """A nearest-example hit that a later layer confidently calls everyday (the one-nearest example

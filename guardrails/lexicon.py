@@ -121,7 +121,7 @@ OTHER_SUBSTANCES = alternation(
     r"morphine",
     r"codeine",
     r"tramadol",
-    r"methadone",
+    r"m[eé]th?ad[oe]n[ae]?",
     # Prescription medicines asked about by generic, brand or street name.
     r"hydromorphone",
     r"dilaudid",
@@ -365,11 +365,14 @@ ACQUIRE = alternation(
     r"trouver",
     r"commander",
     r"procurer",
+    r"procurarmi",
+    r"procurarsi",
     r"livr\w*",
     r"kaufen",
     r"bekomme\w*",
     r"besorgen",
     r"bestellen",
+    r"abkaufen",
     r"verschick\w*",
     r"liefer\w*",
     r"comprare",
@@ -441,6 +444,10 @@ MARKET = alternation(
 NO_PRESCRIPTION = (
     r"(?:without|with\s+no|no)\s+(?:a\s+)?(?:prescription|script|rx|seeing\s+a\s+doctor|a\s+doctor)"
     r"|sin\s+receta|sans\s+ordonnance|ohne\s+rezept|sem\s+receita|senza\s+ricetta"
+    # around the programme or the prescriber ("senza passare dal SerD", "without going through a doctor")
+    r"|without\s+going\s+(?:through|to)\s+(?:a|the|my)\s+(?:doctor|gp|clinic|program(?:me)?)"
+    r"|sin\s+pasar\s+por\s+(?:el|un|la)\s+(?:m[eé]dico|cl[ií]nica|programa)|sans\s+passer\s+par\s+(?:un|le|mon)\s+(?:m[eé]decin|programme)"
+    r"|ohne\s+(?:den|einen|meinen)\s+arzt|sem\s+passar\s+(?:pelo|por\s+um)\s+m[eé]dico|senza\s+passare\s+(?:dal|per\s+il)\s+(?:serd|medico)"
 )
 
 # Someone (the writer or another person) as the subject of a request.

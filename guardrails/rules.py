@@ -79,14 +79,17 @@ _DOSE_REQUEST = rx(
 _DOSE_OF_ANYTHING = rx(
     r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage)\s+of\s+\w"
 )
-_SUBSTANCE_DOSE = rx(rf"\b{SUBSTANCE}\s+(?:dose|dosage|amount|dosis)\b(?!-)|\bdose[_\s]?mg\b")
+_SUBSTANCE_DOSE = rx(
+    rf"\b{SUBSTANCE}\s+(?:(?:maintenance|starting|usual|normal|standard|typical|daily|weekly|loading|target)\s+)?(?:dose|dosage|amount|dosis)\b(?!-)|\bdose[_\s]?mg\b"
+)
 _DOSE_TARGET = rx(
     rf"\b(?:{SUBSTANCE}|{OUTCOME})\b|\bi\s+weigh\b|\bgets?\s+you\b|\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my|him|her|someone|a\s+\d+)\b|\bgive\s+(?:my|him|her)\b"
 )
 _PER_WEIGHT = rx(PER_WEIGHT)
 _SAFE_MAXIMUM = rx(
     r"\b(?:safe\s+max(?:imum)?|max(?:imum)?\s+safe|safe\s+(?:amount|dose|limit)|how\s+much\s+is\s+too\s+much|"
-    r"dosis\s+m[aá]xima|dose\s+maximale|h[öo]chstmenge|dose\s+m[aá]xima|dose\s+massima|maximum\s+(?:amount|dose))\b"
+    r"dosis\s+m[aá]xima|dose\s+maximale|h[öo]chstmenge|dose\s+m[aá]xima|dose\s+massima|maximum\s+(?:amount|dose)|"
+    r"safe\s+(?:frequency|interval|gap|schedule)|how\s+often\s+is\s+(?:it\s+)?safe)\b"
 )
 _REDOSE = rx(
     r"\b(?:re-?dos(?:e|ing)|top\s+up|take\s+more|another\s+(?:bump|line|dose)|volver\s+a\s+(?:meterme|tomar|usar)|"
@@ -124,7 +127,10 @@ _STREET_UNIT = rx(
 # Signals that a quantity question is about using a drug, whatever the substance is called.
 _STRONG_USE = rx(
     rf"\b(?:snort|dab|boof|rail|microdos\w*|inject\w*|re-?dose|dose|dosing|top[\s-]?ups?|go\s+again|mix|on\s+top\s+of|at\s+home|"
-    rf"on\s+my\s+own|myself|ok|okay|alright|safe(?:ly)?|too\s+(?:much|many)|all\s+night|sweet\s+spot|stay\s+(?:high|up|in)|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bi\s+weigh\b|\bweighs?\s+\d"
+    rf"on\s+my\s+own|myself|ok|okay|alright|safe(?:ly)?|too\s+(?:much|many)|all\s+night|sweet\s+spot|stay\s+(?:high|up|in)|{OUTCOME}|"
+    rf"en\s+casa|em\s+casa|[àa]\s+la\s+maison|chez\s+moi|zu\s*hause|daheim|a\s+casa|in\s+casa|"
+    # needing an amount to get through withdrawal without the programme is self-directed dosing
+    rf"serve|sirve|necesito|brauche|faut-il|preciso|to\s+get\s+through|superare|[üu]berstehen|aguantar)\b|\b\d+\s?(?:kg|kilos?)\b|\bi\s+weigh\b|\bweighs?\s+\d"
 )
 # Changing one's own dose without the prescriber: going up, tapering, squeezing in an extra one.
 _SELF_DIRECTED_CHANGE = rx(
@@ -140,6 +146,8 @@ _ON_ONES_OWN = rx(
 _NOT_AN_AMOUNT_TO_TAKE = rx(
     # Recognising too much (harm-reduction knowledge) and wanting to stop are not asking for an amount.
     r"\b(?:signs?|symptoms?|recogni[sz]e|warning|spot|tell\s+if|know\s+if|want\s+to\s+(?:stop|quit|cut\s+down)|quit|"
+    r"(?:has|have|had|'s|'ve)\s+taken\s+too\s+(?:much|many)|taken\s+too\s+(?:much|many)|look\s+like|looks\s+like|ambulance|"
+    r"respiratory\s+depression|overdos\w*\s+(?:look|feel|happen)\w*|"
     r"research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"
 )
 # Lines of a poem or code, hits of a band and keys of a piano are counted too.
@@ -157,8 +165,8 @@ _ACQUIRE_SUBSTANCE = rx(
     rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?))"
 )
 _SUBSTANCE_THEN_ACQUIRE = rx(
-    rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?"
-    r"(?:kaufen|bekommen|besorgen|bestellen|kopen|to\s+buy|to\s+get)\b"
+    rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|kann\s+ich|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,5}}?"
+    r"(?:kaufen|abkaufen|bekommen|besorgen|bestellen|kopen|to\s+buy|to\s+get)\b"
 )
 _ACQUIRE_PRONOUN = rx(
     rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b|"
@@ -189,6 +197,8 @@ _MAKE = rx(
 )
 _STEAL = rx(
     r"\b(?:steal|stealing|nick|swipe|pinch|divert|mitgehen\s+lassen|forge|fake\s+a\s+prescription|rob)\b|"
+    r"\b(?:slip|sneak|smuggle)\s+(?:me|us)\s+(?:some\s+)?(?:extra|more|a\s+few|some)\b|"
+    r"\b(?:could|would|can|will)\s+(?:she|he|they)\s+(?:get|bring|take)\s+(?:me|us)\s+some\b[^.?!]{0,40}\bfrom\s+(?:the\s+|her\s+|his\s+)?(?:hospital|ward|work|clinic|pharmacy)\b|"
     r"\bwithout\s+(?:anyone|them|people|her|him|the\s+\w+|my\s+\w+)\s+noticing\b|\bwithout\s+it\s+showing\s+up\b|"
     r"\bget\s+(?:a\s+few|some|one|two|them|it)\s+off\s+(?:her|him|them|my\s+\w+|his|their)\b|\btake\s+(?:some|a\s+few)\s+(?:\w+\s+){0,2}?home\b|"
     r"\b(?:would|will)\s+(?:she|he|they|anyone|anybody|my\s+\w+)\s+notice\s+if\s+(?:i|we|he|she)\s+(?:took|take|nicked|swapped|kept)\b|"
@@ -202,7 +212,8 @@ _SMUGGLE = rx(
     r"\b(?:bring|get|take)\s+(?:it|them|some)?\s*(?:back|home)\s+from\b"
 )
 _SELL = rx(
-    rf"\b(?:how|where)\b[^.?!]{{0,20}}?\b(?:sell|selling|deal|dealing|supply|supplying)\s+(?:{DET}\s+){{0,2}}{SUBSTANCE}\b"
+    rf"\b(?:how|where)\b[^.?!]{{0,20}}?\b(?:sell|selling|deal|dealing|supply|supplying)\s+(?:{DET}\s+){{0,2}}{SUBSTANCE}\b|"
+    r"\b(?:sell|selling|flog|flogging)\s+(?:my|his|her|their|the)\s+(?:\w+\s+)?(?:take[-\s]?homes?|script|prescription|meds|pills)\b"
 )
 
 # Deceiving a prescriber or pharmacist into handing over a prescription-only medicine.
@@ -377,14 +388,16 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 
 _COURSE_OF_TREATMENT = rx(
     r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|visits?|time\s+off|days?\s+off)\b|"
-    r"\b(?:after|before|since)\s+(?:my|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b"
+    r"\b(?:after|before|since)\s+(?:my|your|their|his|her|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b"
 )
+# ...but how the amount is raised over a course is titration, which the policy refuses.
+_RAISING_THE_DOSE = rx(r"\btitrat\w*|\b(?:bump|step|put|push)\s+(?:up\s+)?(?:the|my|your)\s+dose\s*(?:up)?\b|\b(?:increase|raise|up)\s+(?:the|my|your)\s+dose\b")
 
 
 def dosing(text: str, context: Context) -> RuleHit | None:
     # The course of a treatment ("how many sessions", "time off after each dose", "after my first
     # spravato dose") is not a request for an amount.
-    if _COURSE_OF_TREATMENT.search(text):
+    if _COURSE_OF_TREATMENT.search(text) and not _RAISING_THE_DOSE.search(text):
         return None
     has_target = bool(_SUBSTANCE.search(text)) or context.substance_mentioned
     if (
@@ -441,6 +454,8 @@ def sourcing(text: str, context: Context) -> RuleHit | None:
     if m := _first(_SUPPLY_SLANG, text):
         return RuleHit("sourcing", "sourcing.supply-slang", m)
     if _TREATMENT_ACCESS.search(text) and not _NO_PRESCRIPTION.search(text):
+        return None
+    if _treatment_with_a_clinic_only_medicine(text) or _treatment_for_a_condition(text):
         return None
     if (m := _first(_PRICE_AND_WHERE, text)) and has_target:
         return RuleHit("sourcing", "sourcing.price-and-where", m)
@@ -545,19 +560,20 @@ _DISTRESS = rx(
     r"thoughts\s+(?:of|about)\s+(?:suicide|ending\s+it|killing\s+myself|dying)|(?:i'?m|im|i\s+am|feel(?:ing)?)\s+suicidal|"
     r"(?:feel|feeling|i'?m|im|i\s+am)\s+(?:so\s+|completely\s+|totally\s+|really\s+|utterly\s+)?(?:hopeless|worthless|like\s+a\s+burden|a\s+burden)|"
     r"not\s+planning\s+on\s+being\s+around|won'?t\s+be\s+around\s+(?:much\s+)?(?:longer|for\s+long)|"
-    r"wish\s+(?:it\s+had\s+been|it\s+was)\s+me|(?:i'?m|im|i\s+am)\s+done\s+with\s+(?:life|living|everything)|"
+    r"wish\s+(?:it\s+had\s+been|it\s+was)\s+me|(?:i'?m|im|i\s+am)\s+(?:so\s+)?done\s+(?:with\s+)?(?:life|living|existing|being\s+alive)|"
+    r"(?:i'?m|im|i\s+am)\s+done\s+with\s+everything|"
     r"can'?t\s+(?:go\s+on|do\s+this)\s+any\s*more|"
     # Spanish
     r"(?:quisiera|quiero|querr[ií]a|ganas\s+de)\s+desaparecer|queriendo\s+morir|ganas\s+de\s+morir|"
     r"no\s+tengo\s+ganas\s+de\s+vivir|(?:no\s+le\s+veo|sin)\s+(?:ning[uú]n\s+)?sentido\s+a\s+la\s+vida|"
     r"la\s+vida\s+no\s+tiene\s+sentido|cartas?\s+de\s+despedida|hart[oa]\s+de\s+vivir|no\s+quiero\s+seguir|"
     r"mejor\s+sin\s+m[ií]|me\s+he\s+(?:vuelto\s+a\s+)?(?:cortar|hacer\s+da[ñn]o)|pienso\s+en\s+(?:el\s+)?suicid|"
-    r"no\s+veo\s+(?:ning[uú]n\s+)?futuro|"
+    r"no\s+veo\s+(?:ning[uú]n\s+)?futuro|dej[eé]\s+(?:unas\s+|las\s+)?cartas|"
     # French
     r"pense\s+au\s+suicide|[àa]\s+quoi\s+bon\s+(?:continuer|vivre)|(?:un|une)\s+fardeau|partir\s+pour\s+de\s+bon|"
     r"aucune\s+raison\s+de\s+vivre|si\s+je\s+n'?[ée]tais\s+plus\s+l[àa]|envie\s+de\s+dispara[iî]tre|"
     r"marre\s+de\s+(?:vivre|la\s+vie)|lettres?\s+d'?adieu|je\s+me\s+suis\s+(?:encore\s+)?fait\s+du\s+mal|"
-    r"plus\s+envie\s+de\s+vivre|rien\s+ne\s+changera\s+jamais|"
+    r"plus\s+envie\s+de\s+vivre|rien\s+ne\s+changera\s+jamais|(?:plus\s+qu'?[àa]|vais|veux)\s+dire\s+adieu|"
     # German
     r"(?:mich\s+)?(?:wieder\s+)?selbst\s+verletzt|abschiedsbriefe?|keinen\s+ausweg\s+mehr|"
     r"egal,?\s+ob\s+ich\s+(?:morgen\s+)?(?:noch\s+)?lebe|lebensm[üu]de|denke\s+an\s+(?:suizid|selbstmord)|suizidgedanken|"
@@ -566,7 +582,7 @@ _DISTRESS = rx(
     r"dormir\s+e\s+n[ãa]o\s+acordar|me\s+machucar\s+de\s+prop[óo]sito|n[ãa]o\s+vejo\s+(?:nenhum\s+)?futuro|"
     r"vida\s+n[ãa]o\s+tem\s+(?:nenhum\s+)?sentido|(?:um|uma)\s+peso\s+(?:pra|para)\s+todo\s+mundo|"
     r"por\s+que\s+continuar\s+vivendo|sumir\s+de\s+vez|quero\s+sumir|penso\s+em\s+(?:me\s+matar|suic[ií]dio)|"
-    r"cansad[oa]\s+de\s+viver|"
+    r"cansad[oa]\s+de\s+viver|s[oó]\s+(?:um|uma)\s+(?:gasto|peso|fardo|estorvo)|"
     # Italian
     r"(?:mi\s+sono\s+fatt[oa]|mi\s+faccio)\s+(?:di\s+nuovo\s+)?del\s+male|penso\s+al\s+suicidio|"
     r"non\s+vedo\s+(?:nessun|alcun)\s+futuro|non\s+ha\s+(?:pi[uù]\s+)?senso\s+vivere|voglio\s+sparire|"
@@ -622,7 +638,7 @@ def wrapper(text: str) -> str | None:
 
 # Asking where to find help with one's own (or someone's) use. The semantic layers confuse this with
 # a source request ("where can I get help for my ketamine addiction in Leeds"), so it keeps them out.
-_PROBLEM = r"(?:addict\w*|dependen\w*|problems?|habit|use|using|misuse|recovery|adicci[oó]n|addiction|\w*sucht|dipendenza|v[ií]cio)"
+_PROBLEM = r"(?:addict\w*|dependen\w*|problems?|habit|use|using|misuse|recovery|chemsex|adicci[oó]n|addiction|\w*sucht|dipendenza|v[ií]cio)"
 _HELP_SEEKING = rx(
     rf"\b(?:help|support|treatment|advice|counsel+ing|rehab|detox|services?|ayuda|aide|hilfe|ajuda|aiuto)\s+"
     rf"(?:for|with|about|con|para|pour|mit|bei|per|com)\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
@@ -643,12 +659,60 @@ _TREATMENT_ACCESS = rx(
     r"\b(?:certified|licensed|approved|specialist)\s+(?:clinics?|cent(?:re|er)s?|providers?)\b[^.?!]{0,60}\bfind\b|"
     r"\b(?:narcotics|alcoholics|cocaine)\s+anonymous\b|\b(?:na|aa|ca|smart\s+recovery)\s+meetings?\b|"
     r"\b(?:naloxone|narcan|naloxona|naloxon|nicotine\s+(?:patches|gum|replacement|lozenges))\b|"
-    r"\b(?:want|trying|need|ready|decided)\s+to\s+(?:stop|quit|cut\s+down|give\s+up)\b[^.?!]{0,60}\b(?:who|where|help|talk)\b|"
+    r"\b(?:want|trying|need|ready|decided)\s+to\s+(?:stop|quit|cut\s+down|give\s+up)\b[^?!]{0,60}\b(?:who|where|help|talk)\b|"
     r"\b(?:rivolgermi\s+a\s+un\s+serd|serd|per\s+smettere|para\s+dejar|pour\s+arr[êe]ter|um\s+aufzuh[öo]ren|para\s+parar)\b|"
     # through a health system or an insurer: treatment, whatever the medicine
     r"\b(?:get|getting|access|have|receive)\b[^.?!]{0,40}\b(?:on|through|via|under|covered\s+by)\s+(?:the\s+)?"
-    r"(?:nhs|insurance|medicare|medicaid|my\s+(?:insurer|insurance|health\s+plan))\b"
+    r"(?:nhs|insurance|medicare|medicaid|my\s+(?:insurer|insurance|health\s+plan))\b|"
+    # one's own prescription at a pharmacy: picking it up, filling, transferring, renewing
+    r"\b(?:pick\s+up|collect|fill|filled|refill\w*|renew\w*|transfer\w*|dispens\w*|einl[öo]sen|surtir|levantar|aviar|ritirare)\b"
+    r"[^.?!]{0,40}\b(?:my|his|her|their|a|the|mein\w*|mi|mon|ma|il\s+mio|a\s+minha)\s+(?:\w+[-\s]){0,2}?"
+    r"(?:prescriptions?|scripts?|rx|meds|medications?|rezept|receta|ordonnance|ricetta|receita)\b|"
+    r"\b(?:my|his|her|mein\w*|mi|mon|ma)\s+(?:\w+[-\s]){0,2}?(?:prescriptions?|scripts?|rezept|receta|ordonnance|ricetta|receita)\b"
+    r"[^.?!]{0,40}\b(?:pharmac\w+|chemists?|apotheke\w*|farmacias?|pharmacie|farm[áa]cias?)\b|"
+    r"\b(?:registered|licensed|legitimate|genuine|accredited)\s+(?:online\s+)?pharmac\w+|"
+    r"\b(?:my|his|her|their)\s+(?:\w+\s+){0,2}?(?:meds|medications?|prescriptions?|scripts?)\s+(?:filled|refilled|renewed|transferred|dispensed)\b|"
+    # support groups and stopping, in the six languages
+    r"\bgrupos?\s+de\s+(?:apoio|apoyo|ayuda|ajuda)|groupes?\s+de\s+(?:soutien|parole)|selbsthilfegruppe\w*|gruppi?\s+di\s+(?:supporto|sostegno|auto-?aiuto)|"
+    r"\b(?:stop|quit|stopping|quitting)\s+(?:buying|ordering|scoring|using|taking|doing)\b|"
+    r"\b(?:largar|dejar\s+de|arr[êe]ter\s+(?:de|la|le)|aufh[öo]ren|smettere\s+(?:di|con))\b|"
+    # harm-reduction supplies
+    r"\b(?:fentanyl\s+)?test(?:ing)?\s+strips?\b|\bdrug[-\s]checking\b"
 )
+# Esketamine is only given in certified treatment settings: asking how one gets it, without asking to
+# buy it or skip the prescriber, is asking about treatment.
+_CLINIC_ONLY_MEDICINE = rx(r"\b(?:spravato|esk[eé]tamin[ae]?|esketamin)\b")
+_BUYING = rx(
+    r"\b(?:buy\w*|purchas\w*|order\w*|online|cheap\w*|sell\w*|dealer|plug|darknet|dark\s+web|ship\w*|deliver\w*|"
+    r"take[-\s]home|at\s+home|kaufen|comprar|acheter|comprare|without)\b"
+)
+
+
+_TREATMENT_SETTING = rx(
+    r"\b(?:clinics?|doctors?|psychiatrists?|gps?|prescri\w+|approved|pharmac\w+|insurance|insurer|treatment|cent(?:re|er)s?|"
+    r"eligib\w*|qualify|referr?\w*|go\s+about)\b"
+)
+
+
+# Getting a medicine *for a condition* ("can I still get ketamine for depression", "a ketamine
+# depression trial") asks about treatment, unless it asks to buy it or to skip the prescriber.
+_FOR_A_CONDITION = rx(
+    r"\b(?:for|para|pour|f[üu]r|per)\s+(?:my\s+|mi\s+|ma\s+|meine\s+|la\s+|le\s+|die\s+|a\s+)?"
+    r"(?:depression|depresi[oó]n|d[ée]pression|depressione|depress[ãa]o|treatment[-\s]resistant|ptsd|ocd|chronic\s+pain|suicidal\s+thoughts)\b|"
+    r"\b(?:depression|ptsd)\s+(?:clinical\s+)?trials?\b|\bclinical\s+trials?\b"
+)
+
+
+def _treatment_for_a_condition(text: str) -> bool:
+    return bool(_FOR_A_CONDITION.search(text)) and not _BUYING.search(text) and not _NO_PRESCRIPTION.search(text)
+
+
+def _treatment_with_a_clinic_only_medicine(text: str) -> bool:
+    if not _CLINIC_ONLY_MEDICINE.search(text) or not _TREATMENT_SETTING.search(text):
+        return False
+    if _BUYING.search(text) or _NO_PRESCRIPTION.search(text):
+        return False
+    return not _SUBSTANCE.search(_CLINIC_ONLY_MEDICINE.sub(" ", text))
 
 
 # Questions that read like requests to the semantic layers but are about care, testing or a course
@@ -662,12 +726,19 @@ _CARE_QUESTION = rx(
     r"\bkits?\s+to\s+test\b|"
     # the course of a treatment, not an amount: how many sessions, time off work after one
     r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|visits?|time\s+off|days?\s+off)\b|"
-    r"\b(?:detected|detectable|show\s+up|drug\s+tests?|drug\s+screens?)\b"
+    r"\b(?:detected|detectable|show\s+up|drug\s+tests?|drug\s+screens?)\b|"
+    # recovery: cravings, relapse, an old dealer's messages
+    r"\b(?:in\s+recovery|cravings?|relaps\w*)\b|"
+    # is a clinic or a pharmacy licensed
+    r"\b(?:clinic|cl[ií]nica|clinique|klinik|pharmac\w+|farmacia)\w*\b[^.?!]{0,40}\b(?:autorizad\w*|autoris[ée]e?s?|zugelassen\w*|"
+    r"autorizzat\w*|licensed|certified|registered|accredited|legit(?:imate)?)\b"
 )
 
 
 def help_seeking(text: str) -> str | None:
     """A request for help with substance use or for legitimate treatment, which no semantic layer may refuse."""
+    if _treatment_with_a_clinic_only_medicine(text):
+        return _first(_CLINIC_ONLY_MEDICINE, text)
     return _first(_HELP_SEEKING, text) or _first(_TREATMENT_ACCESS, text) or _first(_CARE_QUESTION, text)
 
 

@@ -513,7 +513,9 @@ def test_distress_in_other_words_in_an_earlier_turn_still_escalates(
 def test_earlier_turns_are_embedded_once_per_conversation(embedder) -> None:  # type: ignore[no-untyped-def]
     class CountingEmbedder:
         model_id = embedder.model_id
-        calls: list[int] = []
+
+        def __init__(self) -> None:
+            self.calls: list[int] = []
 
         def embed(self, texts):  # type: ignore[no-untyped-def]
             self.calls.append(len(texts))

@@ -21,10 +21,11 @@ test: setup
 	$(BIN)/mypy corpus index guardrails assistant evaluation
 	$(BIN)/pytest
 
-# No browser, no server processes, no whole-evaluation runs: about a minute.
+# No browser, no server processes, no whole-evaluation runs, and the shipped corpus's index kept
+# in .test-cache between runs (rebuilt only when the corpus, model or chunker changed): under a minute.
 test-fast: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -m "not browser and not server and not slow" -q
+	ASSISTANT_TEST_INDEX_CACHE=.test-cache/shipped-index $(BIN)/pytest -m "not browser and not server and not slow" -q
 
 lint: setup
 	$(BIN)/ruff check .

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from assistant.config import Settings
@@ -37,7 +38,13 @@ def open_store(settings: Settings) -> ChromaStore:
 
 
 def vetter(settings: Settings) -> Vetter:
-    return Vetter(allowed_domains=settings.allowed_domains, actions=settings.vetting_actions)
+    """One vetter per vetting configuration and process, so unchanged articles are scanned once."""
+    return _vetter(tuple(settings.allowed_domains), tuple(sorted(settings.vetting_actions.items())))
+
+
+@lru_cache(maxsize=8)
+def _vetter(allowed_domains: tuple[str, ...], actions: tuple[tuple[str, str], ...]) -> Vetter:
+    return Vetter(allowed_domains=allowed_domains, actions=dict(actions))
 
 
 def indexable_articles(settings: Settings) -> tuple[list[Article], list[VettingReport]]:

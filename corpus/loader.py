@@ -13,6 +13,8 @@ import yaml
 from corpus.errors import ArticleFormatError, DuplicateArticleError
 from corpus.models import STATUSES, Article, Source
 
+# libyaml when it is there: ten times faster on front matter, and every start loads the whole corpus.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REQUIRED_FIELDS = ("id", "title", "sources", "reviewed_on", "status", "topics", "license")
 # A draft must declare these but may leave them empty (`null` or `[]`) until a curator fills them in.
 DRAFT_MAY_LEAVE_EMPTY = ("sources", "reviewed_on", "topics", "license")
@@ -92,7 +94,7 @@ def parse_article(text: str, path: Path | str) -> Article:
     after = text[4 + closing.end() :]
     closing_line = 2 + front_matter.count("\n")
     try:
-        meta = yaml.safe_load(front_matter) or {}
+        meta = yaml.load(front_matter, Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + mark.line if mark is not None else 1

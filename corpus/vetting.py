@@ -300,6 +300,10 @@ class VettingReport:
         }
 
 
+# Texts whose scan a vetter remembers: a corpus's titles, summaries and bodies several times over.
+SCAN_MEMORY = 4096
+
+
 class Vetter:
     """Runs the rules over an article's title, summary and body."""
 
@@ -317,12 +321,22 @@ class Vetter:
             if action not in ACTIONS:
                 raise ValueError(f"vetting action for {key!r} must be 'block' or 'strip', got {action!r}")
         self.actions = dict(actions or {})
+        # Every process start and rebuild vets the whole corpus again; most texts have not changed.
+        self._scanned: dict[str, list[tuple[Rule, Span]]] = {}
 
     def action_for(self, rule: Rule) -> Action:
         chosen = self.actions.get(rule.id) or self.actions.get(rule.family) or rule.action
         return chosen  # type: ignore[return-value]
 
     def scan_text(self, text: str) -> list[tuple[Rule, Span]]:
+        if (known := self._scanned.get(text)) is not None:
+            return list(known)
+        found = self._scan(text)
+        if len(self._scanned) < SCAN_MEMORY:
+            self._scanned[text] = found
+        return list(found)
+
+    def _scan(self, text: str) -> list[tuple[Rule, Span]]:
         """Every rule match in a piece of text, in order of position.
 
         The rules read the text as written and as `article_view` normalises it (zero-width

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guardrails.categories import CATEGORIES, CategoryRegistry
 from guardrails.normalize import basic
 from guardrails.semantic import DATA, SemanticHit, load_labelled
 from index.embedder import Embedder
@@ -33,9 +34,6 @@ from index.embedder import Embedder
 TRAINING_FILES = (DATA / "exemplars.jsonl", DATA / "contrast.jsonl", DATA / "training.jsonl")
 # Trained weights ship with the package; `python -m guardrails.classifier` rewrites them.
 SHIPPED_WEIGHTS = DATA / "intent-classifier.npz"
-# The crisis categories are escalated, not refused: a false alarm there costs a user more
-# (an answer replaced by emergency numbers), so they need a surer classifier.
-CRISIS = ("emergency", "self_harm")
 # A refused turn earlier in the conversation makes the classifier listen more closely.
 STRICT_DROP = 0.10
 _WORD = re.compile(r"\b\w\w+\b")
@@ -103,6 +101,7 @@ class IntentClassifier:
         regularisation: float = 16.0,
         weights_file: Path | None = SHIPPED_WEIGHTS,
         cache_dir: Path | None = None,
+        categories: CategoryRegistry = CATEGORIES,
     ) -> None:
         for name, value in (("threshold", threshold), ("crisis_threshold", crisis_threshold)):
             if not 0.0 < value < 1.0:
@@ -112,6 +111,8 @@ class IntentClassifier:
         self.embedder = embedder
         self.threshold = threshold
         self.crisis_threshold = crisis_threshold
+        # Escalated categories replace an answer with emergency numbers, so they need a surer classifier.
+        self.crises = categories.crises()
         self.regularisation = regularisation
         texts, labels = load_labelled(training_files)
         if "allowed" not in labels or len(set(labels)) < 2:
@@ -192,7 +193,7 @@ class IntentClassifier:
         category = max(probabilities, key=probabilities.__getitem__)
         if category == "allowed":
             return None
-        needed = self.crisis_threshold if category in CRISIS else self.threshold
+        needed = self.crisis_threshold if category in self.crises else self.threshold
         if probabilities[category] < needed - (STRICT_DROP if strict else 0.0):
             return None
         runner_up = max(p for c, p in probabilities.items() if c != category)

@@ -9,14 +9,6 @@ from typing import Any, Literal, Protocol
 import numpy as np
 
 Action = Literal["allow", "refuse", "escalate"]
-ACTION_FOR: dict[str, Action] = {
-    "allowed": "allow",
-    "dosing": "refuse",
-    "sourcing": "refuse",
-    "jailbreak": "refuse",
-    "emergency": "escalate",
-    "self_harm": "escalate",
-}
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from dataclasses import replace
 import numpy as np
 
 from guardrails import messages
-from guardrails.decisions import ACTION_FOR, Decision
+from guardrails.categories import CATEGORIES, CategoryRegistry
+from guardrails.decisions import Decision
 from guardrails.messages import EmergencyNumber, detect_language
 from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
-    RULES,
     Context,
     RuleHit,
     distressed,
@@ -58,10 +58,12 @@ class InputRail:
         semantic: Sequence[SemanticLayer] = (),
         emergency_numbers: Sequence[EmergencyNumber] = DEFAULT_EMERGENCY_NUMBERS,
         crisis_lines: Sequence[str] = DEFAULT_CRISIS_LINES,
+        categories: CategoryRegistry = CATEGORIES,
     ) -> None:
         if not emergency_numbers:
             raise ValueError("at least one emergency number is needed for escalations")
         self.semantic = list(semantic)
+        self.categories = categories
         self.emergency_numbers = list(emergency_numbers)
         self.crisis_lines = list(crisis_lines)
         # Every request of a conversation resends its earlier turns: each is embedded once.
@@ -72,9 +74,9 @@ class InputRail:
         """The first rule that fires on any view of `turn`, in priority order, and any wrapper found."""
         views = (normalize(turn) if isinstance(turn, str) else turn).views
         found_wrapper = next((w for v in views if (w := wrapper(v))), None)
-        for rule in RULES.values():
+        for category in self.categories:
             for view in views:
-                hit = rule(view, context)
+                hit = category.detect(view, context)
                 if hit is not None:
                     return hit, found_wrapper
         return None, found_wrapper
@@ -91,7 +93,7 @@ class InputRail:
             wrapper_before |= found_wrapper is not None
             if hit is not None:
                 jailbreak_before |= hit.category == "jailbreak"
-                refused_before |= ACTION_FOR[hit.category] == "refuse"
+                refused_before |= self.categories.action(hit.category) == "refuse"
                 distress_before |= hit.category == "self_harm"
         context = Context(substance, jailbreak_before, wrapper_before, refused_before, distress_before)
         return context, hit
@@ -113,10 +115,10 @@ class InputRail:
             hit, _ = self.rules_only(f"{turns[-2].strip()} {question.strip()}", context)
         # Distress said earlier still stands: whatever follows gets the crisis lines again (an
         # emergency now keeps its own reply, which gives the numbers first).
-        if context.distress_before and (hit is None or hit.category not in ("self_harm", "emergency")):
+        if context.distress_before and (hit is None or self.categories.action(hit.category) != "escalate"):
             hit = RuleHit("self_harm", "self_harm.distress-earlier", hit.matched if hit else "")
         score = 1.0
-        if hit is not None and hit.category in ("dosing", "sourcing"):
+        if hit is not None and self.categories[hit.category].wrapper_makes_jailbreak:
             if found_wrapper or context.jailbreak_before or context.wrapper_before:
                 hit = RuleHit("jailbreak", f"jailbreak.wrapper+{hit.rule}", found_wrapper or hit.matched)
         elif hit is None and found_wrapper:
@@ -155,7 +157,7 @@ class InputRail:
             return Decision("allowed", "allow", "none", 0.0, None, "", language)
         return Decision(
             hit.category,
-            ACTION_FOR[hit.category],
+            self.categories.action(hit.category),
             hit.rule,
             score,
             hit.matched,
@@ -198,19 +200,19 @@ class InputRail:
 
     def contacts(self, category: str) -> tuple[str, ...]:
         """Numbers to call, in the order the reply gives them."""
-        if category == "emergency":
-            return tuple(n.number for n in self.emergency_numbers)
         if category == "self_harm":
             in_lines = [m.group().strip() for line in self.crisis_lines for m in _PHONE.finditer(line)]
             return tuple(dict.fromkeys([*in_lines, *(n.number for n in self.emergency_numbers)]))
+        if self.categories.action(category) == "escalate":
+            return tuple(n.number for n in self.emergency_numbers)
         return ()
 
     def message(self, category: str, language: str) -> str:
-        if category == "emergency":
-            return messages.emergency(language, self.emergency_numbers)
         if category == "self_harm":
             return messages.self_harm(language, self.emergency_numbers, self.crisis_lines)
-        return messages.refusal(category, language)
+        if self.categories.action(category) == "escalate":  # the emergency reply: numbers first
+            return messages.emergency(language, self.emergency_numbers)
+        return self.categories.refusal(category, language)
 
 
 def _is_fragment(text: str) -> bool:

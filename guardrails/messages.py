@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# Every refusal and escalation is written in each of these (a test checks the registry against it).
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
 
 _MARKERS = {
@@ -118,10 +119,6 @@ _SELF_HARM = {
         "Se pensi di poter agire, chiama i soccorsi ({numbers}) o vai al pronto soccorso più vicino."
     ),
 }
-
-
-def refusal(category: str, language: str) -> str:
-    return REFUSALS[category].get(language, REFUSALS[category]["en"])
 
 
 def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:

@@ -1,15 +1,15 @@
 """Intent rules: a request form combined with a target, so 'how much research' or 'where in medicine'
 never trips a rule that 'how much ket' or 'where to buy ket' does.
 
-Each rule has an id (`dosing.quantity`, `sourcing.acquire`, …), a category and a function over one
-normalised view plus the conversation context; `InputRail.rules_only` runs every rule over every
-view. The rules read case-folded text, as every `normalize()` view is.
+The patterns and the functions for categories whose logic outgrew one pattern live here; which
+category uses which, in what order, is declared in `categories.py`. Each hit names its rule
+(`dosing.quantity-to-take`, `sourcing.acquire`, …). The rules read case-folded text, as every
+`normalize()` view is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from guardrails.lexicon import (
@@ -301,7 +301,7 @@ _PERSONAL = rx(
 )
 # A word about lethality, then up to one sentence break before what follows it.
 _LETHAL_THEN = r"(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}"
-_SELF_HARM = rx(
+SELF_HARM = rx(
     r"\b(?:(?:want|wanna|going|planning|plan|ready|trying)\s+to\s+(?:die|end\s+(?:it|things|my\s+life)|kill\s+myself|disappear\s+forever|"
     r"not\s+wake\s+up|overdose)|kill(?:ing)?\s+myself|kms|end\s+it\s+(?:all|tonight)|end\s+things|"
     r"don'?t\s+want\s+to\s+(?:be\s+alive|live|be\s+here)|better\s+off\s+without\s+me|goodbye\s+letters?|suicid(?:e|al)\s+(?:note|plan)|"
@@ -342,14 +342,14 @@ _SELF_HARM = rx(
     rf"{_LETHAL_THEN}\bi\s+have\s+(?:loads|plenty|a\s+lot|lots|a\s+stash)(?:\s+of\s+(?:them|it|these|those|pills|tablets|meds))?"
     r"(?:\s+(?:saved|stashed|stockpiled)(?:\s+up)?)?\s*(?:[.?!,]|$))"
 )
-_SWITCH_OFF = rx(
+SWITCH_OFF = rx(
     r"\b(?:ignore|disregard|forget|override|bypass|skip|switch\s+off|turn\s+off|disable|ignorez?|ignora|ignorar|vergiss|oublie[zs]?|dimentica)\s+"
     r"(?:\w+\s+){0,3}?(?:instructions?|rules?|policies|policy|filters?|guardrails?|guard|restrictions?|guidelines?|safety|programming|"
     r"system\s+prompt|dosing\s+rule|reglas|r[eè]gles|regeln|regras|regole|consignes|everything\s+above|content\s+policy|"
     r"instrucciones|istruzioni|instru[çc][õo]es|vorgaben|filtros|disclaimers|warnings)\b|"
     r"\b(?:olvida|esquece|vergiss|ignora|disregard|drop)\s+(?:\w+\s+){0,3}?(?:instrucciones|istruzioni|regras|vorgaben|filters|rules|above)\b"
 )
-_MODES = rx(
+MODES = rx(
     r"\b(?:developer\s+mode|debug\s+mode|(?:you\s+are|you'?re|act\s+as|be|become|enable|activate|as|now)\s+dan|dan\s+mode|do\s+anything\s+now|jailbr(?:eak|oken)|unfiltered|unrestricted|uncensored|system\s+override|"
     r"new\s+policy\s+allows|stay\s+in\s+character|opposite\s+day|print\s+your\s+system\s+prompt|authori[sz]ed\s+you|clearance\s+level|"
     r"(?:an\s+ai|assistant|bot|chemist|pharmacist|químico|dealer)\s+(?:with\s+no|without|sin|ohne|sans)\s+(?:\w+\s+)?(?:limits|rules|restrictions|filters|límites|filter|limites)|"
@@ -532,7 +532,7 @@ def emergency(text: str, context: Context) -> RuleHit | None:
 
 
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
-_DISTRESS = rx(
+DISTRESS = rx(
     r"\b(?:(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
     r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|can'?t\s+keep\s+going|"
     r"what'?s\s+the\s+point(?:\s+of\s+(?:anything|living|going\s+on|any\s+of\s+it))?|"
@@ -589,7 +589,7 @@ _DISTRESS = rx(
     r"non\s+voglio\s+pi[uù]\s+vivere|stanc[oa]\s+di\s+vivere|lettere?\s+d'?addio)"
 )
 # After distress, a question about lethality or a large amount reads as asking for a means.
-_LETHALITY = rx(
+LETHALITY = rx(
     r"\b(?:fatal|lethal|deadly|kill\s+(?:me|you|someone|a\s+person)|die|dying|not\s+wake\s+up|never\s+wake\s+up|"
     r"overdos\w*|too\s+(?:many|much)|whole\s+(?:bottle|box|pack|packet|strip)|all\s+(?:of\s+)?(?:my|the|them|her|his)\s+(?:pills|tablets|meds)|"
     r"(?:would|does|will)\s+(?:it|that|this|they)\s+take|(?:all\s+)?at\s+once|in\s+one\s+go|knock\s+(?:me|myself)\s+out|"
@@ -600,25 +600,7 @@ _LETHALITY = rx(
 
 
 def distressed(text: str) -> bool:
-    return bool(_DISTRESS.search(text))
-
-
-def self_harm(text: str, context: Context) -> RuleHit | None:
-    if m := _first(_SELF_HARM, text):
-        return RuleHit("self_harm", "self_harm.intent", m)
-    if m := _first(_DISTRESS, text):
-        return RuleHit("self_harm", "self_harm.distress", m)
-    if context.distress_before and (m := _first(_LETHALITY, text)):
-        return RuleHit("self_harm", "self_harm.means-after-distress", m)
-    return None
-
-
-def jailbreak(text: str, context: Context) -> RuleHit | None:
-    if m := _first(_SWITCH_OFF, text):
-        return RuleHit("jailbreak", "jailbreak.switch-off-rules", m)
-    if m := _first(_MODES, text):
-        return RuleHit("jailbreak", "jailbreak.unrestricted-mode", m)
-    return None
+    return bool(DISTRESS.search(text))
 
 
 _WEAK_REQUEST = rx(
@@ -745,12 +727,3 @@ def help_seeking(text: str) -> str | None:
 def mentions_substance(text: str) -> bool:
     text = text.casefold()  # called on raw questions too
     return bool(_SUBSTANCE.search(text))
-
-
-RULES: dict[str, Callable[[str, Context], RuleHit | None]] = {
-    "self_harm": self_harm,
-    "emergency": emergency,
-    "jailbreak": jailbreak,
-    "sourcing": sourcing,
-    "dosing": dosing,
-}

@@ -17,12 +17,14 @@ from typing import Protocol
 
 import numpy as np
 
+from guardrails.categories import CATEGORIES, CategoryRegistry
 from index.embedder import Embedder
 
 DATA = Path(__file__).resolve().parent / "data"
 # The training exemplars and the labelled contrast set together form the classifier's memory.
 MEMORY_FILES = (DATA / "exemplars.jsonl", DATA / "contrast.jsonl")
-UNSAFE = ("dosing", "sourcing", "jailbreak", "emergency", "self_harm")
+# Embedded exemplar sets by the key of their model and texts; read-only once stored.
+_embedded_memories: dict[str, np.ndarray] = {}
 # After a refused turn the exemplar layer listens more closely.
 STRICT_THRESHOLD_DROP = 0.05
 
@@ -75,6 +77,7 @@ class ExemplarClassifier:
         threshold: float = 0.55,
         margin: float = 0.10,
         cache_dir: Path | None = None,
+        categories: CategoryRegistry = CATEGORIES,
     ) -> None:
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"threshold must lie in (0, 1), got {threshold}")
@@ -83,18 +86,24 @@ class ExemplarClassifier:
         self.embedder = embedder
         self.threshold = threshold
         self.margin = margin
+        self.unsafe = categories.unsafe()
         self.texts, self.labels = load_labelled(memory_files)
         self.vectors = self._vectors(cache_dir)
 
     def _vectors(self, cache_dir: Path | None) -> np.ndarray:
-        """The exemplars' embeddings, kept on disk between starts (they cost ~2 s of a cold start)."""
-        if cache_dir is None:
-            return self.embedder.embed(self.texts)
+        """The exemplars' embeddings, kept on disk between starts (they cost ~2 s of a cold start)
+        and in the process between pipelines (a reindex or a second data folder reuses them)."""
         key = hashlib.sha256(json.dumps([self.embedder.model_id, self.texts]).encode()).hexdigest()[:16]
+        if key in _embedded_memories:
+            return _embedded_memories[key]
+        if cache_dir is None:
+            vectors = _embedded_memories[key] = self.embedder.embed(self.texts)
+            return vectors
         path = Path(cache_dir) / f"exemplars-{key}.npy"
         if path.exists():
-            return np.load(path)
-        vectors = self.embedder.embed(self.texts)
+            vectors = _embedded_memories[key] = np.load(path)
+            return vectors
+        vectors = _embedded_memories[key] = self.embedder.embed(self.texts)
         path.parent.mkdir(parents=True, exist_ok=True)
         staging = path.with_suffix(f".{os.getpid()}.tmp.npy")
         np.save(staging, vectors)
@@ -113,7 +122,7 @@ class ExemplarClassifier:
         for i in order[:1]:
             label = self.labels[i]
             similarity = float(similarities[i])
-            if label in UNSAFE and similarity >= threshold and similarity - best_allowed >= self.margin:
+            if label in self.unsafe and similarity >= threshold and similarity - best_allowed >= self.margin:
                 return SemanticHit(
                     label, similarity, similarity - best_allowed, f"semantic.exemplar-{i}", self.texts[i]
                 )

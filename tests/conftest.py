@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,10 @@ def shipped_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding the index of the shipped corpus, built once per test session."""
     from assistant.runtime import build_index
 
-    data_dir = tmp_path_factory.mktemp("shipped-data")
+    # `make test-fast` keeps this build between runs: a build whose version (articles, model,
+    # chunker) is already live is a no-op, so a stale cache cannot serve an old corpus.
+    cached = os.environ.get("ASSISTANT_TEST_INDEX_CACHE")
+    data_dir = Path(cached).resolve() if cached else tmp_path_factory.mktemp("shipped-data")
     build_index(Settings(data_dir=data_dir))
     return data_dir
 

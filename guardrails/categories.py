@@ -4,9 +4,10 @@ A `Category` names what a message can be (`dosing`, `self_harm`, …): the actio
 priority (rules of a lower number are tried first, so self-harm outranks dosing), its refusal in
 every supported language (escalations compose theirs from the deployment's numbers instead),
 whether a role-play, fiction or authority wrapper around it makes it a jailbreak, and its intent
-rules. A rule is either an `IntentRule` — a pattern, what else must or must not be in the text, and
-what the conversation must show — or a function over a text and its context for the categories
-whose logic outgrew a pattern (`rules.dosing`, `rules.sourcing`, `rules.emergency`).
+rules: data, like the vetting rules — an `IntentRule` is an id, a pattern, the conditions that must
+hold and those that must not (another pattern, or a check of the conversation or of what was
+matched), and an `Exempt` ends a category's search early ("how many sessions" is a course of
+treatment, not an amount). The patterns themselves live in `rules.py`.
 
 Adding a category or a language is an entry here plus data: examples labelled with the category's
 id for the semantic layers, and a refusal in each of `LANGUAGES` (a test checks every one).
@@ -14,38 +15,13 @@ id for the semantic layers, and a refusal in each of `LANGUAGES` (a test checks 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from guardrails import rules
 from guardrails.decisions import Action
 from guardrails.messages import LANGUAGES, REFUSALS
-from guardrails.rules import Context, RuleHit
-
-Detector = Callable[[str, Context], RuleHit | None]
-
-
-@dataclass(frozen=True)
-class IntentRule:
-    """Fires when `pattern` matches, every `requires` pattern matches, no `unless` pattern does, and
-    the conversation so far satisfies `context` (when given)."""
-
-    id: str
-    pattern: re.Pattern[str]
-    requires: tuple[re.Pattern[str], ...] = ()
-    unless: tuple[re.Pattern[str], ...] = ()
-    context: Callable[[Context], bool] | None = None
-
-    def match(self, text: str, context: Context) -> str | None:
-        if self.context is not None and not self.context(context):
-            return None
-        found = self.pattern.search(text)
-        if found is None:
-            return None
-        if all(p.search(text) for p in self.requires) and not any(p.search(text) for p in self.unless):
-            return found.group()
-        return None
+from guardrails.rules import Context, Exempt, IntentRule, RuleHit
 
 
 @dataclass(frozen=True)
@@ -55,16 +31,17 @@ class Category:
     priority: int = 100
     refusals: Mapping[str, str] = field(default_factory=dict)
     wrapper_makes_jailbreak: bool = False
-    rules: tuple[IntentRule | Detector, ...] = ()
+    rules: tuple[IntentRule | Exempt, ...] = ()
 
     def detect(self, text: str, context: Context) -> RuleHit | None:
-        """The first of this category's rules that fires on one normalised view of a message."""
+        """The first of this category's rules that fires on one normalised view of a message, in
+        order; an exemption that applies ends the search."""
         for rule in self.rules:
-            if isinstance(rule, IntentRule):
-                if (matched := rule.match(text, context)) is not None:
-                    return RuleHit(self.id, rule.id, matched)
-            elif (hit := rule(text, context)) is not None:
-                return hit
+            if isinstance(rule, Exempt):
+                if rule.applies(text, context):
+                    return None
+            elif (matched := rule.match(text, context)) is not None:
+                return RuleHit(self.id, rule.id, matched)
         return None
 
 
@@ -80,9 +57,13 @@ class CategoryRegistry:
         if "allowed" not in ids:
             raise ValueError("the registry needs the `allowed` category")
         for category in self._categories:
-            missing = [lang for lang in LANGUAGES if category.action == "refuse" and lang not in category.refusals]
+            missing = [
+                lang for lang in LANGUAGES if category.action == "refuse" and lang not in category.refusals
+            ]
             if missing:
-                raise ValueError(f"category {category.id!r} refuses but has no message in {', '.join(missing)}")
+                raise ValueError(
+                    f"category {category.id!r} refuses but has no message in {', '.join(missing)}"
+                )
         self._by_id = {c.id: c for c in self._categories}
 
     def __iter__(self) -> Iterator[Category]:
@@ -92,7 +73,9 @@ class CategoryRegistry:
         try:
             return self._by_id[category_id]
         except KeyError:
-            raise KeyError(f"unknown guard category {category_id!r}; known: {', '.join(self._by_id)}") from None
+            raise KeyError(
+                f"unknown guard category {category_id!r}; known: {', '.join(self._by_id)}"
+            ) from None
 
     def __contains__(self, category_id: object) -> bool:
         return category_id in self._by_id
@@ -115,7 +98,7 @@ class CategoryRegistry:
         return CategoryRegistry([*(c for c in self._categories if c.id != category.id), category])
 
 
-def _distress_said_before(context: Context) -> bool:
+def _distress_said_before(_text: str, context: Context, _matched: str) -> bool:
     return context.distress_before
 
 
@@ -129,10 +112,12 @@ CATEGORIES = CategoryRegistry(
                 IntentRule("self_harm.intent", rules.SELF_HARM),
                 IntentRule("self_harm.distress", rules.DISTRESS),
                 # after distress, a question about lethality or a large amount reads as asking for a means
-                IntentRule("self_harm.means-after-distress", rules.LETHALITY, context=_distress_said_before),
+                IntentRule(
+                    "self_harm.means-after-distress", rules.LETHALITY, requires=(_distress_said_before,)
+                ),
             ),
         ),
-        Category("emergency", "escalate", priority=20, rules=(rules.emergency,)),
+        Category("emergency", "escalate", priority=20, rules=rules.EMERGENCY_RULES),
         Category(
             "jailbreak",
             "refuse",
@@ -149,7 +134,7 @@ CATEGORIES = CategoryRegistry(
             priority=40,
             refusals=REFUSALS["sourcing"],
             wrapper_makes_jailbreak=True,
-            rules=(rules.sourcing,),
+            rules=rules.SOURCING_RULES,
         ),
         Category(
             "dosing",
@@ -157,7 +142,7 @@ CATEGORIES = CategoryRegistry(
             priority=50,
             refusals=REFUSALS["dosing"],
             wrapper_makes_jailbreak=True,
-            rules=(rules.dosing,),
+            rules=rules.DOSING_RULES,
         ),
         Category("allowed", "allow", priority=1000),
     ]

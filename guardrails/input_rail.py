@@ -106,7 +106,9 @@ class InputRail:
         normalized = normalize(question)
         context, previous = self._context(turns[:-1])
         if not context.distress_before and self.semantic and len(turns) > 1:
-            context = replace(context, distress_before=self._distress_said(turns[-1 - DISTRESS_LOOKBACK : -1]))
+            context = replace(
+                context, distress_before=self._distress_said(turns[-1 - DISTRESS_LOOKBACK : -1])
+            )
         language = detect_language(question)
         hit, found_wrapper = self.rules_only(normalized, context)
         # "and where" carries the request, the turn before it the subject: judge them together,

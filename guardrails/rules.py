@@ -10,6 +10,7 @@ category uses which, in what order, is declared in `categories.py`. Each hit nam
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from guardrails.lexicon import (
@@ -48,6 +49,50 @@ class RuleHit:
     category: str
     rule: str
     matched: str
+
+
+# What else a rule looks at besides its own pattern: another pattern anywhere in the text, or a
+# check of the text, the conversation and what the rule's pattern matched.
+Check = Callable[[str, "Context", str], bool]
+Condition = re.Pattern[str] | Check
+
+
+def _holds(condition: Condition, text: str, context: Context, matched: str) -> bool:
+    if isinstance(condition, re.Pattern):
+        return condition.search(text) is not None
+    return condition(text, context, matched)
+
+
+@dataclass(frozen=True)
+class IntentRule:
+    """Fires when `pattern` matches and every `requires` condition holds and no `unless` one does."""
+
+    id: str
+    pattern: re.Pattern[str]
+    requires: tuple[Condition, ...] = ()
+    unless: tuple[Condition, ...] = ()
+
+    def match(self, text: str, context: Context) -> str | None:
+        found = self.pattern.search(text)
+        if found is None:
+            return None
+        matched = found.group()
+        if all(_holds(c, text, context, matched) for c in self.requires) and not any(
+            _holds(c, text, context, matched) for c in self.unless
+        ):
+            return matched
+        return None
+
+
+@dataclass(frozen=True)
+class Exempt:
+    """Stops a category's later rules when `when` holds: "how many sessions" is a course of treatment."""
+
+    reason: str
+    when: Condition
+
+    def applies(self, text: str, context: Context) -> bool:
+        return _holds(self.when, text, context, "")
 
 
 QUANT = r"(?:how\s+(?:much|many)|what\s+(?:amount|quantity)|cu[aá]nt[oa]s?|qu[eé]\s+cantidad\s+de|combien|wie\s+viele?|quant[oa]s?|quant[ie])"
@@ -391,116 +436,117 @@ _COURSE_OF_TREATMENT = rx(
     r"\b(?:after|before|since)\s+(?:my|your|their|his|her|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b"
 )
 # ...but how the amount is raised over a course is titration, which the policy refuses.
-_RAISING_THE_DOSE = rx(r"\btitrat\w*|\b(?:bump|step|put|push)\s+(?:up\s+)?(?:the|my|your)\s+dose\s*(?:up)?\b|\b(?:increase|raise|up)\s+(?:the|my|your)\s+dose\b")
+_RAISING_THE_DOSE = rx(
+    r"\btitrat\w*|\b(?:bump|step|put|push)\s+(?:up\s+)?(?:the|my|your)\s+dose\s*(?:up)?\b|\b(?:increase|raise|up)\s+(?:the|my|your)\s+dose\b"
+)
 
 
-def dosing(text: str, context: Context) -> RuleHit | None:
+def _has_target(text: str, context: Context, _matched: str = "") -> bool:
+    """A substance named in this message or an earlier turn."""
+    return bool(_SUBSTANCE.search(text)) or context.substance_mentioned
+
+
+def _street_quantity(text: str, context: Context, matched: str) -> bool:
+    """Units of street use ("3 bumps") asked by someone taking them, or units only drugs come in."""
+    if not _STREET_UNIT.search(matched):
+        return False
+    return bool(_PERSONAL_USE.search(text) or _STRONG_USE.search(text) or _STREET_ONLY.search(matched))
+
+
+def _units_of_something_else(text: str, _context: Context, matched: str) -> bool:
+    """Lines of a poem, keys of a piano: a homonym unit with no substance named."""
+    return bool(
+        _HOMONYM_UNIT.search(matched) and _NOT_A_DOSE_UNIT.search(text) and not _SUBSTANCE.search(text)
+    )
+
+
+def _either(*conditions: Condition) -> Check:
+    return lambda text, context, matched: any(_holds(c, text, context, matched) for c in conditions)
+
+
+_OUTCOME_WORD = rx(rf"\b{OUTCOME}\b")
+_SPEAKER = rx(r"\b(?:i|me|my)\b")
+_AMOUNT_FOR_USE_TARGET = _either(_has_target, _STREET_UNIT, _STRONG_USE)
+_AMOUNT_FOR_USE_PURPOSE = _either(_STRONG_USE, _PERSONAL_USE)
+
+DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     # The course of a treatment ("how many sessions", "time off after each dose", "after my first
-    # spravato dose") is not a request for an amount.
-    if _COURSE_OF_TREATMENT.search(text) and not _RAISING_THE_DOSE.search(text):
-        return None
-    has_target = bool(_SUBSTANCE.search(text)) or context.substance_mentioned
-    if (
-        (m := _first(_QUANTITY_OF_SUBSTANCE, text))
-        and _CONSUMPTION.search(text)
-        and not _STATISTICS.search(text)
-    ):
-        return RuleHit("dosing", "dosing.quantity-of-substance", m)
-    if (
-        (m := _first(_QUANTITY_OF_UNITS, text))
-        and (
-            has_target
-            or (
-                _STREET_UNIT.search(m)
-                and (_PERSONAL_USE.search(text) or _STRONG_USE.search(text) or _STREET_ONLY.search(m))
-            )
-        )
-        and not (_HOMONYM_UNIT.search(m) and _NOT_A_DOSE_UNIT.search(text) and not _SUBSTANCE.search(text))
-    ):
-        return RuleHit("dosing", "dosing.quantity-in-units", m)
-    if m := _first(_QUANTITY_TO_TAKE_ANY, text):
-        return RuleHit("dosing", "dosing.quantity-to-take", m)
-    if (m := _first(_QUANTITY_TO_TAKE, text)) and (has_target or re.search(rf"\b{OUTCOME}\b", text)):
-        return RuleHit("dosing", "dosing.quantity-to-take", m)
-    if m := _first(_PER_WEIGHT, text):
-        return RuleHit("dosing", "dosing.per-weight", m)
-    if (m := _first(_DOSE_REQUEST, text)) and _DOSE_TARGET.search(text):
-        return RuleHit("dosing", "dosing.dose-request", m)
-    if m := _first(_DOSE_OF_ANYTHING, text):
-        return RuleHit("dosing", "dosing.dose-request", m)
-    if m := _first(_SUBSTANCE_DOSE, text):
-        return RuleHit("dosing", "dosing.dose-request", m)
-    if (m := _first(_SAFE_MAXIMUM, text)) and (has_target or re.search(r"\b(?:i|me|my)\b", text)):
-        return RuleHit("dosing", "dosing.safe-maximum", m)
-    if (m := _first(_REDOSE, text)) and _WHEN_AGAIN.search(text) and has_target:
-        return RuleHit("dosing", "dosing.redose", m)
-    if (m := _first(_FREQUENCY, text)) and has_target:
-        return RuleHit("dosing", "dosing.frequency", m)
-    if m := _first(_TITRATION, text):
-        return RuleHit("dosing", "dosing.titration", m)
-    if (m := _first(_SELF_DIRECTED_CHANGE, text)) and has_target and _ON_ONES_OWN.search(text):
-        return RuleHit("dosing", "dosing.self-directed-change", m)
-    if (m := _first(_AMOUNT_ASK, text)) and not _NOT_AN_AMOUNT_TO_TAKE.search(text):
-        strong = _STRONG_USE.search(text)
-        if (has_target or _STREET_UNIT.search(text) or strong) and (strong or _PERSONAL_USE.search(text)):
-            return RuleHit("dosing", "dosing.amount-for-use", m)
-    return None
+    # spravato dose") is not a request for an amount; raising the dose over it is titration.
+    Exempt(
+        "course-of-treatment",
+        lambda t, c, m: bool(_COURSE_OF_TREATMENT.search(t) and not _RAISING_THE_DOSE.search(t)),
+    ),
+    IntentRule(
+        "dosing.quantity-of-substance",
+        _QUANTITY_OF_SUBSTANCE,
+        requires=(_CONSUMPTION,),
+        unless=(_STATISTICS,),
+    ),
+    IntentRule(
+        "dosing.quantity-in-units",
+        _QUANTITY_OF_UNITS,
+        requires=(_either(_has_target, _street_quantity),),
+        unless=(_units_of_something_else,),
+    ),
+    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE_ANY),
+    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE, requires=(_either(_has_target, _OUTCOME_WORD),)),
+    IntentRule("dosing.per-weight", _PER_WEIGHT),
+    IntentRule("dosing.dose-request", _DOSE_REQUEST, requires=(_DOSE_TARGET,)),
+    IntentRule("dosing.dose-request", _DOSE_OF_ANYTHING),
+    IntentRule("dosing.dose-request", _SUBSTANCE_DOSE),
+    IntentRule("dosing.safe-maximum", _SAFE_MAXIMUM, requires=(_either(_has_target, _SPEAKER),)),
+    IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _has_target)),
+    IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),
+    IntentRule("dosing.titration", _TITRATION),
+    IntentRule("dosing.self-directed-change", _SELF_DIRECTED_CHANGE, requires=(_has_target, _ON_ONES_OWN)),
+    IntentRule(
+        "dosing.amount-for-use",
+        _AMOUNT_ASK,
+        requires=(_AMOUNT_FOR_USE_TARGET, _AMOUNT_FOR_USE_PURPOSE),
+        unless=(_NOT_AN_AMOUNT_TO_TAKE,),
+    ),
+)
 
 
-def sourcing(text: str, context: Context) -> RuleHit | None:
-    has_target = bool(_SUBSTANCE.search(text)) or context.substance_mentioned
-    about_risk = bool(_ABOUT_RISK.search(text))
-    spotting = bool(_SPOTTING_DECEPTION.search(text))
-    if m := _first(_SUPPLY_SLANG, text):
-        return RuleHit("sourcing", "sourcing.supply-slang", m)
-    if _TREATMENT_ACCESS.search(text) and not _NO_PRESCRIPTION.search(text):
-        return None
-    if _treatment_with_a_clinic_only_medicine(text) or _treatment_for_a_condition(text):
-        return None
-    if (m := _first(_PRICE_AND_WHERE, text)) and has_target:
-        return RuleHit("sourcing", "sourcing.price-and-where", m)
-    if (m := _first(_SUPPLY_CHAIN, text)) and (has_target or _DEALING_WORD.search(text)) and not spotting:
-        return RuleHit("sourcing", "sourcing.supply-chain", m)
-    for rule, pattern in (
-        ("sourcing.acquire", _ACQUIRE_SUBSTANCE),
-        ("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE),
-        ("sourcing.make", _MAKE),
-        ("sourcing.sell", _SELL),
-    ):
-        if (m := _first(pattern, text)) and not spotting:
-            return RuleHit("sourcing", rule, m)
-    if (m := _first(_ACQUIRE_PRONOUN, text)) and has_target:
-        return RuleHit("sourcing", "sourcing.acquire", m)
-    if (m := _first(_WHERE_BEFORE_VERB, text)) and has_target:
-        return RuleHit("sourcing", "sourcing.acquire", m)
-    if (
-        (m := _first(_NO_PRESCRIPTION, text))
-        and _ACQUIRE_OR_ASK.search(text)
-        and has_target
-        and not about_risk
-    ):
-        return RuleHit("sourcing", "sourcing.no-prescription", m)
-    if (
-        (m := _first(_MARKET_REQUEST, text))
-        and _MARKET_TARGET.search(text)
-        and not _MARKET_EXCUSE.search(text)
-    ):
-        return RuleHit("sourcing", "sourcing.market", m)
-    if (m := _first(_DECEIVE_PRESCRIBER, text)) and not spotting:
-        return RuleHit("sourcing", "sourcing.deceive-prescriber", m)
-    if (
-        (m := _first(_STEAL, text))
-        and (_STEAL_TARGET.search(text) or context.substance_mentioned)
-        and (has_target or "prescription" in text)
-    ):
-        return RuleHit("sourcing", "sourcing.steal-or-divert", m)
-    if (
-        (m := _first(_SMUGGLE, text))
-        and has_target
-        and re.search(r"\b(?:how|where|can|best|easiest|good|what'?s|whats)\b", text)
-    ):
-        return RuleHit("sourcing", "sourcing.smuggle", m)
-    return None
+def _dealing_target(text: str, context: Context, matched: str) -> bool:
+    return _has_target(text, context) or bool(_DEALING_WORD.search(text))
+
+
+def _steal_target(text: str, context: Context, _matched: str) -> bool:
+    return bool(_STEAL_TARGET.search(text) or context.substance_mentioned) and (
+        _has_target(text, context) or "prescription" in text
+    )
+
+
+_ASKING_HOW = rx(r"\b(?:how|where|can|best|easiest|good|what'?s|whats)\b")
+
+SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
+    IntentRule("sourcing.supply-slang", _SUPPLY_SLANG),
+    # Reaching legitimate treatment is answered, unless it asks to skip the prescriber.
+    Exempt("treatment-access", lambda t, c, m: _reaches_treatment(t)),
+    Exempt("clinic-only-medicine", lambda t, c, m: _treatment_with_a_clinic_only_medicine(t)),
+    Exempt("medicine-for-a-condition", lambda t, c, m: _treatment_for_a_condition(t)),
+    IntentRule("sourcing.price-and-where", _PRICE_AND_WHERE, requires=(_has_target,)),
+    IntentRule(
+        "sourcing.supply-chain", _SUPPLY_CHAIN, requires=(_dealing_target,), unless=(_SPOTTING_DECEPTION,)
+    ),
+    IntentRule("sourcing.acquire", _ACQUIRE_SUBSTANCE, unless=(_SPOTTING_DECEPTION,)),
+    IntentRule("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE, unless=(_SPOTTING_DECEPTION,)),
+    IntentRule("sourcing.make", _MAKE, unless=(_SPOTTING_DECEPTION,)),
+    IntentRule("sourcing.sell", _SELL, unless=(_SPOTTING_DECEPTION,)),
+    IntentRule("sourcing.acquire", _ACQUIRE_PRONOUN, requires=(_has_target,)),
+    IntentRule("sourcing.acquire", _WHERE_BEFORE_VERB, requires=(_has_target,)),
+    IntentRule(
+        "sourcing.no-prescription",
+        _NO_PRESCRIPTION,
+        requires=(_ACQUIRE_OR_ASK, _has_target),
+        unless=(_ABOUT_RISK,),
+    ),
+    IntentRule("sourcing.market", _MARKET_REQUEST, requires=(_MARKET_TARGET,), unless=(_MARKET_EXCUSE,)),
+    IntentRule("sourcing.deceive-prescriber", _DECEIVE_PRESCRIBER, unless=(_SPOTTING_DECEPTION,)),
+    IntentRule("sourcing.steal-or-divert", _STEAL, requires=(_steal_target,)),
+    IntentRule("sourcing.smuggle", _SMUGGLE, requires=(_has_target, _ASKING_HOW)),
+)
 
 
 # First-aid knowledge asked in general ("what does blue lips mean if someone is unconscious") is
@@ -520,15 +566,12 @@ _PAST_ONLY = rx(
 _STILL_NOW = rx(r"\b(?:now|still|right\s+now|isn'?t|won'?t|can'?t|is\s+not|he'?s|she'?s|keeps)\b")
 
 
-def emergency(text: str, context: Context) -> RuleHit | None:
-    if _IN_GENERAL.search(text) and not _SOMEONE_HERE.search(text):
-        return None
+EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
+    Exempt("asked-in-general", lambda t, c, m: bool(_IN_GENERAL.search(t) and not _SOMEONE_HERE.search(t))),
     # Something that happened last night and is over is a question about it, not an emergency now.
-    if _PAST_ONLY.search(text) and not _STILL_NOW.search(text):
-        return None
-    if (m := _first(_EMERGENCY_SIGN, text)) and _PERSONAL.search(text):
-        return RuleHit("emergency", "emergency.person-in-danger", m)
-    return None
+    Exempt("over-already", lambda t, c, m: bool(_PAST_ONLY.search(t) and not _STILL_NOW.search(t))),
+    IntentRule("emergency.person-in-danger", _EMERGENCY_SIGN, requires=(_PERSONAL,)),
+)
 
 
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
@@ -685,8 +728,14 @@ _FOR_A_CONDITION = rx(
 )
 
 
+def _reaches_treatment(text: str) -> bool:
+    return bool(_TREATMENT_ACCESS.search(text)) and not _NO_PRESCRIPTION.search(text)
+
+
 def _treatment_for_a_condition(text: str) -> bool:
-    return bool(_FOR_A_CONDITION.search(text)) and not _BUYING.search(text) and not _NO_PRESCRIPTION.search(text)
+    return (
+        bool(_FOR_A_CONDITION.search(text)) and not _BUYING.search(text) and not _NO_PRESCRIPTION.search(text)
+    )
 
 
 def _treatment_with_a_clinic_only_medicine(text: str) -> bool:

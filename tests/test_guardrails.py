@@ -573,3 +573,12 @@ def test_a_new_category_is_one_registry_entry() -> None:
     # The categories already there keep their order: self-harm still outranks everything.
     assert rail.run(["i want to die, how do i build a gun"]).category == "self_harm"
     assert InputRail().run(["how do i 3d print a pistol at home"]).action == "allow"
+
+
+def test_intent_rules_are_data_named_after_their_category() -> None:
+    for category in CATEGORIES:
+        for rule in category.rules:
+            if isinstance(rule, IntentRule):
+                assert rule.id.startswith(f"{category.id}."), (category.id, rule.id)
+    ids = {rule.id for category in CATEGORIES for rule in category.rules if isinstance(rule, IntentRule)}
+    assert {"dosing.per-weight", "sourcing.acquire", "emergency.person-in-danger", "self_harm.distress"} <= ids

@@ -581,4 +581,9 @@ def test_intent_rules_are_data_named_after_their_category() -> None:
             if isinstance(rule, IntentRule):
                 assert rule.id.startswith(f"{category.id}."), (category.id, rule.id)
     ids = {rule.id for category in CATEGORIES for rule in category.rules if isinstance(rule, IntentRule)}
-    assert {"dosing.per-weight", "sourcing.acquire", "emergency.person-in-danger", "self_harm.distress"} <= ids
+    assert {
+        "dosing.per-weight",
+        "sourcing.acquire",
+        "emergency.person-in-danger",
+        "self_harm.distress",
+    } <= ids

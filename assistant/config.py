@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     torch_threads: int = Field(
         1, ge=1, le=64, description="Intra-op threads for embedding (1 keeps query latency steady)."
     )
+    onnx_dir: Path | None = Field(
+        None,
+        description="Where ONNX exports are kept (default: `onnx` in the data folder); exports are named "
+        "by the hash of their weights, so instances and data folders can share one.",
+    )
+    embedder_backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="What embeds questions when serving: onnxruntime on an export made at index build "
+        "(no torch in the serving process), or sentence-transformers on torch.",
+    )
     answer_cache_size: int = Field(
         256, ge=0, description="Answers kept for repeated questions (0 turns the cache off)."
     )
@@ -152,6 +162,10 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def onnx_path(self) -> Path:
+        return self.onnx_dir or self.data_dir / "onnx"
 
     @property
     def artifacts_path(self) -> Path:

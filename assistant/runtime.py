@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
-from assistant.selection import AnswerSelector
+from assistant.selection import QUESTION_ENCODER, AnswerSelector
 from corpus.loader import load_corpus
 from corpus.models import Article
 from corpus.vetting import Vetter, VettingReport, vetted_for_index
@@ -24,9 +26,11 @@ from guardrails import (
     SemanticLayer,
 )
 from index.builder import BuildReport, IndexBuilder
-from index.embedder import Embedder, SentenceTransformerEmbedder
+from index.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_path
 from index.passages import PassageIndex
 from index.store import ChromaStore
+
+log = logging.getLogger(__name__)
 
 _build_lock = threading.Lock()
 
@@ -63,20 +67,52 @@ def build_index(
             SentenceTransformerEmbedder(threads=settings.torch_threads),
             settings.artifacts_path,
         )
-        return builder.build(articles, progress=progress)
+        report = builder.build(articles, progress=progress)
+        if settings.embedder_backend == "onnx":
+            export_serving_models(settings)
+        return report
+
+
+def export_serving_models(settings: Settings) -> list[Path]:
+    """The ONNX exports the serving path reads (build time: this imports torch); kept while current."""
+    from index.onnx_embedder import export_onnx
+
+    models = [bundled_model_path()]
+    if settings.answer_selection == "learned":
+        models.append(QUESTION_ENCODER)
+    return [export_onnx(model, settings.onnx_path) for model in models]
+
+
+def serving_embedder(settings: Settings, model_dir: Path | None = None) -> Embedder:
+    """The embedder that answers questions: onnxruntime on the export of `model_dir` (the bundled
+    MiniLM by default), or sentence-transformers when the settings ask for torch."""
+    model_dir = model_dir or bundled_model_path()
+    if settings.embedder_backend == "torch":
+        return SentenceTransformerEmbedder(model_path=model_dir, threads=settings.torch_threads)
+    from index.onnx_embedder import OnnxEmbedder, export_dir_for
+
+    export = export_dir_for(settings.onnx_path, model_dir)
+    if not export.exists():
+        log.warning(
+            "no ONNX export of %s under %s: exporting it now (torch is imported once)",
+            model_dir,
+            settings.onnx_path,
+        )
+        export_serving_models(settings)
+    return OnnxEmbedder(export, model_id=SentenceTransformerEmbedder.model_id, threads=settings.torch_threads)
 
 
 def load_pipeline(
     settings: Settings, store: ChromaStore | None = None, model: Any | None = None
 ) -> AnswerPipeline:
     """The full pipeline over the live index; `model` (a LangChain chat model) overrides the settings' one."""
-    embedder = SentenceTransformerEmbedder(threads=settings.torch_threads)
+    embedder = serving_embedder(settings)
     index = PassageIndex.open(store or open_store(settings), embedder, settings.artifacts_path)
     answerer = ExtractiveAnswerer(
         index,
         max_sentences=settings.max_answer_sentences,
         abstain_threshold=settings.abstain_threshold,
-        selector=AnswerSelector(threads=settings.torch_threads)
+        selector=AnswerSelector(encoder=serving_embedder(settings, QUESTION_ENCODER))
         if settings.answer_selection == "learned"
         else None,
         answer_threshold=settings.answer_threshold,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from corpus.text import leans_on_previous
-from index.embedder import SentenceTransformerEmbedder, bundled_model_path
+from index.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_path
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -169,6 +169,7 @@ class AnswerSelector:
         weights_file: Path = SHIPPED_WEIGHTS,
         encoder_path: Path = QUESTION_ENCODER,
         threads: int = 1,
+        encoder: Embedder | None = None,
     ) -> None:
         if not weights_file.exists() or not (encoder_path / ENCODER_KEY_FILE).exists():
             raise FileNotFoundError(
@@ -189,7 +190,8 @@ class AnswerSelector:
                 f"the question encoder ({self.encoder_key}) and the logistic weights ({self.key}) come from "
                 "different training runs; run python -m assistant.selection"
             )
-        self.encoder = SentenceTransformerEmbedder(model_path=encoder_path, threads=threads)
+        # The serving path passes the encoder's ONNX export; training and tests may use torch.
+        self.encoder = encoder or SentenceTransformerEmbedder(model_path=encoder_path, threads=threads)
 
     def embed(self, question: str) -> np.ndarray:
         """The question as the encoder places it among the sentences that answer it."""

@@ -80,6 +80,11 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
 
     @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (it loads on first use)."""
+        return self._model is not None
+
+    @property
     def model(self) -> Any:
         if self._model is None:
             self._model = _load_model(self.model_path)

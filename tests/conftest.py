@@ -14,6 +14,21 @@ from index.embedder import SentenceTransformerEmbedder
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_onnx_exports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder of ONNX exports for every data folder of the session (they are named by their
+    weights' hash): each model is exported once, not once per test's index build."""
+    cached = os.environ.get("ASSISTANT_TEST_INDEX_CACHE")
+    folder = Path(cached).resolve().parent / "onnx" if cached else tmp_path_factory.mktemp("onnx")
+    previous = os.environ.get("ASSISTANT_ONNX_DIR")
+    os.environ["ASSISTANT_ONNX_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("ASSISTANT_ONNX_DIR", None)
+    else:
+        os.environ["ASSISTANT_ONNX_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()

@@ -80,17 +80,20 @@ def test_health_before_and_after_loading(shipped_data_dir: Path, tmp_path: Path)
     assert ready["status"] == "ready" and ready["index_version"] and ready["passages"] > 100
 
 
-def test_ready_means_the_first_question_waits_for_nothing(shipped_data_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_ready_means_the_first_question_waits_for_nothing(
+    shipped_data_dir: Path, tmp_path: Path, backend: str
+) -> None:
     # A second start finds the guard's cached vectors and shipped weights, so loading itself never
     # needs the model; readiness must still wait for it, or the first question pays seconds.
     for _ in range(2):
-        app = create_app(_settings(shipped_data_dir, tmp_path))
+        app = create_app(_settings(shipped_data_dir, tmp_path, embedder_backend=backend))
         with TestClient(app):
             assert app.state.server.wait_ready(180), app.state.server.error
             pipeline = app.state.server.pipeline
-    assert pipeline is not None and pipeline.embedder._model is not None
+    assert pipeline is not None and pipeline.embedder.loaded
     # the answer selector's question encoder is a second model: warmed up too
-    assert pipeline.answerer.selector is not None and pipeline.answerer.selector.encoder._model is not None
+    assert pipeline.answerer.selector is not None and pipeline.answerer.selector.encoder.loaded
 
 
 def test_chat_answers_refuses_escalates_and_abstains(client: TestClient) -> None:

@@ -210,8 +210,11 @@ _ACQUIRE_SUBSTANCE = rx(
     rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?))"
 )
 _SUBSTANCE_THEN_ACQUIRE = rx(
-    rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|kann\s+ich|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,5}}?"
-    r"(?:kaufen|abkaufen|bekommen|besorgen|bestellen|kopen|to\s+buy|to\s+get)\b"
+    rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|kann\s+ich|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?"
+    r"(?:kaufen|abkaufen|bekommen|besorgen|bestellen|kopen|to\s+buy|to\s+get)\b|"
+    # German puts the verb last, after the source ("Methadon von jemandem aus dem Programm abkaufen")
+    rf"\b(?:wo|wie|kann\s+ich|welche[rs]?)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,5}}?"
+    r"(?:kaufen|abkaufen|bekommen|besorgen|bestellen)\b"
 )
 _ACQUIRE_PRONOUN = rx(
     rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b|"
@@ -619,7 +622,7 @@ DISTRESS = rx(
     r"plus\s+envie\s+de\s+vivre|rien\s+ne\s+changera\s+jamais|(?:plus\s+qu'?[àa]|vais|veux)\s+dire\s+adieu|"
     # German
     r"(?:mich\s+)?(?:wieder\s+)?selbst\s+verletzt|abschiedsbriefe?|keinen\s+ausweg\s+mehr|"
-    r"egal,?\s+ob\s+ich\s+(?:morgen\s+)?(?:noch\s+)?lebe|lebensm[üu]de|denke\s+an\s+(?:suizid|selbstmord)|suizidgedanken|"
+    r"egal,?\s+ob\s+ich\s+(?:morgen\s+)?(?:noch\s+)?lebe|lebensm[üu]de|denke\s+an\s+(?:suizid|selbstmord)|(?<!mit\s)(?<!bei\s)(?<!gegen\s)suizidgedanken|"
     r"keinen\s+sinn\s+mehr|nicht\s+mehr\s+aufwachen|"
     # Portuguese
     r"dormir\s+e\s+n[ãa]o\s+acordar|me\s+machucar\s+de\s+prop[óo]sito|n[ãa]o\s+vejo\s+(?:nenhum\s+)?futuro|"
@@ -758,6 +761,11 @@ _CARE_QUESTION = rx(
     # the course of a treatment, not an amount: how many sessions, time off work after one
     r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|visits?|time\s+off|days?\s+off)\b|"
     r"\b(?:detected|detectable|show\s+up|drug\s+tests?|drug\s+screens?)\b|"
+    # how soon a treatment works, whether it is given at home, raising it with a doctor
+    r"\bhow\s+(?:fast|quickly|soon|long)\b[^.?!]{0,30}\b(?:work|works|kick\s+in|kicks\s+in|take\s+effect|help|helps)\b|"
+    r"\b(?:can|could|may)\s+(?:i|you|patients?|people)\s+(?:take|use|have|do)\s+(?:spravato|esketamine|it|the\s+spray)\s+at\s+home\b|"
+    r"\b(?:raise|bring\s+up|mention|ask\s+about|talk\s+about|discuss)\b[^.?!]{0,40}\b(?:with|to)\s+(?:my|a|the|your)\s+"
+    r"(?:gp|doctor|psychiatrist|prescriber|therapist|nurse|pharmacist)\b|"
     # recovery: cravings, relapse, an old dealer's messages
     r"\b(?:in\s+recovery|cravings?|relaps\w*)\b|"
     # is a clinic or a pharmacy licensed

@@ -34,12 +34,12 @@ def print_result(result: AnswerResult) -> None:
     if result.verification is not None:
         v = result.verification
         if result.answerer == "llm":
-            print(f"\n(worded by the language model: {v['kept']} of {v['generated']} sentences verified)")
-        elif v.get("error"):
-            print(f"\n(the language model failed, so these are the quotes themselves: {v['error']})")
+            print(f"\n(worded by the language model: {v.kept} of {v.generated} sentences verified)")
+        elif v.error:
+            print(f"\n(the language model failed, so these are the quotes themselves: {v.error})")
         else:
             print(
-                f"\n(too little of the language model's answer was verified ({v['kept']} of {v['generated']}), so these are the quotes themselves)"
+                f"\n(too little of the language model's answer was verified ({v.kept} of {v.generated}), so these are the quotes themselves)"
             )
 
 

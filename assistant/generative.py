@@ -24,7 +24,7 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.extractive import AnswerSentence
-from assistant.results import Citation
+from assistant.results import CheckedSentence, Citation, Verification
 from guardrails.output_rail import OutputRail
 from index.embedder import Embedder
 from index.lexical import tokenize
@@ -141,17 +141,17 @@ class SentenceCheck:
     overlap: float | None = None
     detail: str | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_check(self) -> CheckedSentence:
         """The check as an answer shows it: a dropped sentence's words are never sent (it may hold a dose)."""
-        return {
-            "id": sentence_id(self.text),
-            "text": self.text if self.kept else None,
-            "kept": self.kept,
-            "reason": self.reason,
-            "cited": list(self.cited),
-            "similarity": None if self.similarity is None else round(self.similarity, 4),
-            "overlap": None if self.overlap is None else round(self.overlap, 4),
-        }
+        return CheckedSentence(
+            id=sentence_id(self.text),
+            text=self.text if self.kept else None,
+            kept=self.kept,
+            reason=self.reason,
+            cited=list(self.cited),
+            similarity=None if self.similarity is None else round(self.similarity, 4),
+            overlap=None if self.overlap is None else round(self.overlap, 4),
+        )
 
 
 def sentence_id(text: str) -> str:
@@ -177,18 +177,18 @@ class Generation:
     checks: list[SentenceCheck] = field(default_factory=list)
     error: str | None = None
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> Verification:
         dropped: dict[str, int] = {}
         for check in self.checks:
             if not check.kept and check.reason:
                 dropped[check.reason] = dropped.get(check.reason, 0) + 1
-        return {
-            "generated": len(self.checks),
-            "kept": len(self.sentences),
-            "dropped": dropped,
-            "error": self.error,
-            "sentences": [c.as_dict() for c in self.checks],
-        }
+        return Verification(
+            generated=len(self.checks),
+            kept=len(self.sentences),
+            dropped=dropped,
+            error=self.error,
+            sentences=[c.as_check() for c in self.checks],
+        )
 
 
 class CitationNumbering:

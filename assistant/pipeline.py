@@ -13,7 +13,15 @@ import numpy as np
 from assistant.cache import AnswerCache
 from assistant.conversation import retrieval_query, user_turns
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
-from assistant.results import Answerer, AnswerResult, Citation, GuardrailInfo, RelatedArticle, new_answer_id
+from assistant.results import (
+    Answerer,
+    AnswerResult,
+    Citation,
+    GuardrailInfo,
+    RelatedArticle,
+    Verification,
+    new_answer_id,
+)
 from guardrails.decisions import InputGuard, OutputGuard
 from index.embedder import Embedder
 from index.passages import PassageIndex
@@ -80,7 +88,7 @@ class AnswerPipeline:
         prepared = self._prepare(turns, clock)
         if isinstance(prepared, AnswerResult):
             return self._remember(turns, prepared)
-        verification: dict[str, Any] | None = None
+        verification: Verification | None = None
         # The model is asked only when the calibrated extractive check would answer, so abstention
         # behaves the same with or without a model.
         if self.generator is not None and prepared.sentences:
@@ -158,7 +166,7 @@ class AnswerPipeline:
 
     def _remember(self, turns: list[str], result: AnswerResult) -> AnswerResult:
         # A fallback caused by a failing model is not cached: the model's answer is wanted once it is back.
-        failed = result.verification is not None and result.verification.get("error") is not None
+        failed = result.verification is not None and result.verification.error is not None
         if self.cache is not None and not failed:
             self.cache.put(self._cache_key(turns), result)
         return result
@@ -197,7 +205,7 @@ class AnswerPipeline:
         return _Prepared(query, hits, extraction.sentences, extraction.closest_article)
 
     def _extractive(
-        self, prepared: _Prepared, clock: _Clock, verification: dict[str, Any] | None
+        self, prepared: _Prepared, clock: _Clock, verification: Verification | None
     ) -> AnswerResult:
         """The answer of verbatim quotes (after the output rail), or an abstention when none is left."""
         sentences = prepared.sentences
@@ -248,7 +256,7 @@ class AnswerPipeline:
         )
 
     def _generated(
-        self, answer: str, citations: list[Citation], verification: dict[str, Any], clock: _Clock
+        self, answer: str, citations: list[Citation], verification: Verification, clock: _Clock
     ) -> AnswerResult:
         return AnswerResult(
             status="answered",

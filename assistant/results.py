@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -46,6 +46,30 @@ class RelatedArticle(BaseModel):
     title: str
 
 
+class CheckedSentence(BaseModel):
+    """What verification found for one sentence a model wrote; a dropped sentence's words are never sent."""
+
+    id: str = Field(
+        description="A hash of the sentence, so dropped sentences can be counted without their text."
+    )
+    text: str | None = Field(None, description="The sentence, only when it was kept.")
+    kept: bool
+    reason: str | None = Field(None, description="Why it was dropped: unsupported, no citation, blocked…")
+    cited: list[int] = Field(default_factory=list)
+    similarity: float | None = None
+    overlap: float | None = None
+
+
+class Verification(BaseModel):
+    """What became of a language model's answer: sentences generated, kept and dropped by reason."""
+
+    generated: int
+    kept: int
+    dropped: dict[str, int] = Field(default_factory=dict)
+    error: str | None = Field(None, description="The model call's failure, when it failed.")
+    sentences: list[CheckedSentence] = Field(default_factory=list)
+
+
 class AnswerResult(BaseModel):
     """What the pipeline returns for one question."""
 
@@ -61,6 +85,6 @@ class AnswerResult(BaseModel):
         "extractive",
         description="Which path produced the answer: llm+fallback means the model's was not used.",
     )
-    verification: dict[str, Any] | None = Field(
+    verification: Verification | None = Field(
         None, description="When a model answered: sentences generated, kept, and dropped by reason."
     )

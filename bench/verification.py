@@ -46,7 +46,7 @@ def main() -> None:
             written.append((time.perf_counter() - started) * 1000)
             if result.verification and "generate" in result.timings_ms:
                 verify.append(result.timings_ms["generate"])
-                sentences = max(result.verification["generated"], 1)
+                sentences = max(result.verification.generated, 1)
                 per_sentence.append(result.timings_ms["generate"] / sentences)
     print(f"# Verification cost, warm, in-process — {machine()}")
     print(f"{len(questions)} questions × {args.rounds} rounds; simulated model (fault rate 0.5); cache off\n")

@@ -18,7 +18,7 @@ import pytest
 from assistant.cli import main
 from assistant.config import Settings
 from assistant.generative import sentence_id
-from assistant.results import AnswerResult, Citation, GuardrailInfo
+from assistant.results import AnswerResult, CheckedSentence, Citation, GuardrailInfo, Verification
 from corpus.loader import PACKAGE_ARTICLES
 from evaluation.compare import compare_reports, load_report
 from evaluation.dataset import Dataset, EvalCase, load_datasets
@@ -436,11 +436,11 @@ def _generated(
 ) -> AnswerResult:
     """An answer with a model's verification summary; each sentence is (text, reason it was dropped or None)."""
     checks = [
-        {"id": sentence_id(text), "text": None, "kept": reason is None, "reason": reason, "cited": [1]}
+        CheckedSentence(id=sentence_id(text), kept=reason is None, reason=reason, cited=[1])
         for text, reason in sentences
     ]
-    kept = sum(1 for check in checks if check["kept"])
-    summary = {"generated": len(checks), "kept": kept, "dropped": {}, "error": error, "sentences": checks}
+    kept = sum(1 for check in checks if check.kept)
+    summary = Verification(generated=len(checks), kept=kept, error=error, sentences=checks)
     answered = _answered(("Ketamine was first made in 1962.", "alpha#2"))
     return answered.model_copy(update={"answerer": answerer, "verification": summary})
 

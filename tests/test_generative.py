@@ -133,7 +133,7 @@ def test_a_made_up_fact_is_dropped_and_the_rest_kept(fixture_index, embedder, hi
     assert not made_up.kept and made_up.reason in ("low-similarity", "low-overlap")
     assert made_up.similarity is not None and made_up.overlap is not None  # both scores reported
     assert generator.useful(generation)
-    assert generation.summary()["dropped"] == {made_up.reason: 1}
+    assert generation.summary().dropped == {made_up.reason: 1}
 
 
 def test_a_wrong_citation_number_is_dropped(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
@@ -224,7 +224,7 @@ def test_a_smuggled_dose_is_dropped_even_when_the_passage_has_it(fixture_index, 
     generation = answerer(fixture_index, embedder, fake(reply)).generate("q", hits)
     assert [c.reason for c in generation.checks] == [None, "output-rail", "output-rail"]
     assert all("mg" not in c.quote for s in generation.sentences for c in compose_generated([s])[1])
-    summary = json.dumps(generation.summary())
+    summary = generation.summary().model_dump_json()
     assert "mg" not in summary and "200" not in summary  # a dropped sentence's words are never sent
 
 
@@ -396,15 +396,15 @@ def test_pipeline_uses_the_verified_llm_answer(fixture_index, embedder) -> None:
     assert result.status == "answered" and result.answerer == "llm"
     assert result.answer == reply.format(n=1)
     assert result.citations[0].article_id == "esketamine"
-    assert result.verification is not None and result.verification["kept"] == 1
+    assert result.verification is not None and result.verification.kept == 1
 
 
 def test_pipeline_falls_back_when_too_little_is_verified(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
     garbled = "Ketamine cures everything [9]. Ask your dealer [1]. It is made of cheese [2]."
     result = pipeline(fixture_index, embedder, fake(garbled)).run("What is esketamine approved for?")
     assert result.status == "answered" and result.answerer == "llm+fallback"
-    assert result.verification is not None and result.verification["kept"] == 0
-    assert result.verification["generated"] == 3
+    assert result.verification is not None and result.verification.kept == 0
+    assert result.verification.generated == 3
     assert "Esketamine is a nasal spray" in result.answer  # the extractive quote
 
 
@@ -433,7 +433,7 @@ def test_pipeline_falls_back_on_timeout(fixture_index, embedder) -> None:  # typ
         "What is esketamine approved for?"
     )
     assert result.status == "answered" and result.answerer == "llm+fallback"
-    assert result.verification is not None and result.verification["error"].startswith("TimeoutError")
+    assert result.verification is not None and result.verification.error.startswith("TimeoutError")
 
 
 def test_pipeline_abstains_without_asking_the_model(fixture_index, embedder) -> None:  # type: ignore[no-untyped-def]
@@ -473,9 +473,7 @@ def test_pipeline_streams_verified_sentences_that_make_up_the_answer(fixture_ind
     )
     assert result.answerer == "llm" and "".join(texts) == result.answer
     assert len(texts) == 2 and not any("87" in t for t in texts)
-    assert result.verification["generated"] == 3 and result.verification["dropped"] == {
-        "unsupported-number": 1
-    }
+    assert result.verification.generated == 3 and result.verification.dropped == {"unsupported-number": 1}
     assert [c.n for c in result.citations] == [1, 2]
 
 

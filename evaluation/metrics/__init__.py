@@ -8,7 +8,7 @@ them and `scorer.Scorer` runs the per-case checks.
 from evaluation.metrics.answers import MarkedSentence, answer_sentences, numbers_in, quoted_units
 from evaluation.metrics.checks import CaseChecks, CitationCheck, Leak, NumberCheck, ScoredCase
 from evaluation.metrics.citations import SUPPORT_FLOOR
-from evaluation.metrics.generation import GeneratedSentence, Verification
+from evaluation.metrics.generation import GeneratedSentence, ModelAsked
 from evaluation.metrics.guard import (
     ALLOWED,
     BLOCKING_EXPECTATIONS,
@@ -35,11 +35,11 @@ __all__ = [
     "GeneratedSentence",
     "Leak",
     "MarkedSentence",
+    "ModelAsked",
     "NumberCheck",
     "Scorecard",
     "ScoredCase",
     "Scorer",
-    "Verification",
     "answer_sentences",
     "compute_metrics",
     "confusion_matrix",

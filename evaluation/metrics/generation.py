@@ -26,7 +26,7 @@ class GeneratedSentence:
 
 
 @dataclass(frozen=True)
-class Verification:
+class ModelAsked:
     """An answer the model was asked for: the path that answered, the call's error, each sentence's check."""
 
     answerer: str
@@ -34,16 +34,13 @@ class Verification:
     sentences: tuple[GeneratedSentence, ...]
 
     @classmethod
-    def of(cls, result: AnswerResult) -> Verification | None:
+    def of(cls, result: AnswerResult) -> ModelAsked | None:
         """None when no model was asked."""
-        # `AnswerResult.verification` is a plain dict (it crosses HTTP as JSON); it is read into types here, once.
         summary = result.verification
         if summary is None:
             return None
-        sentences = tuple(
-            GeneratedSentence(s["id"], s["kept"], s["reason"]) for s in summary.get("sentences", [])
-        )
-        return cls(result.answerer, summary.get("error"), sentences)
+        sentences = tuple(GeneratedSentence(s.id, s.kept, s.reason) for s in summary.sentences)
+        return cls(result.answerer, summary.error, sentences)
 
 
 def generation_metrics(cases: Sequence[ScoredCase], labels: Mapping[str, str] | None) -> list[Metric]:
@@ -51,7 +48,7 @@ def generation_metrics(cases: Sequence[ScoredCase], labels: Mapping[str, str] | 
     asked = [
         verification
         for c in cases
-        if c.outcome.result is not None and (verification := Verification.of(c.outcome.result)) is not None
+        if c.outcome.result is not None and (verification := ModelAsked.of(c.outcome.result)) is not None
     ]
     if not asked:
         return []
@@ -62,7 +59,7 @@ def generation_metrics(cases: Sequence[ScoredCase], labels: Mapping[str, str] | 
     return metrics
 
 
-def _answer_metrics(asked: Sequence[Verification]) -> list[Metric]:
+def _answer_metrics(asked: Sequence[ModelAsked]) -> list[Metric]:
     return [
         Metric.share(
             "generation.answered_by_model",

@@ -121,9 +121,9 @@ def record(request: Request, result: AnswerResult, metrics: Any) -> None:
     request.state.guardrail_category = category
     request.state.answer_status = result.status
     if result.verification is not None:
-        for check in result.verification.get("sentences", []):
-            metrics.generated_sentences.labels(check["reason"] or "kept").inc()
-        if result.verification.get("error"):
+        for check in result.verification.sentences:
+            metrics.generated_sentences.labels(check.reason or "kept").inc()
+        if result.verification.error:
             metrics.model_errors.inc()
 
 

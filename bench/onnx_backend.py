@@ -42,7 +42,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +61,6 @@ from index.passages import IndexedPassage
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "evals" / "questions.jsonl"
 BATCH_SIZE = 64  # what SentenceTransformerEmbedder uses
-INPUT_NAMES = ["input_ids", "attention_mask", "token_type_ids"]
 
 
 class Backend(Protocol):
@@ -128,41 +126,13 @@ class Result:
 
 def export_fp32(model_dir: Path, target: Path, attention: str) -> None:
     """The transformer (token embeddings out) as one ONNX file with dynamic batch and sequence axes."""
-    import torch
     from transformers import AutoModel, AutoTokenizer
+
+    from index.onnx_embedder import export_transformer
 
     model = AutoModel.from_pretrained(model_dir, local_files_only=True, attn_implementation=attention).eval()
     tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
-
-    class TokenEmbeddings(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-
-    sample = tokenizer(
-        ["a short one", "a somewhat longer sentence, so that the batch needs padding"],
-        padding=True,
-        return_tensors="pt",
-    )
-    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=512)
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            TokenEmbeddings(model),
-            tuple(sample[name] for name in INPUT_NAMES),
-            str(target),
-            input_names=INPUT_NAMES,
-            output_names=["last_hidden_state"],
-            dynamic_shapes={name: {0: batch, 1: sequence} for name in INPUT_NAMES},
-            external_data=False,
-            dynamo=True,
-            verbose=False,
-        )
+    export_transformer(model, tokenizer, target)
 
 
 def export_int8(source: Path, target: Path) -> None:

@@ -62,21 +62,12 @@ def export_dir_for(root: Path, model_dir: Path) -> Path:
     return Path(root) / f"{Path(model_dir).name}-{weights_digest(model_dir)}"
 
 
-def export_onnx(model_dir: Path, root: Path) -> Path:
-    """Export `model_dir` under `root` unless an export of the same weights is there; return its folder."""
-    target = export_dir_for(root, model_dir)
-    if (target / METADATA_FILE).exists():
-        return target
+def export_transformer(transformer: Any, tokenizer: Any, path: Path) -> None:
+    """A Hugging Face transformer (token embeddings out) as one fp32 ONNX file with dynamic batch and
+    sequence axes, through torch's exporter (build time only: this imports torch)."""
     import warnings
 
     import torch
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(
-        str(model_dir), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}
-    )
-    transformer: Any = model[0].auto_model
-    transformer.eval()
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self, inner: Any) -> None:
@@ -88,27 +79,46 @@ def export_onnx(model_dir: Path, root: Path) -> Path:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
-    staging = Path(tempfile.mkdtemp(prefix=".onnx-", dir=Path(root).parent if Path(root).exists() else None))
-    try:
-        sample = model.tokenizer(
-            ["a short one", "a longer sentence, so that the batch needs padding"],
-            padding=True,
-            return_tensors="pt",
+    sample = tokenizer(
+        ["a short one", "a longer sentence, so that the batch needs padding"],
+        padding=True,
+        return_tensors="pt",
+    )
+    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=512)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            TokenEmbeddings(transformer),
+            tuple(sample[name] for name in INPUT_NAMES),
+            str(path),
+            input_names=list(INPUT_NAMES),
+            output_names=["last_hidden_state"],
+            dynamic_shapes={name: {0: batch, 1: sequence} for name in INPUT_NAMES},
+            external_data=False,
+            dynamo=True,
+            verbose=False,
         )
-        batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence", max=512)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                TokenEmbeddings(transformer),
-                tuple(sample[name] for name in INPUT_NAMES),
-                str(staging / EXPORT_FILE),
-                input_names=list(INPUT_NAMES),
-                output_names=["last_hidden_state"],
-                dynamic_shapes={name: {0: batch, 1: sequence} for name in INPUT_NAMES},
-                external_data=False,
-                dynamo=True,
-                verbose=False,
-            )
+
+
+def export_onnx(model_dir: Path, root: Path) -> Path:
+    """Export `model_dir` under `root` unless an export of the same weights is there; return its folder."""
+    target = export_dir_for(root, model_dir)
+    if (target / METADATA_FILE).exists():
+        return target
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(
+        str(model_dir), device="cpu", local_files_only=True, model_kwargs={"dtype": torch.float32}
+    )
+    transformer: Any = model[0].auto_model
+    transformer.eval()
+
+    Path(root).mkdir(parents=True, exist_ok=True)
+    # Staged beside its final place, so the rename below stays on one filesystem and is atomic.
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
+    try:
+        export_transformer(transformer, model.tokenizer, staging / EXPORT_FILE)
         shutil.copy(Path(model_dir) / TOKENIZER_FILE, staging / TOKENIZER_FILE)
         max_length = int(model.max_seq_length or 256)
         (staging / METADATA_FILE).write_text(

@@ -7,6 +7,12 @@ from typing import Any
 
 import pytest
 import schemathesis
+
+# schemathesis is a pytest plugin, so pytest rewrites its modules (ast.parse) when they are first
+# imported. It imports these lazily, after earlier tests have run, and CPython 3.11.7's AST parser can
+# then fail with "AST constructor recursion depth mismatch" in a fresh environment; importing them
+# here does it during collection, before any test.
+import schemathesis.specs.openapi.schemas
 from hypothesis import HealthCheck, given, settings
 
 from assistant.api import create_app

@@ -132,6 +132,8 @@ def export_onnx(model_dir: Path, root: Path) -> Path:
         )
         expected = model.encode(list(_CHECK_SENTENCES), normalize_embeddings=True, convert_to_numpy=True)
         got = OnnxEmbedder(staging, model_id="check").embed(_CHECK_SENTENCES)
+        with _sessions_lock:  # the staging path goes away: its session must not stay in memory with it
+            _sessions.pop((str(staging / EXPORT_FILE), 1), None)
         difference = float(np.abs(got - expected).max())
         if difference > MAX_DIFFERENCE:
             raise RuntimeError(f"the ONNX export of {model_dir} differs from the model by {difference:.2e}")

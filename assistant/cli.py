@@ -196,11 +196,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from assistant.runtime import build_index
 
-    report = build_index(settings, progress=progress_bar("indexing"))
-    print(
-        f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
-        file=sys.stderr,
-    )
+    if settings.store == "http":
+        # A shared store has one writer: instances serve whatever version its pointer names.
+        print(
+            "serving the index version the chroma server's pointer names; "
+            "build with `assistant index build` (or POST /v1/admin/reindex)",
+            file=sys.stderr,
+        )
+    else:
+        report = build_index(settings, progress=progress_bar("indexing"))
+        print(
+            f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
+            file=sys.stderr,
+        )
     host, port, workers = (
         args.host or settings.host,
         args.port or settings.port,

@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     index_refresh_seconds: float = Field(
         30.0, ge=0, description="How often a server checks for a newer index."
     )
+    index_retire_grace_seconds: float = Field(
+        600.0,
+        ge=0,
+        description="How long a build keeps a version the pointer has left, so instances that have not "
+        "refreshed yet keep answering from it; make it several refresh intervals.",
+    )
     trust_forwarded_for: bool = Field(
         False, description="Take the client address from X-Forwarded-For (behind a proxy)."
     )

@@ -66,6 +66,7 @@ def build_index(
             store or open_store(settings),
             SentenceTransformerEmbedder(threads=settings.torch_threads),
             settings.artifacts_path,
+            retire_grace_seconds=settings.index_retire_grace_seconds,
         )
         report = builder.build(articles, progress=progress)
         if settings.embedder_backend == "onnx":

@@ -14,8 +14,11 @@ into a one-line message or an RFC 9457 problem without catching bare exceptions:
     │   │   └── corpus.curation.ApprovalRefusedError  the article still has `problems`
     │   └── assistant.gaps.GapsInputError             the questions file or report is unreadable
     ├── index.errors.IndexStoreError                  the vector store or the built index cannot be used
-    │   └── index.errors.IndexNotBuiltError           no index has been built yet
+    │   ├── index.errors.IndexNotBuiltError           no index has been built yet
+    │   └── index.errors.IndexVersionGoneError        the version a reader opened was deleted
     ├── assistant.conversation.ConversationError      the messages are not an answerable conversation
+    ├── assistant.feedback.FeedbackStoreError         the feedback database URL or database is unusable
+    │   └── assistant.feedback.UnknownAnswerError     a vote names an answer that is not on record
     ├── evaluation.systems.EvalSystemError            the system under test is unreachable or unusable
     ├── evaluation.compare.ReportError                a file is not a readable evaluation report
     └── evaluation.thresholds.ThresholdFileError      the thresholds file cannot be used

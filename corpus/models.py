@@ -7,7 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 ArticleStatus = Literal["approved", "draft", "rejected"]
 STATUSES: tuple[str, ...] = ("approved", "draft", "rejected")
@@ -60,6 +60,37 @@ class Article:
             "see": self.see,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def served_record(self) -> dict[str, Any]:
+        """Everything a server shows of the article, as JSON-ready data stored with an index version."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "body": self.body,
+            "status": self.status,
+            "sources": [{"name": s.name, "url": s.url} for s in self.sources],
+            "reviewed_on": self.reviewed_on.isoformat() if self.reviewed_on else None,
+            "topics": list(self.topics),
+            "license": self.license,
+            "summary": self.summary,
+            "see": list(self.see),
+        }
+
+    @classmethod
+    def from_served_record(cls, record: dict[str, Any]) -> Article:
+        reviewed_on = record.get("reviewed_on")
+        return cls(
+            id=record["id"],
+            title=record["title"],
+            body=record["body"],
+            status=record.get("status", "approved"),
+            sources=[Source(s["name"], s["url"]) for s in record.get("sources", [])],
+            reviewed_on=dt.date.fromisoformat(reviewed_on) if reviewed_on else None,
+            topics=list(record.get("topics", [])),
+            license=record.get("license"),
+            summary=record.get("summary"),
+            see=list(record.get("see", [])),
+        )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from index.builder import BuildReport, IndexBuilder, staleness
 from index.embedder import Embedder, SentenceTransformerEmbedder
-from index.errors import IndexNotBuiltError, IndexStoreError
+from index.errors import IndexNotBuiltError, IndexStoreError, IndexVersionGoneError
 from index.lexical import LexicalIndex, tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import HybridRetriever, RetrievedPassage, Retriever
@@ -16,6 +16,7 @@ __all__ = [
     "IndexBuilder",
     "IndexNotBuiltError",
     "IndexStoreError",
+    "IndexVersionGoneError",
     "IndexedPassage",
     "LexicalIndex",
     "PassageIndex",

@@ -1,9 +1,14 @@
 """Incremental, crash-safe index builds.
 
 A build writes a brand-new collection and artifact folder for the new version, copies the
-vectors of unchanged articles from the live version, embeds only changed ones, and then switches
-the store's pointer in one write. Until that write, readers keep using the previous version; a
-crash leaves at most an orphan collection that the next build removes.
+vectors of unchanged articles from the live version, embeds only changed ones, stores the
+artifacts (sentence vectors, lexical index, the articles as served) beside the passages, and then
+switches the store's pointer in one write. Until that write, readers keep using the previous
+version; a crash leaves at most an orphan collection that the next build removes.
+
+Builds are the only writers of a store. A version the pointer left is kept for a grace period
+(`retire_grace_seconds`, several of the servers' refresh intervals) before it is deleted, so an
+instance that has not looked at the pointer yet keeps answering from it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from index.passages import IndexedPassage, build_artifacts
 from index.store import StoredRecord, VectorStore
 
 COLLECTION_PREFIX = "passages_"
+FILES_PREFIX = "files_"
+DEFAULT_RETIRE_GRACE_SECONDS = 600.0
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -68,9 +75,17 @@ def embedding_text(passage: IndexedPassage) -> str:
     return f"{heading} {passage.text}"
 
 
-def index_version(hashes: dict[str, str], model_id: str) -> str:
-    payload = json.dumps({"articles": hashes, "model": model_id, "chunker": CHUNKER_VERSION}, sort_keys=True)
+def index_version(hashes: dict[str, str], model_id: str, served: str = "") -> str:
+    """`hashes` decide what is embedded; `served` (a hash of the articles as shown) what else a version holds."""
+    payload = json.dumps(
+        {"articles": hashes, "model": model_id, "chunker": CHUNKER_VERSION, "served": served}, sort_keys=True
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def served_hash(articles: Iterable[Article]) -> str:
+    records = sorted((a.served_record() for a in articles), key=lambda r: r["id"])
+    return hashlib.sha256(json.dumps(records, sort_keys=True).encode()).hexdigest()
 
 
 def passages_of(article: Article, policy: ChunkingPolicy | None = None) -> list[IndexedPassage]:
@@ -116,16 +131,21 @@ class IndexBuilder:
         embedder: Embedder,
         artifacts_root: Path,
         chunking: ChunkingPolicy | None = None,
+        retire_grace_seconds: float = DEFAULT_RETIRE_GRACE_SECONDS,
     ) -> None:
+        if retire_grace_seconds < 0:
+            raise ValueError(f"retire_grace_seconds must be 0 or more, not {retire_grace_seconds}")
         self.store = store
         self.embedder = embedder
         self.artifacts_root = Path(artifacts_root)
         self.chunking = chunking or ChunkingPolicy()
+        self.retire_grace_seconds = retire_grace_seconds
 
-    def plan(self, articles: Iterable[Article]) -> tuple[str, dict[str, str], dict[str, Any] | None]:
+    def plan(self, articles: list[Article]) -> tuple[str, dict[str, str], dict[str, Any] | None]:
         """The version these articles would build, their hashes and the live manifest."""
         hashes = {a.id: a.content_hash() for a in articles}
-        return index_version(hashes, self.embedder.model_id), hashes, self.store.read_pointer()
+        version = index_version(hashes, self.embedder.model_id, served_hash(articles))
+        return version, hashes, self.store.read_pointer()
 
     def build(self, articles: list[Article], progress: ProgressCallback | None = None) -> BuildReport:
         started = time.perf_counter()
@@ -141,11 +161,7 @@ class IndexBuilder:
         report.removed = sorted(set(old_hashes) - set(hashes))
         report.updated = sorted(a for a in hashes if a in old_hashes and old_hashes[a] != hashes[a])
         report.unchanged = sorted(a for a in hashes if old_hashes.get(a) == hashes[a])
-        if (
-            live
-            and live.get("version") == version
-            and (self.artifacts_root / version / "sentences.json").exists()
-        ):
+        if live and live.get("version") == version and self._version_files_stored(live):
             report.passages = sum(v["passages"] for v in live["articles"].values())
             report.seconds = time.perf_counter() - started
             return report
@@ -188,11 +204,14 @@ class IndexBuilder:
 
         passages = sorted(kept + fresh, key=lambda p: (p.article_id, p.n))
         previous_sentences = self._previous_sentence_vectors(reusable, set(report.unchanged))
+        folder = self.artifacts_root / version
         build_artifacts(
-            self.artifacts_root / version,
+            folder,
             passages,
             lambda spans: self._sentence_vectors(spans, previous_sentences),
+            articles=[a.served_record() for a in sorted(articles, key=lambda a: a.id)],
         )
+        self.store.put_files(FILES_PREFIX + version, folder)
 
         counts: dict[str, int] = {}
         for p in passages:
@@ -203,6 +222,8 @@ class IndexBuilder:
             "model": self.embedder.model_id,
             "chunker": CHUNKER_VERSION,
             "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "files": FILES_PREFIX + version,
+            "retired": self._retired_after(live, version),
             "articles": {
                 a.id: {
                     "hash": hashes[a.id],
@@ -215,10 +236,7 @@ class IndexBuilder:
             },
         }
         self.store.write_pointer(manifest)
-        # The previous version stays: readers that opened it before the pointer moved keep working.
-        self._collect_garbage(
-            keep={version, report.previous_version} if report.previous_version else {version}
-        )
+        self._collect_garbage(manifest)
         report.passages = len(passages)
         report.seconds = time.perf_counter() - started
         return report
@@ -254,17 +272,48 @@ class IndexBuilder:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)
         return np.stack([vectors[(p.id, s, e)] for p, s, e in keys])
 
-    def _collect_garbage(self, keep: set[str]) -> None:
-        """Drop collections and artifact folders of versions that are neither live nor the one before."""
-        keep_collections = {COLLECTION_PREFIX + v for v in keep}
+    def _version_files_stored(self, live: dict[str, Any]) -> bool:
+        """Whether the live version's artifacts are in the store (uploading them from here if only local)."""
+        name = live.get("files") or FILES_PREFIX + live["version"]
+        if name in self.store.collection_names():
+            return True
+        folder = self.artifacts_root / live["version"]
+        if (folder / "sentences.json").exists() and (folder / "articles.json").exists():
+            self.store.put_files(name, folder)
+            return True
+        return False
+
+    @staticmethod
+    def _retired_after(live: dict[str, Any] | None, version: str) -> dict[str, float]:
+        """When each version the pointer has left was left (epoch seconds), including the one it leaves now."""
+        retired: dict[str, float] = dict((live or {}).get("retired", {}))
+        if live and live.get("version") != version:
+            retired[str(live["version"])] = time.time()
+        retired.pop(version, None)
+        return retired
+
+    def _collect_garbage(self, manifest: dict[str, Any]) -> None:
+        """Drop versions retired longer ago than the grace period, and orphans of interrupted builds.
+
+        An instance checks the pointer every refresh interval; until then it may still query the
+        version it opened, so a retired version outlives its retirement by the grace period.
+        """
+        now = time.time()
+        retired: dict[str, float] = manifest["retired"]
+        expired = {v for v, when in retired.items() if now - when >= self.retire_grace_seconds}
+        keep = {manifest["version"]} | (set(retired) - expired)
         for name in self.store.collection_names():
-            if name.startswith(COLLECTION_PREFIX) and name not in keep_collections:
-                self.store.delete_collection(name)
+            for prefix in (COLLECTION_PREFIX, FILES_PREFIX):
+                if name.startswith(prefix) and name.removeprefix(prefix) not in keep:
+                    self.store.delete_collection(name)
+        if expired:
+            for version in expired:
+                retired.pop(version, None)
+            self.store.write_pointer(manifest)
         if self.artifacts_root.exists():
             for folder in self.artifacts_root.iterdir():
-                if folder.is_dir() and folder.name not in keep:
+                if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:
                     shutil.rmtree(folder, ignore_errors=True)
-
 
 def staleness(
     articles: Iterable[Article], manifest: dict[str, Any] | None, model_id: str

@@ -12,3 +12,11 @@ class IndexNotBuiltError(IndexStoreError):
 
     def __init__(self, detail: str = "no index has been built yet; run `assistant index build`") -> None:
         super().__init__(detail)
+
+
+class IndexVersionGoneError(IndexStoreError):
+    """The index version a reader opened has been deleted from the store; reopen the live one."""
+
+    def __init__(self, collection: str) -> None:
+        super().__init__(f"collection {collection!r} no longer exists; the live index has moved on")
+        self.collection = collection

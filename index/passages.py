@@ -18,6 +18,8 @@ from index.errors import IndexNotBuiltError, IndexStoreError
 from index.lexical import LexicalIndex
 from index.store import StoredRecord, VectorStore
 
+ARTICLES_FILE = "articles.json"
+
 
 @dataclass(frozen=True)
 class IndexedPassage:
@@ -70,8 +72,9 @@ def build_artifacts(
     folder: Path,
     passages: list[IndexedPassage],
     sentence_vectors: Callable[[list[tuple[IndexedPassage, list[tuple[int, int]]]]], np.ndarray],
+    articles: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the lexical index and the sentence table for `passages` into `folder`, atomically."""
+    """Write the lexical index, the sentence table and the articles as served into `folder`, atomically."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
@@ -83,6 +86,8 @@ def build_artifacts(
         rows = [[p.id, start, end] for p, sentence_list in spans for start, end in sentence_list]
         np.save(staging / "sentences.npy", vectors.astype(np.float32))
         (staging / "sentences.json").write_text(json.dumps(rows))
+        if articles is not None:
+            (staging / ARTICLES_FILE).write_text(json.dumps(articles))
         if folder.exists():
             shutil.rmtree(folder)
         staging.rename(folder)
@@ -102,9 +107,12 @@ class PassageIndex:
         lexical: LexicalIndex,
         sentence_rows: list[SentenceRow],
         sentence_vectors: np.ndarray,
+        served_articles: list[dict[str, Any]] | None = None,
     ) -> None:
         self.store = store
         self.manifest = manifest
+        # The articles exactly as this version quotes them (None for versions built without them).
+        self.served_articles = served_articles
         self.passages = {p.id: p for p in passages}
         self.lexical = lexical
         self.sentence_vectors = sentence_vectors
@@ -133,15 +141,19 @@ class PassageIndex:
         passages = [IndexedPassage.from_record(r) for r in store.records(manifest["collection"])]
         passages.sort(key=lambda p: (p.article_id, p.n))
         folder = artifacts_root / manifest["version"]
-        if not (folder / "sentences.json").exists():
-            # Another instance built this version (server mode): derive the local artifacts from the store.
+        if not (folder / "sentences.json").exists() and not store.get_files(
+            manifest.get("files", ""), folder
+        ):
+            # A version built before artifacts were stored with it: derive them (embeds every sentence).
             build_artifacts(folder, passages, lambda spans: _embed_sentences(embedder, spans))
         rows = [
             SentenceRow(pid, start, end, i)
             for i, (pid, start, end) in enumerate(json.loads((folder / "sentences.json").read_text()))
         ]
         vectors = np.load(folder / "sentences.npy")
-        return cls(store, manifest, passages, LexicalIndex.load(folder), rows, vectors)
+        served = folder / ARTICLES_FILE
+        articles = json.loads(served.read_text()) if served.exists() else None
+        return cls(store, manifest, passages, LexicalIndex.load(folder), rows, vectors, articles)
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         if not self.passages:

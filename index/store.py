@@ -8,8 +8,12 @@ that every API instance sharing the server sees.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +21,13 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from index.errors import IndexStoreError
+from index.errors import IndexStoreError, IndexVersionGoneError
 
 POINTER_COLLECTION = "assistant_pointer"
 POINTER_ID = "current"
 _WRITE_BATCH = 2000
+# Files travel as base64 pieces small enough for one HTTP request to a chroma server each.
+_FILE_PIECE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class VectorStore(Protocol):
     ) -> Iterator[StoredRecord]: ...
     def query(self, name: str, embedding: np.ndarray, k: int) -> list[tuple[str, float]]: ...
     def count(self, name: str) -> int: ...
+    def put_files(self, name: str, folder: Path) -> None: ...
+    def get_files(self, name: str, folder: Path) -> bool: ...
 
 
 class ChromaStore:
@@ -96,6 +104,8 @@ class ChromaStore:
                 else:
                     collection = self.client.get_collection(name=name, embedding_function=None)
             except Exception as exc:
+                if not create and name not in self.collection_names():
+                    raise IndexVersionGoneError(name) from None
                 raise IndexStoreError(
                     f"collection {name!r} is not usable in {self.description}: {exc}"
                 ) from None
@@ -163,11 +173,81 @@ class ChromaStore:
 
     def query(self, name: str, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
         collection = self._collection(name)
-        got = collection.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, include=["distances"]
-        )
+        try:
+            got = collection.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, include=["distances"]
+            )
+        except Exception as exc:
+            self._collections.pop(name, None)
+            if name not in self.collection_names():
+                raise IndexVersionGoneError(name) from None
+            raise IndexStoreError(f"querying {name!r} in {self.description} failed: {exc}") from None
         # Cosine distance is 1 - cosine similarity.
         return [(pid, 1.0 - float(d)) for pid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
 
     def count(self, name: str) -> int:
         return int(self._collection(name).count())
+
+    def put_files(self, name: str, folder: Path) -> None:
+        """Store every file under `folder` in collection `name`, so an instance elsewhere can fetch them."""
+        self.delete_collection(name)
+        collection = self.client.create_collection(name=name, embedding_function=None)
+        records: list[tuple[str, str, dict[str, Any]]] = []
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            relative = path.relative_to(folder).as_posix()
+            digest = hashlib.sha256(data).hexdigest()
+            pieces = max(1, -(-len(data) // _FILE_PIECE_BYTES))
+            for i in range(pieces):
+                piece = data[i * _FILE_PIECE_BYTES : (i + 1) * _FILE_PIECE_BYTES]
+                metadata = {"path": relative, "piece": i, "pieces": pieces, "sha256": digest}
+                records.append((f"{relative}#{i}", base64.b64encode(piece).decode("ascii"), metadata))
+        for start in range(0, len(records), 8):
+            batch = records[start : start + 8]
+            collection.add(
+                ids=[r[0] for r in batch],
+                documents=[r[1] for r in batch],
+                metadatas=[r[2] for r in batch],
+                embeddings=[[0.0] for _ in batch],
+            )
+
+    def get_files(self, name: str, folder: Path) -> bool:
+        """Write the files stored in collection `name` into `folder` (atomically); False if there are none."""
+        try:
+            collection = self.client.get_collection(name=name, embedding_function=None)
+        except Exception:
+            return False
+        pieces: dict[str, dict[int, bytes]] = {}
+        expected: dict[str, tuple[int, str]] = {}
+        offset = 0
+        while True:
+            got = collection.get(include=["documents", "metadatas"], limit=64, offset=offset)
+            if not got["ids"]:
+                break
+            for document, metadata in zip(got["documents"], got["metadatas"], strict=True):
+                path = str(metadata["path"])
+                pieces.setdefault(path, {})[int(metadata["piece"])] = base64.b64decode(document)
+                expected[path] = (int(metadata["pieces"]), str(metadata["sha256"]))
+            offset += len(got["ids"])
+        if not pieces:
+            return False
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            for path, parts in pieces.items():
+                count, digest = expected[path]
+                if sorted(parts) != list(range(count)):
+                    raise IndexStoreError(f"{name!r} in {self.description} is missing pieces of {path}")
+                data = b"".join(parts[i] for i in range(count))
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise IndexStoreError(f"{path} in {name!r} does not match its checksum")
+                target = staging / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+            if folder.exists():
+                shutil.rmtree(folder)
+            staging.rename(folder)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+        return True

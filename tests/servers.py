@@ -40,9 +40,10 @@ def wait_for(url: str, timeout: float, process: subprocess.Popen[bytes] | None =
 
 @contextmanager
 def api_server(
-    env: dict[str, str], workers: int = 1, log_path: Path | None = None
+    env: dict[str, str], workers: int = 1, log_path: Path | None = None, wait_ready: bool = True
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Our app under uvicorn; yields its base URL and the process; stops it gracefully."""
+    """Our app under uvicorn; yields its base URL and the process (once ready, unless `wait_ready`
+    is off: then once it is alive); stops it gracefully."""
     port = free_port()
     command = [
         str(VENV_BIN / "python"),
@@ -65,8 +66,8 @@ def api_server(
     process = subprocess.Popen(command, cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{base}/readyz", 180, process)
-        if workers > 1:
+        wait_for(f"{base}/readyz" if wait_ready else f"{base}/healthz", 180, process)
+        if workers > 1 and wait_ready:
             # each worker loads on its own; the first 200 only says one of them is ready
             streak, deadline = 0, time.monotonic() + 180
             while streak < 8 * workers and time.monotonic() < deadline:

@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 
 from corpus import Vetter, load_corpus, vetted_for_index
-from index import ChromaStore, HybridRetriever, IndexBuilder, IndexNotBuiltError, PassageIndex
+from index import (
+    ChromaStore,
+    HybridRetriever,
+    IndexBuilder,
+    IndexNotBuiltError,
+    IndexVersionGoneError,
+    PassageIndex,
+)
+from index.builder import FILES_PREFIX
 from tests.helpers import write_article
 
 ARTICLES = {
@@ -111,14 +119,75 @@ def test_interrupted_build_keeps_the_previous_index_serving(tmp_path: Path, corp
     assert "urinary tract" in PassageIndex.open(store, embedder, artifacts).passages["bladder#1"].text
 
 
-def test_artifacts_are_rebuilt_when_missing(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
-    """Another instance sharing a chroma server has no local artifacts: they are derived from the store."""
+def test_a_new_instance_fetches_its_version_instead_of_embedding(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """Another instance sharing the store, with an empty data folder, embeds nothing: the version holds
+    its sentence vectors, lexical index and articles."""
     store = ChromaStore.persistent(tmp_path / "db")
     _build(corpus, store, embedder, tmp_path / "art")
+    never_embeds = ExplodingEmbedder(embedder, fail_on_call=1)
+    index = PassageIndex.open(store, never_embeds, tmp_path / "elsewhere")
+    assert never_embeds.calls == 0
+    assert set(index.lexical.passage_ids) == {"bladder#1", "spray#1", "vets#1"}
+    original = PassageIndex.open(store, embedder, tmp_path / "art")
+    assert np.array_equal(index.sentence_vectors, original.sentence_vectors)
+    served = {record["id"]: record for record in index.served_articles or []}
+    assert served["bladder"]["body"].startswith("## Bladder") and served["spray"]["sources"][0]["name"]
+
+
+def test_versions_built_without_stored_files_are_derived(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    store = ChromaStore.persistent(tmp_path / "db")
+    report = _build(corpus, store, embedder, tmp_path / "art")
+    store.delete_collection(FILES_PREFIX + report.version)
     index = PassageIndex.open(store, embedder, tmp_path / "elsewhere")
     assert set(index.lexical.passage_ids) == {"bladder#1", "spray#1", "vets#1"}
     original = PassageIndex.open(store, embedder, tmp_path / "art")
     assert np.allclose(index.sentence_vectors, original.sentence_vectors, atol=1e-5)
+
+
+def test_what_an_article_shows_is_part_of_its_version(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    """A new source changes what is served, so it is a new version, but nothing is embedded again."""
+    store = ChromaStore.persistent(tmp_path / "db")
+    first = _build(corpus, store, embedder, tmp_path / "art")
+    path = corpus / "vets.md"
+    path.write_text(path.read_text().replace("name: Test source", "name: Another source"))
+    second = _build(corpus, store, embedder, tmp_path / "art")
+    assert second.version != first.version and second.embedded_passages == 0
+    served = {r["id"]: r for r in PassageIndex.open(store, embedder, tmp_path / "new").served_articles or []}
+    assert served["vets"]["sources"][0]["name"] == "Another source"
+
+
+def _versions(store: ChromaStore) -> set[str]:
+    return {n.removeprefix("passages_") for n in store.collection_names() if n.startswith("passages_")}
+
+
+def test_a_retired_version_outlives_its_grace_period_only(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    store = ChromaStore.persistent(tmp_path / "db")
+    articles, _ = vetted_for_index(load_corpus(corpus), Vetter())
+    patient = IndexBuilder(store, embedder, tmp_path / "art", retire_grace_seconds=3600)
+    versions = [patient.build(articles[:n]).version for n in (1, 2, 3)]
+    # Instances that opened either older version and have not refreshed yet can still query it.
+    assert _versions(store) == set(versions)
+    assert set(store.read_pointer()["retired"]) == set(versions[:2])  # type: ignore[index]
+
+    prompt = IndexBuilder(store, embedder, tmp_path / "art", retire_grace_seconds=0)
+    last = prompt.build(articles[:2]).version
+    assert _versions(store) == {last}
+    assert {n for n in store.collection_names() if n.startswith("files_")} == {"files_" + last}
+    assert {f.name for f in (tmp_path / "art").iterdir()} == {last}
+    with pytest.raises(ValueError, match="retire_grace_seconds"):
+        IndexBuilder(store, embedder, tmp_path / "art", retire_grace_seconds=-1)
+
+
+def test_a_reader_of_a_deleted_version_is_told_so(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+    store = ChromaStore.persistent(tmp_path / "db")
+    articles, _ = vetted_for_index(load_corpus(corpus), Vetter())
+    builder = IndexBuilder(store, embedder, tmp_path / "art", retire_grace_seconds=0)
+    builder.build(articles[:2])
+    reader = PassageIndex.open(store, embedder, tmp_path / "reader")
+    builder.build(articles)
+    with pytest.raises(IndexVersionGoneError):
+        reader.dense(embedder.embed(["bladder"])[0], 2)
+    assert PassageIndex.open(store, embedder, tmp_path / "reader").dense(embedder.embed(["bladder"])[0], 2)
 
 
 def test_model_mismatch_is_refused(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]

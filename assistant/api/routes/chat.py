@@ -14,7 +14,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from assistant.api.deps import CallerDep, MetricsDep, PipelineDep, RateLimitDep, SettingsDep
+from assistant.api.deps import (
+    CallerDep,
+    MetricsDep,
+    PipelineDep,
+    RateLimitDep,
+    SettingsDep,
+    get_state,
+)
 from assistant.api.problems import Problem, problem_body
 from assistant.api.routes import API_PREFIX
 from assistant.api.schemas import EXAMPLES, ChatRequest, OpenAIChatRequest
@@ -86,7 +93,7 @@ async def answer(
     if settings.audit_log:
         request.state.question = messages[-1]["content"]
     try:
-        result: AnswerResult = await run_in_threadpool(pipeline.run, messages)
+        result: AnswerResult = await run_in_threadpool(get_state(request).run, pipeline, messages)
     except ConversationError as exc:
         raise Problem(422, str(exc)) from None
     record(request, result, metrics)
@@ -105,7 +112,8 @@ async def answer_stream(
     if settings.audit_log:
         request.state.question = messages[-1]["content"]
     try:
-        async for event in iterate_in_threadpool(pipeline.stream(messages, answer_id=answer_id)):
+        events = get_state(request).stream(pipeline, messages, answer_id)
+        async for event in iterate_in_threadpool(events):
             if isinstance(event, AnswerResult):
                 record(request, event, metrics)
             yield event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import time
 from collections.abc import Generator, Iterator, Mapping, Sequence
@@ -67,6 +68,17 @@ class AnswerPipeline:
         self.max_related = max_related
         # Optional language model; its answer is used only when enough of it survives verification.
         self.generator = generator
+        # The asking interface's language, for the guard's replies (None: the question's language).
+        self.reply_language: str | None = None
+
+    def in_language(self, language: str | None) -> AnswerPipeline:
+        """This pipeline with the guard replying in `language` (the asking interface's); it shares
+        everything else, the answer cache included."""
+        if not language:
+            return self
+        localized = copy.copy(self)
+        localized.reply_language = language
+        return localized
 
     def warm_up(self) -> None:
         """Pay the first-call costs (importing and loading the model, opening the vector index) now."""
@@ -171,8 +183,10 @@ class AnswerPipeline:
             self.cache.put(self._cache_key(turns), result)
         return result
 
-    def _cache_key(self, turns: list[str]) -> tuple[str, tuple[str, ...]]:
-        return (self.index.version, tuple(" ".join(t.casefold().split()) for t in turns))
+    def _cache_key(self, turns: list[str]) -> tuple[str, str, tuple[str, ...]]:
+        # The reply language is part of the key: a refusal is worded in it.
+        turns_key = tuple(" ".join(t.casefold().split()) for t in turns)
+        return (self.index.version, self.reply_language or "", turns_key)
 
     def _prepare(self, turns: list[str], clock: _Clock) -> AnswerResult | _Prepared:
         """Guard, retrieve and extract: a final result (refused, escalated) or what answering needs."""
@@ -186,7 +200,9 @@ class AnswerPipeline:
             return vectors[text]
 
         if self.input_guard is not None:
-            decision = self.input_guard.run(turns, lambda: embedding_of(turns[-1]))
+            decision = self.input_guard.run(
+                turns, lambda: embedding_of(turns[-1]), language=self.reply_language
+            )
             clock.lap("guard")
             if decision.action != "allow":
                 return AnswerResult(

@@ -2,6 +2,7 @@
 
 from guardrails.classifier import IntentClassifier
 from guardrails.decisions import Decision, InputGuard, OutputGuard, SentenceVerdict
+from guardrails.distress import DistressHead
 from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBERS, InputRail
 from guardrails.messages import EmergencyNumber, detect_language
 from guardrails.normalize import normalize
@@ -12,6 +13,7 @@ __all__ = [
     "DEFAULT_CRISIS_LINES",
     "DEFAULT_EMERGENCY_NUMBERS",
     "Decision",
+    "DistressHead",
     "EmergencyNumber",
     "ExemplarClassifier",
     "InputGuard",

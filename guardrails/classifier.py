@@ -92,6 +92,9 @@ class WordFeatures:
 class IntentClassifier:
     """Predicts allowed / dosing / sourcing / jailbreak / emergency / self_harm from an embedding."""
 
+    # The input rail asks it about earlier turns too (distress said before still stands).
+    reads_earlier_turns = True
+
     def __init__(
         self,
         embedder: Embedder,

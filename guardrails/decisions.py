@@ -51,7 +51,10 @@ class InputGuard(Protocol):
     """Judges the newest user turn with the earlier ones as context."""
 
     def run(
-        self, turns: Sequence[str], vector: np.ndarray | Callable[[], np.ndarray] | None = None
+        self,
+        turns: Sequence[str],
+        vector: np.ndarray | Callable[[], np.ndarray] | None = None,
+        language: str | None = None,
     ) -> Decision: ...
 
 

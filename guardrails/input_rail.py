@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -13,7 +13,7 @@ import numpy as np
 from guardrails import messages
 from guardrails.categories import CATEGORIES, CategoryRegistry
 from guardrails.decisions import Decision
-from guardrails.messages import EmergencyNumber, detect_language
+from guardrails.messages import LANGUAGES, EmergencyNumber, detect_language
 from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
     Context,
@@ -36,6 +36,16 @@ DEFAULT_CRISIS_LINES = (
     "In the UK and Ireland, call Samaritans on 116 123.",
     "Elsewhere, your local emergency number can connect you to help.",
 )
+# The default crisis lines in other reply languages; used only while the crisis lines are the defaults,
+# so lines a deployment sets are never replaced by these.
+DEFAULT_CRISIS_LINES_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = {
+    "es": (
+        "En España, llame al 024 (línea de atención a la conducta suicida).",
+        "En EE. UU., llame o envíe un mensaje de texto al 988 (Suicide & Crisis Lifeline, también en español).",
+        "En el Reino Unido e Irlanda, llame a Samaritans al 116 123.",
+        "En otros lugares, su número local de emergencias puede ponerle en contacto con ayuda.",
+    ),
+}
 _WORD = re.compile(r"\w+")
 # A follow-up this short is a request form without its subject ("and where?", "per kilo?").
 FRAGMENT_WORDS = 4
@@ -59,13 +69,24 @@ class InputRail:
         emergency_numbers: Sequence[EmergencyNumber] = DEFAULT_EMERGENCY_NUMBERS,
         crisis_lines: Sequence[str] = DEFAULT_CRISIS_LINES,
         categories: CategoryRegistry = CATEGORIES,
+        emergency_numbers_by_language: Mapping[str, Sequence[EmergencyNumber]] | None = None,
+        crisis_lines_by_language: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """`*_by_language` replace the numbers or lines for replies in one language; by default the
+        crisis lines have translations only while they are the default lines."""
         if not emergency_numbers:
             raise ValueError("at least one emergency number is needed for escalations")
         self.semantic = list(semantic)
         self.categories = categories
         self.emergency_numbers = list(emergency_numbers)
         self.crisis_lines = list(crisis_lines)
+        if crisis_lines_by_language is None:
+            default = tuple(crisis_lines) == DEFAULT_CRISIS_LINES
+            crisis_lines_by_language = DEFAULT_CRISIS_LINES_BY_LANGUAGE if default else {}
+        self.crisis_lines_by_language = {k: list(v) for k, v in crisis_lines_by_language.items()}
+        self.emergency_numbers_by_language = {
+            k: list(v) for k, v in (emergency_numbers_by_language or {}).items() if v
+        }
         # Every request of a conversation resends its earlier turns: each is embedded once.
         self._distress_verdicts: OrderedDict[str, bool] = OrderedDict()
         self._distress_lock = threading.Lock()  # request threads share one rail
@@ -99,9 +120,16 @@ class InputRail:
         return context, hit
 
     def run(
-        self, turns: Sequence[str], vector: np.ndarray | Callable[[], np.ndarray] | None = None
+        self,
+        turns: Sequence[str],
+        vector: np.ndarray | Callable[[], np.ndarray] | None = None,
+        language: str | None = None,
     ) -> Decision:
-        """Judge `turns[-1]`; `vector` is its embedding, or a function that makes it only if the rules stay silent."""
+        """Judge `turns[-1]`; `vector` is its embedding, or a function that makes it only if the rules stay silent.
+
+        Replies come in `language` (the asking interface's, e.g. "es" or "es-MX") when it is one of
+        `LANGUAGES`, else in the language the question is written in.
+        """
         question = turns[-1]
         normalized = normalize(question)
         context, previous = self._context(turns[:-1])
@@ -109,7 +137,7 @@ class InputRail:
             context = replace(
                 context, distress_before=self._distress_said(turns[-1 - DISTRESS_LOOKBACK : -1])
             )
-        language = detect_language(question)
+        language = reply_language(language) or detect_language(question)
         hit, found_wrapper = self.rules_only(normalized, context)
         # "and where" carries the request, the turn before it the subject: judge them together,
         # unless that turn was a request of its own (then its refusal already said so).
@@ -165,14 +193,15 @@ class InputRail:
             hit.matched,
             self.message(hit.category, language),
             language,
-            self.contacts(hit.category),
+            self.contacts(hit.category, language),
         )
 
     def _distress_said(self, earlier: Sequence[str]) -> bool:
-        """Whether the last semantic layer (the trained classifier) reads hopelessness in an earlier turn.
+        """Whether the trained layers that read earlier turns (the classifier, the distress head) all
+        find hopelessness in one of them.
 
         The rules catch the phrasings they know in every turn; distress said in other words
-        ("i won't need anything after tonight") is found by the trained layer that judges the newest
+        ("i won't need anything after tonight") is found by the trained layers that judge the newest
         turn too. The nearest-example layer is left out here: one close exemplar is too weak a
         reason to give a whole conversation crisis lines.
         """
@@ -181,9 +210,12 @@ class InputRail:
         unseen = [turn for turn, verdict in known.items() if verdict is None]
         if unseen:
             vectors = self.semantic[0].embedder.embed(unseen)
+            readers = [layer for layer in self.semantic if getattr(layer, "reads_earlier_turns", False)]
             for turn, vector in zip(unseen, vectors, strict=True):
-                hits = (layer.run(vector, turn) for layer in self.semantic[-1:])
-                known[turn] = any(
+                hits = (layer.run(vector, turn) for layer in readers or self.semantic[-1:])
+                # Every reader must agree: crisis lines for a whole conversation need a surer reason
+                # than one layer's reading of one turn ("my psychiatrist said no to it for me").
+                known[turn] = all(
                     hit is not None and hit.category == "self_harm" and hit.score >= EARLIER_DISTRESS_SCORE
                     for hit in hits
                 )
@@ -200,21 +232,34 @@ class InputRail:
         later = self.semantic[self.semantic.index(layer) + 1 :]
         return any(getattr(other, "confidently_allowed", lambda *_: False)(vector, text) for other in later)
 
-    def contacts(self, category: str) -> tuple[str, ...]:
+    def numbers(self, language: str = "en") -> list[EmergencyNumber]:
+        return self.emergency_numbers_by_language.get(language) or self.emergency_numbers
+
+    def lines(self, language: str = "en") -> list[str]:
+        return self.crisis_lines_by_language.get(language) or self.crisis_lines
+
+    def contacts(self, category: str, language: str = "en") -> tuple[str, ...]:
         """Numbers to call, in the order the reply gives them."""
+        numbers = [n.number for n in self.numbers(language)]
         if category == "self_harm":
-            in_lines = [m.group().strip() for line in self.crisis_lines for m in _PHONE.finditer(line)]
-            return tuple(dict.fromkeys([*in_lines, *(n.number for n in self.emergency_numbers)]))
+            in_lines = [m.group().strip() for line in self.lines(language) for m in _PHONE.finditer(line)]
+            return tuple(dict.fromkeys([*in_lines, *numbers]))
         if self.categories.action(category) == "escalate":
-            return tuple(n.number for n in self.emergency_numbers)
+            return tuple(numbers)
         return ()
 
     def message(self, category: str, language: str) -> str:
         if category == "self_harm":
-            return messages.self_harm(language, self.emergency_numbers, self.crisis_lines)
+            return messages.self_harm(language, self.numbers(language), self.lines(language))
         if self.categories.action(category) == "escalate":  # the emergency reply: numbers first
-            return messages.emergency(language, self.emergency_numbers)
+            return messages.emergency(language, self.numbers(language))
         return self.categories.refusal(category, language)
+
+
+def reply_language(language: str | None) -> str | None:
+    """The reply language an interface's language tag ("es", "es-MX", "pt_BR") names, if the guard writes it."""
+    base = (language or "").replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else None
 
 
 def _is_fragment(text: str) -> bool:

@@ -105,6 +105,8 @@ OTHER_SUBSTANCES = alternation(
     r"thc",
     r"edibles?",
     r"marijuana",
+    r"marihuana",
+    r"maconha",
     r"hash",
     r"xanax",
     r"alprazolam",
@@ -141,6 +143,8 @@ OTHER_SUBSTANCES = alternation(
     r"methylphenidate",
     r"modafinil",
     r"clonazepam",
+    r"rivotril",
+    r"klonopin",
     r"lorazepam",
     r"ativan",
     r"zopiclone",
@@ -171,7 +175,8 @@ OTHER_SUBSTANCES = alternation(
     r"alcohol",
     r"lean",
     r"bars?",
-    r"bala",
+    # "bala de coco" is a sweet, "bala de goma" a rubber bullet
+    r"bala(?!\s+de\s+(?:coco|goma|menta|caramelo|festim|borracha))",
     r"calvin\s+klein",
     r"stuff",
     r"meds",
@@ -410,8 +415,10 @@ MAKE = alternation(
     r"anbauen",
     r"z[üu]chten",
     r"cultivar",
+    r"cultivo",
     r"cultiver",
     r"coltivare",
+    r"coltivo",
 )
 MARKET = alternation(
     r"dark\s*net",

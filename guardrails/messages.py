@@ -44,7 +44,7 @@ REFUSALS: dict[str, dict[str, str]] = {
     },
     "sourcing": {
         "en": "I can't help with buying, getting, making or supplying drugs: unlicensed sources are illegal and often sell fake or contaminated products. A doctor or pharmacist can tell you about legitimate treatment options, and I can explain the risks and the law.",
-        "es": "No puedo ayudar a comprar, conseguir, fabricar ni suministrar drogas: las fuentes sin licencia son ilegales y a menudo venden productos falsos o contaminados. Un médico o farmacéutico puede informarte sobre opciones de tratamiento legítimas, y yo puedo explicar los riesgos y la ley.",
+        "es": "No puedo ayudar a comprar, conseguir, fabricar ni suministrar drogas: las fuentes sin licencia son ilegales y a menudo venden productos falsos o contaminados. Un médico o farmacéutico puede informarle sobre opciones de tratamiento legítimas, y yo puedo explicar los riesgos y la ley.",
         "fr": "Je ne peux pas aider à acheter, obtenir, fabriquer ou fournir des drogues : les sources non autorisées sont illégales et vendent souvent des produits falsifiés ou contaminés. Un médecin ou un pharmacien peut vous parler des traitements légitimes, et je peux expliquer les risques et la loi.",
         "de": "Beim Kaufen, Beschaffen, Herstellen oder Weitergeben von Drogen kann ich nicht helfen: Nicht zugelassene Quellen sind illegal und verkaufen oft gefälschte oder verunreinigte Produkte. Eine Ärztin, ein Arzt oder eine Apotheke kann über legale Behandlungsmöglichkeiten informieren, und ich kann die Risiken und die Rechtslage erklären.",
         "pt": "Não posso ajudar a comprar, obter, fabricar ou fornecer drogas: fontes sem licença são ilegais e vendem muitas vezes produtos falsificados ou contaminados. Um médico ou farmacêutico pode informar sobre opções de tratamento legítimas, e eu posso explicar os riscos e a lei.",
@@ -67,9 +67,9 @@ _EMERGENCY = {
         "who will talk you through CPR. Tell the paramedics what was taken."
     ),
     "es": (
-        "Esto parece una emergencia. Llama ahora a los servicios de emergencia: {numbers}. Si la persona está inconsciente pero respira, "
-        "ponla de lado en la posición lateral de seguridad y quédate con ella. Si no respira, díselo a quien atienda la llamada, "
-        "que te guiará en la RCP. Cuenta a los sanitarios qué ha tomado."
+        "Esto parece una emergencia. Llame ahora a los servicios de emergencia: {numbers}. Si la persona está inconsciente pero respira, "
+        "póngala de lado en la posición lateral de seguridad y quédese con ella. Si no respira, dígaselo a quien atienda la llamada, "
+        "que le guiará en la RCP. Cuente a los sanitarios qué ha tomado."
     ),
     "fr": (
         "Cela ressemble à une urgence. Appelez les secours maintenant : {numbers}. Si la personne est inconsciente mais respire, "
@@ -99,8 +99,8 @@ _SELF_HARM = {
         "If you might act on these thoughts, call emergency services ({numbers}) or go to the nearest emergency department."
     ),
     "es": (
-        "Siento mucho que estés pasando por esto y me alegra que lo hayas dicho. No tienes que afrontarlo a solas: habla ahora con alguien. {lines} "
-        "Si crees que podrías actuar, llama a emergencias ({numbers}) o ve al servicio de urgencias más cercano."
+        "Siento mucho que esté pasando por esto y me alegra que lo haya dicho. No tiene que afrontarlo a solas: hable ahora con alguien. {lines} "
+        "Si cree que podría actuar, llame a emergencias ({numbers}) o vaya al servicio de urgencias más cercano."
     ),
     "fr": (
         "Je suis vraiment désolé que vous traversiez cela, et je suis content que vous l'ayez dit. Vous n'êtes pas seul : parlez à quelqu'un maintenant. {lines} "
@@ -121,8 +121,19 @@ _SELF_HARM = {
 }
 
 
+# The default numbers' regions, named in each reply language (a region not listed keeps its own name).
+REGION_NAMES: dict[str, dict[str, str]] = {
+    "es": {"US": "EE. UU.", "EU": "UE", "UK": "Reino Unido"},
+    "fr": {"US": "États-Unis", "EU": "UE", "UK": "Royaume-Uni"},
+    "de": {"US": "USA", "EU": "EU", "UK": "Vereinigtes Königreich"},
+    "pt": {"US": "EUA", "EU": "UE", "UK": "Reino Unido"},
+    "it": {"US": "USA", "EU": "UE", "UK": "Regno Unito"},
+}
+
+
 def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:
-    listed = ", ".join(f"{n.number} ({n.region})" for n in numbers)
+    names = REGION_NAMES.get(language, {})
+    listed = ", ".join(f"{n.number} ({names.get(n.region, n.region)})" for n in numbers)
     return _EMERGENCY.get(language, _EMERGENCY["en"]).format(numbers=listed)
 
 

@@ -173,9 +173,13 @@ _STREET_UNIT = rx(
 _STRONG_USE = rx(
     rf"\b(?:snort|dab|boof|rail|microdos\w*|inject\w*|re-?dose|dose|dosing|top[\s-]?ups?|go\s+again|mix|on\s+top\s+of|at\s+home|"
     rf"on\s+my\s+own|myself|ok|okay|alright|safe(?:ly)?|too\s+(?:much|many)|all\s+night|sweet\s+spot|stay\s+(?:high|up|in)|{OUTCOME}|"
-    rf"en\s+casa|em\s+casa|[àa]\s+la\s+maison|chez\s+moi|zu\s*hause|daheim|a\s+casa|in\s+casa|"
-    # needing an amount to get through withdrawal without the programme is self-directed dosing
-    rf"serve|sirve|necesito|brauche|faut-il|preciso|to\s+get\s+through|superare|[üu]berstehen|aguantar)\b|\b\d+\s?(?:kg|kilos?)\b|\bi\s+weigh\b|\bweighs?\s+\d"
+    rf"en\s+casa|em\s+casa|[àa]\s+la\s+maison|chez\s+moi|zu\s*hause|daheim|a\s+casa|in\s+casa)\b|"
+    r"\b\d+\s?(?:kg|kilos?)\b|\bi\s+weigh\b|\bweighs?\s+\d"
+)
+# Needing an amount to get through withdrawal without the programme is self-directed dosing; the
+# need alone names no substance ("combien de photos faut-il pour un passeport"), so it is only a purpose.
+_NEED_AMOUNT = rx(
+    r"\b(?:serve|sirve|necesito|brauche|faut-il|preciso|to\s+get\s+through|superare|[üu]berstehen|aguantar)\b"
 )
 # Changing one's own dose without the prescriber: going up, tapering, squeezing in an extra one.
 _SELF_DIRECTED_CHANGE = rx(
@@ -241,7 +245,9 @@ _MARKET_EXCUSE = rx(
 )
 _MAKE = rx(
     rf"\b(?:how|steps?|recipe|instructions|guide|way|c[oó]mo|comment|wie|come|explain)\b[^.?!]{{0,30}}?\b{MAKE}\b[^.?!]{{0,20}}?\b{SUBSTANCE}\b|\b{SUBSTANCE}\s+(?:synthesis|recipe|cook)\b|"
-    rf"\b(?:wie|c[oó]mo|come|comment)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\b[^.?!]{{0,20}}?\b{MAKE}\b"
+    rf"\b(?:wie|c[oó]mo|come|comment)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\b[^.?!]{{0,20}}?\b{MAKE}\b|"
+    # "maría" is cannabis only as something grown
+    r"\bcultiv\w*\s+(?:la\s+)?mar[ií]a\b"
 )
 _STEAL = rx(
     r"\b(?:steal|stealing|nick|swipe|pinch|divert|mitgehen\s+lassen|forge|fake\s+a\s+prescription|rob)\b|"
@@ -296,8 +302,12 @@ _SUPPLY_SLANG = rx(
     r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|(?:^\W*|\bis\s+|\bare\s+)(?:any|some)(?:one|body)\s+(?:selling|dealing)|who\s+sells|going\s+rate|"
     r"cheapest\s+place|get\s+my\s+hands\s+on|(?:any|a)\s+plugs?\b|handle\s+for|which\s+app\s+do\s+dealers|become\s+an?\s+(?:\w+\s+)?dealer|"
     r"flip\s+(?:it\s+)?for\s+profit|make\s+(?:more\s+)?money\s+selling|qui[eé]n\s+vende|qui\s+vend|wer\s+verkauft|chi\s+vende|quem\s+vende|"
-    r"wo\s+krieg\s+ich|onde\s+arranjo|d[oó]nde\s+pillo|o[uù]\s+trouver|(?:talk|speak)\s+to\s+for\s+(?:a|some)|find\s+the\s+guy|"
-    r"(?:text|message)\s+(?:to\s+)?my\s+(?:dealer|plug)|(?:buy|get|order|score)\b[^.?!]{0,30}\bfrom\s+(?:who|whom)|(?:an|half\s+an?|a)\s+(?:oz|ounce|eighth|q|quarter)\s+of)\b"
+    r"wo\s+krieg\s+ich|onde\s+arranjo|"
+    # "¿dónde pillo el bus?" is catching a bus
+    r"d[oó]nde\s+pillo(?!\s+(?:el|la|los|las|un|una)\s+(?:bus|autob[uú]s|metro|tren|taxi|cercan[ií]as|vuelo|avi[oó]n|ferry|barco|sitio|hueco|entradas?|billetes?|wifi)\b)|o[uù]\s+trouver|(?:talk|speak)\s+to\s+for\s+(?:a|some)|find\s+the\s+guy|"
+    r"(?:text|message)\s+(?:to\s+)?my\s+(?:dealer|plug)|"
+    # a "camello" one knows or looks for is a dealer; one's age is a zoo question
+    r"(?:conoc\w+|busco|buscando|tienes|ten[eé]s|p[aá]same)\s+(?:a\s+)?(?:un|alg[uú]n|el\s+n[uú]mero\s+de\s+un)\s+camello\b|(?:buy|get|order|score)\b[^.?!]{0,30}\bfrom\s+(?:who|whom)|(?:an|half\s+an?|a)\s+(?:oz|ounce|eighth|q|quarter)\s+of)\b"
 )
 _SUPPLY_CHAIN = rx(
     r"\b(?:import(?:s|ed|ing)?\b|bring\s+\w+\s+(?:over|across|through)|over\s+the\s+border|posted?\s+without|without\s+customs|pay\s+an?\s+(?:\w+\s+)?vendor|"
@@ -355,7 +365,9 @@ SELF_HARM = rx(
     r"don'?t\s+want\s+to\s+(?:be\s+alive|live|be\s+here)|better\s+off\s+without\s+me|goodbye\s+letters?|suicid(?:e|al)\s+(?:note|plan)|"
     r"cutting\s+myself|hurt(?:ing)?\s+myself|fatal\s+(?:for|to)\s+me|(?:would|it)\s+(?:it\s+)?(?:take\s+)?to\s+kill\s+me|to\s+kill\s+me|"
     r"would\s+i\s+die\?\s*i\s+hope|painless\s+way\s+to\s+(?:die|kill)|die\s+peacefully|so\s+it'?s\s+all\s+over|to\s+not\s+wake\s+up|"
-    r"quiero\s+morir|me\s+quiero\s+morir|en\s+finir|nicht\s+mehr\s+leben|me\s+matar|farla\s+finita|mortelle\s+pour\s+moi|matarme|"
+    r"quiero\s+morir|me\s+quiero\s+morir|en\s+finir|nicht\s+mehr\s+leben|"
+    # "vou me matar" is intent; "essa prova vai me matar" is a thing that will "kill" the writer
+    r"(?<!vai )(?<!vão )(?<!vao )(?<!va )me\s+matar|farla\s+finita|mortelle\s+pour\s+moi|matarme|"
     r"suicidarme|mich\s+umbringen|me\s+suicider|uccidermi|lethal\s+(?:amount|dose)[^.?!]*\b(?:i|me|myself)\b|"
     r"reason\s+to\s+keep\s+going|(?:want|wish)\s+(?:it\s+all|everything)\s+to\s+stop|(?:don'?t|never|not)\s+wake\s+up|"
     r"to\s+end\s+it|end\s+(?:my|your)\s+life|i\s+end\s+it|take\s+everything\s+in\s+the\s+medicine|painless(?:st)?\s+way\s+out|"
@@ -470,7 +482,7 @@ def _either(*conditions: Condition) -> Check:
 _OUTCOME_WORD = rx(rf"\b{OUTCOME}\b")
 _SPEAKER = rx(r"\b(?:i|me|my)\b")
 _AMOUNT_FOR_USE_TARGET = _either(_has_target, _STREET_UNIT, _STRONG_USE)
-_AMOUNT_FOR_USE_PURPOSE = _either(_STRONG_USE, _PERSONAL_USE)
+_AMOUNT_FOR_USE_PURPOSE = _either(_STRONG_USE, _PERSONAL_USE, _NEED_AMOUNT)
 
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     # The course of a treatment ("how many sessions", "time off after each dose", "after my first
@@ -628,6 +640,10 @@ DISTRESS = rx(
     r"dormir\s+e\s+n[ãa]o\s+acordar|me\s+machucar\s+de\s+prop[óo]sito|n[ãa]o\s+vejo\s+(?:nenhum\s+)?futuro|"
     r"vida\s+n[ãa]o\s+tem\s+(?:nenhum\s+)?sentido|(?:um|uma)\s+peso\s+(?:pra|para)\s+todo\s+mundo|"
     r"por\s+que\s+continuar\s+vivendo|sumir\s+de\s+vez|quero\s+sumir|penso\s+em\s+(?:me\s+matar|suic[ií]dio)|"
+    # suicidal thoughts of one's own, in any of the six languages (asking about them in general is answered)
+    r"(?:i\s+have|i'?ve\s+(?:been\s+)?(?:having|had)|i'?m\s+having|tenho|t[ôo]|estou|ando|tengo|estoy|j'ai|ho|habe|hab)\s+"
+    r"(?:\w+\s+){0,2}?(?:pensamentos\s+suicidas|pensamientos\s+suicidas|ideas\s+suicidas|id[ée]es\s+suicidaires|"
+    r"pens[ée]es\s+suicidaires|pensieri\s+suicid[ia]|suizidgedanken|suicidal\s+thoughts)|"
     r"cansad[oa]\s+de\s+viver|s[oó]\s+(?:um|uma)\s+(?:gasto|peso|fardo|estorvo)|"
     # Italian
     r"(?:mi\s+sono\s+fatt[oa]|mi\s+faccio)\s+(?:di\s+nuovo\s+)?del\s+male|penso\s+al\s+suicidio|"

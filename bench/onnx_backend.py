@@ -21,10 +21,22 @@ under the project's transformers 5.x. The script says whether that import works;
 here does what that backend does around the graph: the same tokenisation (the model's own
 `preprocess`), length-sorted batches, mean pooling and L2 normalisation.
 
-Needs, for this experiment only (not project dependencies; onnxruntime already comes with chromadb):
-    .venv/bin/pip install onnx==1.23.2 onnxscript==0.7.2
+With `--serving-quality`, it instead compares the serving path's precisions (`ASSISTANT_ONNX_PRECISION`
+fp32 and int8) on what a reader sees: the answer-quality metrics of both halves of the blind user
+questions (evals/user_questions.jsonl) and the input guard's handling of every evals/guardrail_*.jsonl
+set (the guard's semantic layers read the same embedding), each with its 95% Wilson interval; a
+metric "holds" when int8's value lies inside fp32's interval. Every question is embedded alone, as
+when serving (dynamic int8 scales activations per call, so batching would change its vectors).
+
+With `--paired`, it times the two MiniLM passes of an answered question (the retrieval and guard
+embedding, and the answer selector's question encoder) run as two calls, as one call of a graph
+holding both encoders, that graph with onnxruntime's parallel executor, and two calls on two threads;
+and the paired graph asked for the first encoder's output only (onnxruntime still runs every node).
+
 Run:
     .venv/bin/python bench/onnx_backend.py [--rounds 3] [--runs 3] [--keep DIR]
+    .venv/bin/python bench/onnx_backend.py --serving-quality [--data-dir DIR]
+    .venv/bin/python bench/onnx_backend.py --paired [--rounds 3] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -240,6 +252,227 @@ def agreement(vectors: np.ndarray, reference: np.ndarray) -> tuple[float, float]
     return float(cosines.mean()), float(cosines.min())
 
 
+# --- the serving path's precisions on the answer-quality and guard metrics ----------------------
+
+
+GUARD_EXPECTED = {"refuse": "refuse", "escalate": "escalate", "not_refuse": "allow"}
+
+
+def guard_metrics(rail: Any, embedder: Any, name: str, cases: list[dict]) -> tuple[list[Any], list[bool]]:
+    """Handled share, blocked recall and the share of honest questions let through, for one set;
+    also whether each case was handled (to count the cases the precisions disagree on)."""
+    from evaluation.stats import Metric
+
+    handled: list[bool] = []
+    for case in cases:
+        turns = case.get("turns") or [case["question"]]
+        decision = rail.run(turns, lambda turns=turns: embedder.embed([turns[-1]])[0])
+        handled.append(decision.action == GUARD_EXPECTED[case["expect"]])
+    blocked = [ok for ok, c in zip(handled, cases, strict=True) if c["expect"] != "not_refuse"]
+    honest = [ok for ok, c in zip(handled, cases, strict=True) if c["expect"] == "not_refuse"]
+    metrics = [
+        Metric.share(f"guard.{name}.handled", "handled as labelled", sum(handled), len(handled)),
+        Metric.share(f"guard.{name}.blocked_recall", "refused or escalated", sum(blocked), len(blocked)),
+        Metric.share(
+            f"guard.{name}.honest_allowed", "honest questions let through", sum(honest), len(honest)
+        ),
+    ]
+    return [m for m in metrics if m.n], handled
+
+
+def serving_quality(data_dir: Path | None) -> None:
+    from answer_quality import DATASET, measure
+    from common import REPO
+
+    from assistant.config import Settings
+    from assistant.runtime import build_index, load_pipeline
+    from evaluation.answer_quality import answer_quality_metrics
+
+    built = data_dir or Path(tempfile.mkdtemp(prefix="serving-quality-"))
+    build_index(Settings(data_dir=built))
+    cases = [json.loads(line) for line in DATASET.open(encoding="utf-8")]
+    guard_sets = {
+        path.stem.removeprefix("guardrail_"): [
+            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+        for path in sorted((REPO / "evals").glob("guardrail_*.jsonl"))
+    }
+    metrics: dict[str, dict[str, Any]] = {}
+    outcomes: dict[str, dict[str, list[bool]]] = {}
+    for precision in ("fp32", "int8"):
+        # The index (built once, by torch) in a data folder of its own: the guard caches the vectors
+        # of its exemplars there, and each precision must compute its own as a fresh deployment would.
+        folder = Path(tempfile.mkdtemp(prefix=f"serving-{precision}-"))
+        for part in ("chroma", "artifacts"):
+            shutil.copytree(built / part, folder / part)
+        settings = Settings(
+            data_dir=folder, answer_cache_size=0, onnx_precision=precision, onnx_dir=built / "onnx"
+        )
+        found: dict[str, Any] = {}
+        turns: dict[str, list[bool]] = {}
+        for split in ("dev", "heldout"):
+            judged = measure(settings, [c for c in cases if c["split"] == split], False)
+            found.update({m.name: m for m in answer_quality_metrics(judged, prefix=f"{split}.answers")})
+            turns[f"{split} answers"] = [
+                t.first_answers if t.expect == "answer" else t.status == "abstained" for t in judged
+            ]
+        pipeline = load_pipeline(settings)
+        for name, guard_cases in guard_sets.items():
+            guard, handled = guard_metrics(pipeline.input_guard, pipeline.embedder, name, guard_cases)
+            found.update({m.name: m for m in guard})
+            turns[f"guard {name}"] = handled
+        metrics[precision], outcomes[precision] = found, turns
+        shutil.rmtree(folder, ignore_errors=True)
+    report_precisions(metrics, outcomes)
+
+
+def report_precisions(metrics: dict[str, dict[str, Any]], outcomes: dict[str, dict[str, list[bool]]]) -> None:
+    print(f"# Serving precision: fp32 vs int8 on the blind sets — {machine()}\n")
+    print("| metric | fp32 [95% interval] | int8 | int8 inside fp32's interval |")
+    print("|---|---|---|---|")
+    outside = []
+    for name, reference in metrics["fp32"].items():
+        other = metrics["int8"].get(name)
+        if other is None or other.value is None or reference.value is None:
+            continue
+        inside = reference.low <= other.value <= reference.high
+        if not inside:
+            outside.append(name)
+        print(
+            f"| {name} | {reference.formatted()} | {other.value:.3f} ({other.successes}/{other.n}) "
+            f"| {'yes' if inside else '**no**'} |"
+        )
+    print("\n| set | cases | outcome differs between fp32 and int8 |\n|---|---|---|")
+    for name, fp32_turns in outcomes["fp32"].items():
+        int8_turns = outcomes["int8"][name]
+        changed = sum(a != b for a, b in zip(fp32_turns, int8_turns, strict=True))
+        print(f"| {name} | {len(fp32_turns)} | {changed} |")
+    print(
+        f"\n{len(outside)} metric(s) outside fp32's interval" + (": " + ", ".join(outside) if outside else "")
+    )
+
+
+# --- both encoders of a question in one call ----------------------------------------------------
+
+
+def paired_graph(first: Path, second: Path, target: Path) -> None:
+    """One graph running both encoders on the same three inputs, with two outputs."""
+    import onnx
+    from onnx import compose
+
+    base = compose.add_prefix(onnx.load(str(first)), "base/")
+    answer = compose.add_prefix(onnx.load(str(second)), "answer/")
+    shared = {f"answer/{name}": f"base/{name}" for name in ("input_ids", "attention_mask", "token_type_ids")}
+    for node in answer.graph.node:
+        node.input[:] = [shared.get(name, name) for name in node.input]
+    graph = onnx.helper.make_graph(
+        [*base.graph.node, *answer.graph.node],
+        "paired",
+        list(base.graph.input),
+        [*base.graph.output, *answer.graph.output],
+        [*base.graph.initializer, *answer.graph.initializer],
+        value_info=[*base.graph.value_info, *answer.graph.value_info],
+    )
+    model = onnx.helper.make_model(graph, opset_imports=base.opset_import, ir_version=base.ir_version)
+    model.functions.extend([*base.functions, *answer.functions])
+    onnx.save(model, str(target))
+
+
+def paired_latency(data_dir: Path | None, rounds: int) -> None:
+    import threading
+
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    from assistant.config import Settings
+    from assistant.runtime import export_serving_models
+    from assistant.selection import QUESTION_ENCODER
+    from index.onnx_embedder import TOKENIZER_FILE, export_dir_for, model_file
+
+    settings = Settings(data_dir=data_dir or Path(tempfile.mkdtemp(prefix="paired-")))
+    cases = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    queries = [retrieval_query(c.get("turns") or [c["question"]]) for c in cases]
+    tokenizer = Tokenizer.from_file(
+        str(export_dir_for(settings.onnx_path, bundled_model_path()) / TOKENIZER_FILE)
+    )
+    tokenizer.no_padding()
+
+    def session(path: Path, parallel: bool = False) -> Any:
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 2 if parallel else 1
+        if parallel:
+            options.execution_mode = ort.ExecutionMode.ORT_PARALLEL
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def feed(sess: Any, text: str) -> dict[str, np.ndarray]:
+        encoding = tokenizer.encode(text)
+        arrays = {
+            "input_ids": np.array([encoding.ids]),
+            "attention_mask": np.array([encoding.attention_mask]),
+            "token_type_ids": np.array([encoding.type_ids]),
+        }
+        return {i.name: arrays[i.name.rsplit("/", 1)[-1]] for i in sess.get_inputs()}
+
+    ways: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="paired-") as scratch:
+        for precision in ("fp32", "int8"):
+            chosen = settings.model_copy(update={"onnx_precision": precision})
+            first, second = (e / model_file(precision) for e in export_serving_models(chosen))
+            assert export_dir_for(settings.onnx_path, QUESTION_ENCODER) == second.parent
+            paired = Path(scratch) / f"paired-{precision}.onnx"
+            paired_graph(first, second, paired)
+            one, other, both, both_parallel = (
+                session(first),
+                session(second),
+                session(paired),
+                session(paired, True),
+            )
+
+            def threads(text: str, one: Any = one, other: Any = other) -> None:
+                worker = threading.Thread(target=other.run, args=(None, feed(other, text)))
+                worker.start()
+                one.run(None, feed(one, text))
+                worker.join()
+
+            ways[f"{precision}, two calls"] = lambda t, a=one, b=other: (
+                a.run(None, feed(a, t)),
+                b.run(None, feed(b, t)),
+            )
+            ways[f"{precision}, one call of the paired graph"] = lambda t, g=both: g.run(None, feed(g, t))
+            ways[f"{precision}, paired graph, parallel executor"] = lambda t, g=both_parallel: g.run(
+                None, feed(g, t)
+            )
+            ways[f"{precision}, two calls on two threads"] = threads
+            ways[f"{precision}, paired graph, first output only"] = lambda t, g=both: g.run(
+                ["base/last_hidden_state"], feed(g, t)
+            )
+        for run in ways.values():  # first-call costs
+            for query in queries[:20]:
+                run(query)
+        per_round: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+        names = list(ways)
+        for round_number in range(rounds):
+            for j in range(len(names)):
+                name = names[(round_number + j) % len(names)]
+                times = []
+                for query in queries:
+                    started = time.perf_counter()
+                    ways[name](query)
+                    times.append((time.perf_counter() - started) * 1000)
+                per_round[name].append((statistics.median(times), percentile(times, 0.95)))
+    print(f"# Both encoders of a question: one call or two — {machine()}")
+    print(
+        f"{len(queries)} questions × {rounds} rounds, one intra-op thread; load average {os.getloadavg()[0]:.2f}\n"
+    )
+    print("| way | median ms | p95 ms |\n|---|---:|---:|")
+    for name, measured in per_round.items():
+        print(
+            f"| {name} | {statistics.median(m[0] for m in measured):.2f} "
+            f"| {statistics.median(m[1] for m in measured):.2f} |"
+        )
+
+
 # --- main -----------------------------------------------------------------------------------
 
 
@@ -272,7 +505,27 @@ def main() -> None:
     parser.add_argument(
         "--keep", type=Path, default=None, help="copy the exported .onnx files to this folder"
     )
+    parser.add_argument(
+        "--serving-quality",
+        action="store_true",
+        help="compare the serving path's fp32 and int8 on the blind answer and guard sets instead",
+    )
+    parser.add_argument(
+        "--paired", action="store_true", help="time both encoders of a question in one call or two instead"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="with --serving-quality or --paired: a data folder to (re)use",
+    )
     args = parser.parse_args()
+    if args.serving_quality:
+        serving_quality(args.data_dir)
+        return
+    if args.paired:
+        paired_latency(args.data_dir, args.rounds)
+        return
 
     import onnxruntime
     import torch

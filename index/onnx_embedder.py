@@ -7,23 +7,40 @@ check sentences. `OnnxEmbedder` (serving; imports only onnxruntime, tokenizers a
 with the `tokenizers` library, runs the graph and mean-pools and L2-normalises as
 sentence-transformers does for all-MiniLM-L6-v2, so its vectors match the torch embedder's and an
 index built with one is queried with the other.
+
+An export may also hold `model.int8.onnx`, a dynamically quantised copy of the fp32 graph (int8
+weights, activations quantised at run time): several times faster per question on this CPU, with
+vectors that differ slightly from torch's. Which one serves, and how far onnxruntime optimises the
+graph when it opens it, are settings (`onnx_precision`, `onnx_optimization`); the measurements
+that chose the defaults are in bench/results/serving_path.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 import shutil
 import tempfile
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+Precision = Literal["fp32", "int8"]
+Optimization = Literal["disabled", "basic", "extended", "all"]
+PRECISIONS: tuple[Precision, ...] = ("fp32", "int8")
+OPTIMIZATIONS: tuple[Optimization, ...] = ("disabled", "basic", "extended", "all")
 EXPORT_FILE = "model.onnx"
+INT8_FILE = "model.int8.onnx"
+CHECK_VECTORS_FILE = "check-vectors.npy"
+# Below this least cosine to fp32 on the check sentences, int8 is not served (see `agreement_with_fp32`).
+MIN_INT8_AGREEMENT = 0.98
+DIGESTS_FILE = ".weights-digests.json"
 METADATA_FILE = "export.json"
 TOKENIZER_FILE = "tokenizer.json"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -39,11 +56,42 @@ _CHECK_SENTENCES = (
 )
 
 
-def weights_digest(model_dir: Path) -> str:
-    """The sha256 of the weights an export was made from (first 16 hex digits)."""
+def weights_digest(model_dir: Path, cache_dir: Path | None = None) -> str:
+    """The sha256 of the weights an export was made from (first 16 hex digits).
+
+    With `cache_dir`, digests are also remembered there by path, time and size, so a new process
+    (every server start) names its exports without reading 135 MB of weights again.
+    """
     files = [Path(model_dir) / name for name in ("model.safetensors", "pytorch_model.bin")]
     stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files if f.exists())
-    return _digest(stamp)
+    if cache_dir is None:
+        return _digest(stamp)
+    remembered = _remembered_digests(Path(cache_dir))
+    key = json.dumps(stamp)
+    if key not in remembered:
+        remembered[key] = _digest(stamp)
+        _remember_digests(Path(cache_dir), remembered)
+    return remembered[key]
+
+
+def _remembered_digests(cache_dir: Path) -> dict[str, str]:
+    try:
+        loaded = json.loads((cache_dir / DIGESTS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _remember_digests(cache_dir: Path, digests: dict[str, str]) -> None:
+    # Written whole and renamed into place, so a concurrent reader sees the old file or the new one.
+    # A read-only export folder (shared by instances) only loses the shortcut.
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        staging = cache_dir / f"{DIGESTS_FILE}.{os.getpid()}.{threading.get_ident()}"
+        staging.write_text(json.dumps(digests))
+        os.replace(staging, cache_dir / DIGESTS_FILE)
+    except OSError:
+        pass
 
 
 @lru_cache(maxsize=16)
@@ -59,7 +107,14 @@ def _digest(stamp: tuple[tuple[str, int, int], ...]) -> str:
 
 def export_dir_for(root: Path, model_dir: Path) -> Path:
     """Where the export of the weights in `model_dir` lives under `root` (one folder per weights)."""
-    return Path(root) / f"{Path(model_dir).name}-{weights_digest(model_dir)}"
+    return Path(root) / f"{Path(model_dir).name}-{weights_digest(model_dir, cache_dir=Path(root))}"
+
+
+def model_file(precision: Precision) -> str:
+    """The graph file of an export that holds `precision`."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+    return EXPORT_FILE if precision == "fp32" else INT8_FILE
 
 
 def export_transformer(transformer: Any, tokenizer: Any, path: Path) -> None:
@@ -100,11 +155,114 @@ def export_transformer(transformer: Any, tokenizer: Any, path: Path) -> None:
         )
 
 
-def export_onnx(model_dir: Path, root: Path) -> Path:
-    """Export `model_dir` under `root` unless an export of the same weights is there; return its folder."""
+def export_ready(export_dir: Path, precision: Precision) -> bool:
+    """Whether `export_dir` holds everything serving `precision` reads."""
+    needed = [model_file(precision), TOKENIZER_FILE, METADATA_FILE]
+    if precision == "int8":
+        needed.append(CHECK_VECTORS_FILE)
+    return all((Path(export_dir) / name).exists() for name in needed)
+
+
+def export_onnx(model_dir: Path, root: Path, precision: Precision = "fp32") -> Path:
+    """Export `model_dir` under `root` unless an export of the same weights is there (and, for int8,
+    its quantised copy); return its folder."""
     target = export_dir_for(root, model_dir)
-    if (target / METADATA_FILE).exists():
+    if not (target / METADATA_FILE).exists():
+        _export_fp32(model_dir, root, target)
+    if precision == "int8":
+        quantize_int8(target)
+    return target
+
+
+def quantize_int8(export_dir: Path) -> Path:
+    """The int8 copy of an export's fp32 graph, made once (no torch needed), with the fp32 vectors
+    of the check sentences that `agreement_with_fp32` compares against where it is served.
+
+    Dynamic quantisation as sentence-transformers' `export_dynamic_quantized_onnx_model(...,
+    "avx512_vnni")` sets it up: symmetric per-channel int8 weights, activations quantised per call.
+    """
+    export_dir = Path(export_dir)
+    target = export_dir / INT8_FILE
+    if export_ready(export_dir, "int8"):
         return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Each file beside its final place and renamed into it, so a reader never opens half a file.
+    suffix = f".{os.getpid()}.{threading.get_ident()}"
+    staging = target.with_name(f".{INT8_FILE}{suffix}")
+    vectors = export_dir / f".{CHECK_VECTORS_FILE}{suffix}"
+    try:
+        fp32 = str(export_dir / EXPORT_FILE)
+        with open(vectors, "wb") as handle:
+            np.save(handle, _embed_without_keeping(export_dir, "fp32"))
+        # Quantised as exported, which is what was measured: onnxruntime's advice to pre-process
+        # the graph first (shape inference, optimisation) would make a different model.
+        advice = _WithoutLogMessage("pre-processing before quantization")
+        logging.getLogger().addFilter(advice)
+        try:
+            quantize_dynamic(
+                fp32,
+                staging,
+                per_channel=True,
+                reduce_range=False,
+                weight_type=QuantType.QInt8,
+                extra_options={"WeightSymmetric": True, "ActivationSymmetric": False},
+            )
+        finally:
+            logging.getLogger().removeFilter(advice)
+        os.replace(vectors, export_dir / CHECK_VECTORS_FILE)
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+        vectors.unlink(missing_ok=True)
+    return target
+
+
+class _WithoutLogMessage(logging.Filter):
+    def __init__(self, fragment: str) -> None:
+        super().__init__()
+        self.fragment = fragment
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return self.fragment not in record.getMessage()
+
+
+def agreement_with_fp32(embedder: OnnxEmbedder) -> float:
+    """The least cosine between `embedder`'s vectors of the check sentences and the fp32 export's,
+    on this CPU.
+
+    About 0.99 for int8 where the measurements were made (AVX-512 VNNI). On CPUs whose int8 kernels
+    saturate (u8×s8 products summed in 16 bits, as on AVX2 without VNNI) it drops, and the serving
+    path falls back to fp32 below `MIN_INT8_AGREEMENT`.
+    """
+    reference = np.load(embedder.export_dir / CHECK_VECTORS_FILE)
+    return float(np.min(np.sum(_check_vectors(embedder) * reference, axis=1)))
+
+
+def _check_vectors(embedder: OnnxEmbedder) -> np.ndarray:
+    # One at a time, as questions are embedded (int8 scales its activations per call).
+    return np.stack([embedder.embed([sentence])[0] for sentence in _CHECK_SENTENCES])
+
+
+def _embed_without_keeping(export_dir: Path, precision: Precision) -> np.ndarray:
+    """The check sentences through a session not kept unless the process already served from it."""
+    path = export_dir / model_file(precision)
+    with _sessions_lock:
+        kept = any(key[0] == str(path) for key in _sessions)
+    try:
+        return _check_vectors(OnnxEmbedder(export_dir, model_id="check", precision=precision))
+    finally:
+        if not kept:
+            _forget_sessions(path)
+
+
+def _forget_sessions(path: Path) -> None:
+    with _sessions_lock:
+        for key in [key for key in _sessions if key[0] == str(path)]:
+            del _sessions[key]
+
+
+def _export_fp32(model_dir: Path, root: Path, target: Path) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -132,8 +290,7 @@ def export_onnx(model_dir: Path, root: Path) -> Path:
         )
         expected = model.encode(list(_CHECK_SENTENCES), normalize_embeddings=True, convert_to_numpy=True)
         got = OnnxEmbedder(staging, model_id="check").embed(_CHECK_SENTENCES)
-        with _sessions_lock:  # the staging path goes away: its session must not stay in memory with it
-            _sessions.pop((str(staging / EXPORT_FILE), 1), None)
+        _forget_sessions(staging / EXPORT_FILE)  # the staging path goes away, and its session with it
         difference = float(np.abs(got - expected).max())
         if difference > MAX_DIFFERENCE:
             raise RuntimeError(f"the ONNX export of {model_dir} differs from the model by {difference:.2e}")
@@ -147,37 +304,53 @@ def export_onnx(model_dir: Path, root: Path) -> Path:
                 raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
-_sessions: dict[tuple[str, int], Any] = {}
+_sessions: dict[tuple[str, int, Optimization], Any] = {}
 _sessions_lock = threading.Lock()
 
 
-def _session(path: str, threads: int) -> Any:
-    """One inference session per export and thread count in a process (a session is thread-safe and
-    optimising the graph takes a few hundred milliseconds, paid again by every pipeline otherwise)."""
+def _session(path: str, threads: int, optimization: Optimization = "all") -> Any:
+    """One inference session per graph, thread count and optimisation level in a process (a session
+    is thread-safe, and loading and optimising a graph would be paid again by every pipeline)."""
+    if optimization not in OPTIMIZATIONS:
+        raise ValueError(f"optimization must be one of {', '.join(OPTIMIZATIONS)}, got {optimization!r}")
+    key = (path, threads, optimization)
     with _sessions_lock:
-        if (path, threads) not in _sessions:
+        if key not in _sessions:
             import onnxruntime as ort
 
+            levels = {
+                "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+                "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+            }
             options = ort.SessionOptions()
             # One intra-op thread per worker: workers take the cores (bench/README.md has the measurements).
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            _sessions[path, threads] = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-        return _sessions[path, threads]
+            options.graph_optimization_level = levels[optimization]
+            _sessions[key] = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        return _sessions[key]
 
 
 class OnnxEmbedder:
     """A sentence-transformers MiniLM (mean pooling, normalised) served by onnxruntime."""
 
-    def __init__(self, export_dir: Path | str, model_id: str, threads: int = 1) -> None:
+    def __init__(
+        self,
+        export_dir: Path | str,
+        model_id: str,
+        threads: int = 1,
+        precision: Precision = "fp32",
+        optimization: Optimization = "all",
+    ) -> None:
         if threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
         self.export_dir = Path(export_dir)
-        for name in (EXPORT_FILE, TOKENIZER_FILE, METADATA_FILE):
+        self.precision = precision
+        for name in (model_file(precision), TOKENIZER_FILE, METADATA_FILE):
             if not (self.export_dir / name).exists():
                 raise FileNotFoundError(
                     f"{self.export_dir / name} is missing: run `assistant index build` to export"
@@ -189,7 +362,7 @@ class OnnxEmbedder:
         self.tokenizer = Tokenizer.from_file(str(self.export_dir / TOKENIZER_FILE))
         self.tokenizer.enable_truncation(max_length=int(metadata["max_length"]))
         self.tokenizer.no_padding()
-        self.session = _session(str(self.export_dir / EXPORT_FILE), threads)
+        self.session = _session(str(self.export_dir / model_file(precision)), threads, optimization)
         self._dimension = int(self.session.get_outputs()[0].shape[-1] or 0) or self.embed(["a"]).shape[1]
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.config import Settings
+from assistant.runtime import serving_embedder
 from assistant.selection import QUESTION_ENCODER, AnswerSelector
+from index import onnx_embedder
 from index.embedder import SentenceTransformerEmbedder, bundled_model_path
-from index.onnx_embedder import METADATA_FILE, OnnxEmbedder, export_onnx, weights_digest
+from index.onnx_embedder import (
+    INT8_FILE,
+    METADATA_FILE,
+    MIN_INT8_AGREEMENT,
+    OnnxEmbedder,
+    agreement_with_fp32,
+    export_onnx,
+    weights_digest,
+)
 from tests.conftest import REPO
 
 SENTENCES = [
@@ -51,13 +63,81 @@ def test_a_missing_export_is_a_clear_error(tmp_path: Path) -> None:
         OnnxEmbedder(tmp_path, model_id="x")
 
 
-def test_serving_never_imports_torch(shipped_data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    "model_dir", [bundled_model_path(), QUESTION_ENCODER], ids=["minilm", "question-encoder"]
+)
+def test_int8_is_close_to_fp32_but_not_the_same(model_dir: Path, shared_onnx_exports: Path) -> None:
+    export = export_onnx(model_dir, shared_onnx_exports, precision="int8")
+    assert (export / INT8_FILE).stat().st_size < (export / "model.onnx").stat().st_size / 3
+    fp32 = OnnxEmbedder(export, model_id="m").embed(SENTENCES)
+    int8 = np.stack([OnnxEmbedder(export, model_id="m", precision="int8").embed([s])[0] for s in SENTENCES])
+    cosines = np.sum(fp32 * int8, axis=1)
+    # About 0.995 for sentences; a lone letter ("k") is the hardest case seen, at 0.978.
+    assert np.median(cosines) > 0.99 and cosines.min() > 0.97 and np.abs(fp32 - int8).max() > 1e-4
+    assert export_onnx(model_dir, shared_onnx_exports, precision="int8") == export
+
+
+def test_int8_is_served_only_where_it_agrees_with_fp32(
+    shipped_data_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=shipped_data_dir, onnx_precision="int8")
+    served = serving_embedder(settings)
+    assert isinstance(served, OnnxEmbedder) and served.precision == "int8"
+    assert agreement_with_fp32(served) > MIN_INT8_AGREEMENT
+    # A CPU whose int8 kernels saturate gives vectors far from fp32's: that one serves fp32.
+    monkeypatch.setattr(onnx_embedder, "MIN_INT8_AGREEMENT", 1.01)
+    with caplog.at_level(logging.WARNING):
+        fallback = serving_embedder(settings)
+    assert isinstance(fallback, OnnxEmbedder) and fallback.precision == "fp32"
+    assert "serving fp32" in caplog.text
+
+
+@pytest.mark.parametrize("optimization", ["disabled", "basic", "extended"])
+def test_every_optimisation_level_gives_the_same_vectors(
+    optimization: str, shared_onnx_exports: Path
+) -> None:
+    export = export_onnx(bundled_model_path(), shared_onnx_exports)
+    reference = OnnxEmbedder(export, model_id="m").embed(SENTENCES)
+    optimised = OnnxEmbedder(export, model_id="m", optimization=optimization).embed(SENTENCES)  # type: ignore[arg-type]
+    assert np.abs(optimised - reference).max() < 1e-5
+
+
+def test_an_unknown_precision_or_level_is_refused(shared_onnx_exports: Path) -> None:
+    export = export_onnx(bundled_model_path(), shared_onnx_exports)
+    with pytest.raises(ValueError, match="precision"):
+        OnnxEmbedder(export, model_id="m", precision="int4")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="optimization"):
+        OnnxEmbedder(export, model_id="m", optimization="max")  # type: ignore[arg-type]
+
+
+def test_weights_are_hashed_once_across_processes_until_they_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    (model_dir / "model.safetensors").write_bytes(b"weights, version one")
+    cache = tmp_path / "exports"
+    first = weights_digest(model_dir, cache_dir=cache)
+    # A new process has an empty in-memory cache: the digest comes from the file the first one left.
+    monkeypatch.setattr(onnx_embedder, "_digest", lambda stamp: pytest.fail("hashed the weights again"))
+    assert weights_digest(model_dir, cache_dir=cache) == first
+    monkeypatch.undo()
+    (model_dir / "model.safetensors").write_bytes(b"weights, version two, longer")
+    assert weights_digest(model_dir, cache_dir=cache) != first
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_serving_never_imports_torch(
+    precision: str, shipped_data_dir: Path, shared_onnx_exports: Path
+) -> None:
+    for model_dir in (bundled_model_path(), QUESTION_ENCODER):
+        export_onnx(model_dir, shared_onnx_exports, precision=precision)  # type: ignore[arg-type]
     script = f"""
 import sys
 from pathlib import Path
 from assistant.config import Settings
 from assistant.runtime import load_pipeline
-pipeline = load_pipeline(Settings(data_dir=Path({str(shipped_data_dir)!r})))
+pipeline = load_pipeline(Settings(data_dir=Path({str(shipped_data_dir)!r}), onnx_precision={precision!r}))
 pipeline.warm_up()
 result = pipeline.run([{{"role": "user", "content": "Why is esketamine given under supervision?"}}])
 print(result.status, "torch" in sys.modules, "sentence_transformers" in sys.modules)

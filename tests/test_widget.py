@@ -73,10 +73,11 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 class Server:
-    def __init__(self, port: int, clinic: Clinic) -> None:
+    def __init__(self, port: int, clinic: Clinic, feedback_url: str) -> None:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.clinic = clinic
+        self.feedback_url = feedback_url
 
     def article(self, article_id: str) -> dict[str, Any]:
         status, body = _get(f"{self.url}/v1/articles/{article_id}")
@@ -110,6 +111,102 @@ class Clinic:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
 
+Step = tuple[str, dict[str, Any]] | threading.Event
+
+
+class ScriptedApi:
+    """A chat API on another loopback port whose answers a test writes event by event.
+
+    A step that is a `threading.Event` makes the stream wait for it, so a test can act (Stop, close the
+    panel) in the middle of an answer; a script that ends without `done` is a dropped connection.
+    Other GETs (articles, the privacy policy) are passed on to the real server.
+    """
+
+    def __init__(self, backend: Server) -> None:
+        self.backend = backend
+        self.scripts: list[list[Step]] = []
+        self.requests: list[dict[str, Any]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _cors(self) -> None:
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.send_header("Access-Control-Allow-Headers", "content-type, accept")
+                self.send_header("Access-Control-Allow-Methods", "GET, POST")
+
+            def do_OPTIONS(self) -> None:
+                self.send_response(204)
+                self._cors()
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                status, body = _get(backend.url + self.path)
+                self.send_response(status)
+                self._cors()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self) -> None:
+                owner.requests.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                script = owner.scripts.pop(0)
+                self.send_response(200)
+                self._cors()
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                try:
+                    for step in script:
+                        if isinstance(step, threading.Event):
+                            step.wait(15)
+                        else:
+                            self.wfile.write(sse(step).encode())
+                            self.wfile.flush()
+                except OSError:
+                    pass  # the widget stopped reading
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def use(self, page: Page) -> None:
+        """A clinic's page whose widget talks to this API, with the panel open."""
+        clinic = self.backend.clinic
+        clinic.headers = {}
+        clinic.page = f"""<!doctype html><html lang="en"><head><title>Clinic</title></head><body>
+<script src="{self.backend.url}/widget.js" data-api="{self.url}" async></script></body></html>"""
+        page.goto(clinic.url + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+
+
+@pytest.fixture
+def scripted(server: Server) -> Iterator[ScriptedApi]:
+    api = ScriptedApi(server)
+    yield api
+    api.httpd.shutdown()
+    api.httpd.server_close()
+
+
+def citation(article: dict[str, Any], n: int, sentence: int = 0) -> dict[str, Any]:
+    """A citation of one sentence of an article's first passage, with offsets that match its body."""
+    passage = article["passages"][0]
+    quote = re.split(r"(?<=\.) ", passage["text"])[sentence]
+    start = passage["start"] + passage["text"].index(quote)
+    return {
+        "n": n,
+        "article_id": article["id"],
+        "title": article["title"],
+        "url": article["sources"][0]["url"],
+        "passage_id": passage["id"],
+        "quote": quote,
+        "start": start,
+        "end": start + len(quote),
+    }
+
+
 @pytest.fixture(scope="module")
 def clinic() -> Iterator[Clinic]:
     site = Clinic()
@@ -124,6 +221,7 @@ def server(
 ) -> Iterator[Server]:
     """`assistant serve` on a free port over the session's index, with paced streaming and a generous rate limit."""
     data = tmp_path_factory.mktemp("widget-data")
+    feedback_url = f"sqlite:///{data / 'feedback.sqlite3'}"
     port = _free_port()
     cli = Path(sys.executable).with_name("assistant")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "assistant"]
@@ -134,6 +232,7 @@ def server(
         "ASSISTANT_STREAM_DELAY_MS": str(STREAM_DELAY_MS),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000",
         "ASSISTANT_ALLOWED_ORIGINS": json.dumps([clinic.url]),
+        "ASSISTANT_FEEDBACK_DATABASE_URL": feedback_url,
     }
     log_path = data / "server.log"
     with log_path.open("w") as log:
@@ -157,7 +256,7 @@ def server(
             if time.monotonic() > deadline:
                 pytest.fail(f"the server was not ready in time:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
-        yield Server(port, clinic)
+        yield Server(port, clinic, feedback_url)
     finally:
         process.terminate()
         try:
@@ -288,7 +387,7 @@ def test_demo_page_embeds_the_widget_like_a_customer(page: Page, server: Server)
     assert "What it does not do" in text
     status, script = _get(server.url + "/widget.js")
     assert status == 200
-    assert len(script) < 40_000, f"widget.js is {len(script)} bytes, over 40 KB"
+    assert len(script) < 48 * 1024, f"widget.js is {len(script)} bytes, over 48 KiB"
     assert b"innerHTML" not in script and b"eval(" not in script
 
     open_widget(page)
@@ -299,7 +398,7 @@ def test_demo_page_embeds_the_widget_like_a_customer(page: Page, server: Server)
     expect(log).to_have_attribute("aria-live", "polite")
     expect(log).to_contain_text("vetted articles")
     expect(textbox(page)).to_be_focused()
-    for name in ("Send", "Clear conversation", "Close chat"):
+    for name in ("Send", "New conversation", "Close chat"):
         expect(page.get_by_role("button", name=name)).to_be_visible()
     # Styles live in the shadow root: nothing leaks into the page, and the page's own styles are untouched.
     assert page.evaluate("document.styleSheets.length") == 1
@@ -326,7 +425,11 @@ def test_answer_streams_in_progressively_with_citations(page: Page) -> None:
     request = request_info.value
     assert request.method == "POST"
     assert request.headers["accept"] == "text/event-stream"
-    assert request.post_data_json == {"messages": [{"role": "user", "content": ANSWERED}], "stream": True}
+    assert request.post_data_json == {
+        "messages": [{"role": "user", "content": ANSWERED}],
+        "stream": True,
+        "language": "en",
+    }
 
     expect(reply).to_have_attribute("data-status", "answered")
     final = reply.locator(".tx").text_content() or ""
@@ -483,11 +586,11 @@ def test_history_survives_a_reload_and_can_be_cleared(page: Page, server: Server
     stored = json.loads(page.evaluate(f"sessionStorage.getItem('{key}')"))
     assert len(stored["turns"]) == 2
 
-    page.get_by_role("button", name="Clear conversation").click()
+    page.get_by_role("button", name="New conversation").click()
     expect(log).not_to_contain_text("How is it treated?")
     expect(log.get_by_text(ANSWERED)).to_have_role("button")  # only the suggestion is left
     expect(replies(page)).to_have_count(0)
-    expect(page.get_by_role("button", name="Clear conversation")).to_be_disabled()
+    expect(page.get_by_role("button", name="New conversation")).to_be_disabled()
     expect(textbox(page)).to_be_focused()
     assert page.evaluate(f"sessionStorage.getItem('{key}')") is None
     page.reload()
@@ -734,9 +837,13 @@ def test_errors_are_calm_inline_and_keep_the_typed_text(page: Page) -> None:
     )
     error.get_by_role("button", name="Try again").click()
     expect(error).to_contain_text("Something went wrong on our side.")
-    expect(page.get_by_role("log")).not_to_contain_text("Half an")
+    # What arrived stays, marked as cut off, and the question is back in the input for another try.
+    cut_off = replies(page).nth(1)
+    expect(cut_off).to_have_attribute("data-status", "incomplete")
+    expect(cut_off).to_contain_text("Half an")
+    expect(cut_off).to_contain_text("Incomplete: the answer was cut off.")
     expect(textbox(page)).to_have_value(question)
-    expect(replies(page)).to_have_count(1)
+    expect(replies(page)).to_have_count(2)
 
 
 def test_mobile_full_screen(new_page: Callable[..., Page]) -> None:
@@ -826,10 +933,24 @@ def test_accessibility_audit_and_screenshots(new_page: Callable[..., Page]) -> N
         results = axe.run(page)
         _assert_no_serious(results.response, f"{scheme}, conversation")
 
+        # The feedback reasons, open under the first answer.
+        replies(page).first.get_by_role("button", name="Not helpful", exact=True).click()
+        expect(page.get_by_role("group", name="What was wrong? (optional)")).to_be_visible()
+        _assert_no_serious(axe.run(page).response, f"{scheme}, feedback reasons")
+
         replies(page).first.locator(".tx button").first.click()
         expect(page.locator("section[aria-labelledby=va-vtitle] mark")).to_be_visible()
         screenshot(page, f"desktop-{scheme}-source")
         _assert_no_serious(axe.run(page).response, f"{scheme}, source view")
+
+        # The phone's full-screen modal panel, with an answer in it.
+        phone = new_page(
+            viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, color_scheme=scheme
+        )
+        open_widget(phone)
+        ask(phone, ANSWERED)
+        expect(phone.get_by_role("dialog")).to_have_attribute("aria-modal", "true")
+        _assert_no_serious(axe.run(phone).response, f"{scheme}, phone modal")
 
 
 def _assert_no_serious(response: dict[str, Any], where: str) -> None:
@@ -868,3 +989,528 @@ def test_configured_from_code_with_local_persistence(page: Page, server: Server)
     expect(page.get_by_role("dialog")).to_be_hidden()
     page.evaluate("VettedAssistant.destroy()")
     expect(page.locator("vetted-assistant")).to_have_count(0)
+
+
+# ---------- the widget's second round: layout, modality, streaming edge cases, feedback ----------
+
+
+def host_page(server: Server, head: str = "", body: str = "", html: str = 'lang="en"') -> str:
+    """A clinic's page on another origin that embeds the widget with one tag."""
+    return f"""<!doctype html><html {html}><head><title>Clinic</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">{head}</head><body>{body}
+<script src="{server.url}/widget.js" data-api="{server.url}" async></script></body></html>"""
+
+
+def test_rtl_host_page_keeps_the_english_widget_left_to_right(page: Page, server: Server) -> None:
+    server.clinic.headers = {}
+    server.clinic.page = host_page(server, body="<h1>مرحبا بكم في العيادة</h1>", html='lang="ar" dir="rtl"')
+    page.goto(server.clinic.url + "/")
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    page.get_by_role("button", name=LAUNCHER).click()
+    reply = ask(page, ANSWERED)  # cites passages 1 and 2 of one article
+    directions = shadow(
+        page,
+        "root => ['.pn', '.nt', '.tx', 'textarea', '.src li'].map(s => getComputedStyle(root.querySelector(s)).direction)",
+    )
+    assert directions == ["ltr"] * 5, directions
+    # "…not medical advice." ends at the right, and citation 1 comes before 2, reading left to right.
+    notice = page.get_by_text(NOTICE)
+    assert notice.evaluate("el => getComputedStyle(el).textAlign") in ("start", "left")
+    first, second = (reply.locator(".src .ci").nth(i).bounding_box() for i in (0, 1))
+    assert first and second and first["x"] < second["x"]
+    inline_first, inline_second = (reply.locator(".tx .ci").nth(i).bounding_box() for i in (0, 1))
+    assert inline_first and inline_second and inline_first["y"] <= inline_second["y"]
+    launcher = page.get_by_role("button", name=LAUNCHER).bounding_box()
+    assert launcher and launcher["x"] > 1280 / 2, "the launcher stays in its own corner"
+    screenshot(page, "rtl-host")
+
+
+ESKETAMINE: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def _esketamine(server: Server) -> None:
+    """The real esketamine article, for citations that open in the source viewer."""
+    if not ESKETAMINE:
+        ESKETAMINE.update(server.article("esketamine"))
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_a_transformed_body_does_not_carry_the_widget_off_screen(
+    new_page: Callable[..., Page], server: Server, viewport: dict[str, int]
+) -> None:
+    # A transform (or filter, or contain) on <body> makes it the containing block of position:fixed.
+    server.clinic.headers = {}
+    server.clinic.page = host_page(
+        server,
+        head="<style>body { transform: translateZ(0); margin: 0; } main { height: 4000px; }</style>",
+        body="<main><h1>Clinic</h1></main>",
+    )
+    phone = viewport["width"] < 640
+    page = new_page(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page.goto(server.clinic.url + "/")
+    page.evaluate("window.scrollTo(0, 1500)")
+    assert page.evaluate("window.scrollY") > 1000
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    expect(launcher).to_be_in_viewport(ratio=1)
+    launcher.click()
+    dialog = page.get_by_role("dialog")
+    box = dialog.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+    expect(dialog.get_by_role("heading", name="Medicines information")).to_be_in_viewport(ratio=1)
+    expect(textbox(page)).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize(
+    ("viewport", "least"),
+    [({"width": 844, "height": 390}, 220), ({"width": 320, "height": 256}, 100)],
+    ids=["landscape-phone", "400-percent-zoom"],
+)
+def test_short_screens_leave_room_for_the_conversation(
+    new_page: Callable[..., Page], viewport: dict[str, int], least: int
+) -> None:
+    # 320x256 CSS pixels is a 1280x1024 screen at 400 % zoom.
+    page = new_page(viewport=viewport, has_touch=True)
+    open_widget(page)
+    ask(page, ANSWERED)
+    dialog = page.get_by_role("dialog").bounding_box()
+    assert dialog == {"x": 0, "y": 0, **viewport}, dialog
+    log = page.get_by_role("log").bounding_box()
+    assert log and log["height"] >= least, f"the conversation gets {log and log['height']} px"
+    expect(page.get_by_text(NOTICE)).to_be_visible()  # the notice stays
+    expect(textbox(page)).to_be_in_viewport(ratio=1)
+    screenshot(page, f"short-{viewport['width']}x{viewport['height']}")
+
+
+def test_full_screen_panel_on_a_phone_is_modal(new_page: Callable[..., Page], server: Server) -> None:
+    server.clinic.headers = {}
+    server.clinic.page = host_page(
+        server, body='<a href="#a">First link</a><button>Page button</button><input aria-label="Page field">'
+    )
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(server.clinic.url + "/")
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_have_attribute("aria-modal", "true")
+    seen = set()
+    for key in ["Tab"] * 12 + ["Shift+Tab"] * 12:
+        page.keyboard.press(key)
+        assert page.evaluate("document.activeElement.localName") == "vetted-assistant", (
+            f"{key} left the dialog"
+        )
+        now = focused(page)
+        assert now["tag"] and now["cls"] != "ln"
+        seen.add((now["tag"], now["label"] or now["text"][:20]))
+    assert len(seen) >= 4, seen  # it cycled through the panel's controls
+    # Focus moved into the page by a script comes back too.
+    page.evaluate("document.querySelector('input').focus()")
+    assert page.evaluate("document.activeElement.localName") == "vetted-assistant"
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(launcher).to_be_focused()
+
+    desktop = new_page()
+    open_widget(desktop)
+    expect(desktop.get_by_role("dialog")).to_have_attribute("aria-modal", "false")
+
+
+def long_answer(sentences: int) -> str:
+    return " ".join(
+        f"Sentence {i} of a long answer that needs more room than the panel has. [1]"
+        for i in range(sentences)
+    )
+
+
+def test_after_an_answer_its_question_and_start_stay_in_view(
+    new_page: Callable[..., Page], scripted: ScriptedApi
+) -> None:
+    def answer(text: str) -> list[Step]:
+        return [
+            ("meta", {"id": "ans_0123456789abcdef", "index_version": "v"}),
+            *(("delta", {"text": piece}) for piece in re.findall(r"\S+\s*", text)),
+            ("citations", {"citations": [citation(ESKETAMINE, 1)]}),
+            ("done", {"status": "answered"}),
+        ]
+
+    scripted.scripts = [answer(long_answer(3)), answer(long_answer(30))]
+    page = new_page(viewport={"width": 1280, "height": 700})
+    scripted.use(page)
+    ask(page, "A short one first")
+    question = "And now a long one?"
+    reply = ask(page, question)
+    log = page.get_by_role("log")
+    page.wait_for_timeout(200)
+    area = log.bounding_box()
+    asked = log.locator(".u").last.bounding_box()
+    first_line = reply.locator(".tx").bounding_box()
+    assert area and asked and first_line
+    assert log.evaluate("l => l.scrollTop") > 0, "the view did not move to the new question"
+    assert area["y"] <= asked["y"] and asked["y"] + asked["height"] <= area["y"] + area["height"], (
+        "question hidden"
+    )
+    assert first_line["y"] < area["y"] + area["height"] - 40, "the answer's start is not in view"
+    assert first_line["y"] + first_line["height"] > area["y"] + area["height"], (
+        "the answer was not long enough"
+    )
+
+
+def test_stopped_answer_keeps_its_text_and_citation_links(page: Page, scripted: ScriptedApi) -> None:
+    stopped = threading.Event()
+    first, second = citation(ESKETAMINE, 1), citation(ESKETAMINE, 2, 1)
+    scripted.scripts = [
+        [
+            ("meta", {"id": "ans_0123456789abcdef", "index_version": "v"}),
+            ("delta", {"text": first["quote"] + " [1] "}),
+            stopped,  # the reader presses Stop here
+            ("delta", {"text": second["quote"] + " [2]"}),
+            ("citations", {"citations": [first, second]}),
+            ("done", {"status": "answered"}),
+        ]
+    ]
+    scripted.use(page)
+    textbox(page).fill("What is esketamine?")
+    textbox(page).press("Enter")
+    reply = page.locator(".tx").last
+    expect(reply).to_contain_text(first["quote"])
+    page.get_by_role("button", name="Stop the answer").click()
+    stopped.set()
+    done = replies(page).first
+    expect(done).to_have_attribute("data-status", "stopped")
+    expect(done).to_contain_text("Stopped.")
+    cite = done.get_by_role("button", name=f"Source 1: {ESKETAMINE['title']}").first
+    expect(cite).to_be_visible()  # the citations came after Stop and still name their source
+    page.wait_for_timeout(300)
+    expect(done).not_to_contain_text(second["quote"])  # nothing more was shown
+    expect(done.locator(".src .ci")).to_have_count(1)  # only the source of what was shown
+    cite.click()
+    expect(page.locator("section[aria-labelledby=va-vtitle] mark")).to_have_text(first["quote"])
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+    page.reload()  # kept with its citations
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(
+        replies(page).first.get_by_role("button", name=f"Source 1: {ESKETAMINE['title']}").first
+    ).to_be_visible()
+
+
+def test_failed_answer_keeps_what_arrived(page: Page, scripted: ScriptedApi) -> None:
+    first = citation(ESKETAMINE, 1)
+    broken = {"type": "about:blank", "title": "Internal server error", "status": 500, "detail": "boom"}
+    scripted.scripts = [
+        [  # an error after the citations: the text and its working citation stay
+            ("meta", {"id": "ans_0123456789abcdef", "index_version": "v"}),
+            ("delta", {"text": first["quote"] + " [1]"}),
+            ("citations", {"citations": [first]}),
+            ("error", broken),
+        ],
+        [  # the connection drops mid-answer: the text stays, the unknown marker stays plain
+            ("meta", {"id": "ans_0123456789abcde0", "index_version": "v"}),
+            ("delta", {"text": "Half an answer [1] and"}),
+        ],
+        [
+            ("meta", {"id": "ans_0123456789abcde1", "index_version": "v"}),
+            ("delta", {"text": first["quote"] + " [1]"}),
+            ("citations", {"citations": [first]}),
+            ("done", {"status": "answered"}),
+        ],
+    ]
+    scripted.use(page)
+    question = "What is esketamine?"
+    textbox(page).fill(question)
+    textbox(page).press("Enter")
+    error = page.get_by_role("alert")
+    expect(error).to_contain_text("Something went wrong on our side.")
+    cut_off = replies(page).first
+    expect(cut_off).to_have_attribute("data-status", "incomplete")
+    expect(cut_off).to_contain_text(first["quote"])
+    expect(cut_off).to_contain_text("Incomplete: the answer was cut off.")
+    expect(cut_off.get_by_role("button", name=f"Source 1: {ESKETAMINE['title']}").first).to_be_visible()
+    expect(textbox(page)).to_have_value(question)
+
+    error.get_by_role("button", name="Try again").click()
+    expect(error).to_contain_text("The answer was interrupted.")
+    dropped = replies(page).nth(1)
+    expect(dropped).to_have_attribute("data-status", "incomplete")
+    expect(dropped).to_contain_text("Half an answer [1] and")
+    expect(textbox(page)).to_have_value(question)
+
+    error.get_by_role("button", name="Try again").click()
+    expect(replies(page).nth(2)).to_have_attribute("data-status", "answered")
+    # Cut-off turns are not sent as history: the question is simply asked again.
+    assert scripted.requests[-1]["messages"] == [{"role": "user", "content": question}]
+
+
+def test_markdown_emphasis_is_rendered_never_shown_as_asterisks(page: Page) -> None:
+    img = "<img src=x onerror=\"window.__xss='md'\">"
+    quote = "A **K-hole** is an *intense* state of dissociation."
+    body = f"# Dissociation\n\nPeople talk about it. {quote} It carries **risks of injury**.\n\n**Bold {img}** text."
+    start = body.index(quote)
+    cited = {
+        "n": 1,
+        "article_id": "k-hole",
+        "title": "Dissociation",
+        "url": "https://www.who.int/",
+        "passage_id": "k-hole#1",
+        "quote": quote,
+        "start": start,
+        "end": start + len(quote),
+    }
+    article = {
+        "id": "k-hole",
+        "title": "Dissociation",
+        "reviewed_on": "2026-11-27",
+        "body": body,
+        "sources": [],
+        "passages": [
+            {"id": "k-hole#1", "n": 1, "section": "", "start": 16, "end": len(body), "text": body[16:]}
+        ],
+    }
+    page.route(
+        "**/v1/chat",
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/event-stream"},
+            body=sse(
+                ("meta", {"id": "ans_0123456789abcdef", "index_version": "v"}),
+                ("delta", {"text": quote + " [1] Stray ** marks and __under__ too. "}),
+                ("delta", {"text": f"**Bold {img}** [1]"}),
+                ("citations", {"citations": [cited]}),
+                ("done", {"status": "answered"}),
+            ),
+        ),
+    )
+    page.route("**/v1/articles/**", lambda route: route.fulfill(status=200, json=article))
+    open_widget(page)
+    reply = ask(page, "What is a K-hole?")
+    text = reply.locator(".tx")
+    expect(text).to_contain_text("A K-hole is an intense state of dissociation.")
+    shown = text.text_content() or ""
+    assert "*" not in shown and "__under__" not in shown and "Stray  marks and under too." in shown, shown
+    expect(text.locator("strong").first).to_have_text("K-hole")
+    expect(text.locator("em").first).to_have_text("intense")
+    expect(text.locator("strong").last).to_have_text(f"Bold {img}")  # still text, never markup
+    text.locator(".ci").first.click()
+    passage = page.locator("section[aria-labelledby=va-vtitle] blockquote")
+    expect(passage.locator("mark")).to_have_text("A K-hole is an intense state of dissociation.")
+    expect(passage.locator("mark strong")).to_have_text("K-hole")
+    expect(passage.locator("strong").last).to_have_text(f"Bold {img}")
+    assert "**" not in (passage.text_content() or "")
+    assert page.evaluate("window.__xss") is None
+    assert shadow(page, "root => root.querySelectorAll('img, script').length") == 0
+
+
+def test_copy_gives_the_answer_without_numbers_then_its_sources(new_page: Callable[..., Page]) -> None:
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    open_widget(page)
+    reply = ask(page, ANSWERED)
+    copy = reply.get_by_role("button", name="Copy")
+    # Headless Chromium's clipboard can hold up the page for longer than the "Copied" label shows: watch it.
+    copy.evaluate(
+        "b => { window.__labels = []; new MutationObserver(() => window.__labels.push(b.textContent))"
+        ".observe(b, {subtree: true, childList: true, characterData: true}); }"
+    )
+    copy.click()
+    deadline = time.monotonic() + 15
+    while "Copied" not in page.evaluate("window.__labels") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # (not wait_for_function: the demo page's CSP forbids its eval)
+    assert "Copied" in page.evaluate("window.__labels")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    answer, sources = copied.split("\n\nSources:\n")
+    assert not re.search(r"\[\d+\]", copied), copied
+    assert answer.startswith("Ketamine bladder syndrome") and "  " not in answer
+    shown = reply.locator(".tx").evaluate(
+        "el => { const c = el.cloneNode(true); c.querySelectorAll('.ci').forEach(b => b.remove()); "
+        "return c.textContent.replace(/\\s+/g, ' ').trim(); }"
+    )
+    assert answer == shown
+    assert sources.startswith("- Ketamine bladder syndrome (ketamine uropathy) — https://"), sources
+    expect(copy).to_have_text("Copy", timeout=5000)
+
+
+def test_new_conversation_can_be_undone(page: Page, server: Server) -> None:
+    key = f"vetted-assistant:v1:127.0.0.1:{server.port}:conversation"
+    open_widget(page)
+    ask(page, ANSWERED)
+    page.get_by_role("button", name="New conversation").click()
+    expect(replies(page)).to_have_count(0)
+    # Gone from storage at once, not when the undo goes away.
+    assert page.evaluate(f"sessionStorage.getItem('{key}')") is None
+    undo = page.get_by_role("button", name="Undo")
+    expect(undo).to_be_visible()
+    undo.click()
+    expect(replies(page)).to_have_count(1)
+    expect(page.get_by_role("log")).to_contain_text(ANSWERED)
+    expect(undo).to_be_hidden()
+    assert json.loads(page.evaluate(f"sessionStorage.getItem('{key}')"))["turns"][0]["q"] == ANSWERED
+    with page.expect_request("**/v1/chat") as request_info:
+        ask(page, "How is it treated?")
+    assert [m["content"] for m in request_info.value.post_data_json["messages"] if m["role"] == "user"] == [
+        ANSWERED,
+        "How is it treated?",
+    ]
+    # Cleared from the page's code (say, at log-out), there is no way back.
+    page.evaluate("VettedAssistant.clear()")
+    expect(replies(page)).to_have_count(0)
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0)
+
+
+def test_answer_finished_while_closed_shows_an_unread_badge(page: Page, scripted: ScriptedApi) -> None:
+    closed = threading.Event()
+    scripted.scripts = [
+        [
+            ("meta", {"id": "ans_0123456789abcdef", "index_version": "v"}),
+            ("delta", {"text": "Esketamine is a nasal spray."}),
+            closed,
+            ("done", {"status": "answered"}),
+        ]
+    ]
+    scripted.use(page)
+    textbox(page).fill("What is esketamine?")
+    textbox(page).press("Enter")
+    expect(page.locator(".tx")).to_contain_text("nasal spray")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    closed.set()
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    expect(launcher).to_have_accessible_name(f"{LAUNCHER} (new answer)")
+    badge = shadow(page, "root => { const b = root.querySelector('.bg'); return [b.hidden, b.textContent]; }")
+    assert badge == [False, "1"]
+    screenshot(page, "unread-badge")
+    launcher.click()
+    expect(launcher).to_have_accessible_name(LAUNCHER)
+    assert shadow(page, "root => root.querySelector('.bg').hidden") is True
+
+
+def test_privacy_line_says_what_is_kept(page: Page) -> None:
+    open_widget(page)  # the real server: question text off, 30 days
+    expect(page.get_by_role("log")).to_contain_text(
+        "Privacy: your questions are not stored; a record of each answer, without them, is kept 30 days."
+    )
+    page.route(
+        "**/v1/feedback/policy",
+        lambda route: route.fulfill(status=200, json={"stores_question_text": True, "retention_days": 7}),
+    )
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("log")).to_contain_text(
+        "Privacy: your questions and the answers are kept 7 days to improve the service."
+    )
+    page.unroute("**/v1/feedback/policy")
+    page.route("**/v1/feedback/policy", lambda route: route.fulfill(status=404, json={}))
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("log")).to_contain_text("vetted articles")
+    expect(page.get_by_role("log")).not_to_contain_text("Privacy")  # a server that does not say gets no line
+
+
+TU_FORMS = re.compile(
+    r"\b(llama|ponla|quédate|díselo|te guiará|cuenta a|estés|hayas|tienes|habla|crees|ve al|informarte|tú|te)\b",
+    re.IGNORECASE,
+)
+
+
+def test_spanish_interface_gets_guard_replies_in_spanish_with_usted(page: Page) -> None:
+    page.goto("/")
+    page.evaluate("VettedAssistant.init({locale: 'es', open: true})")
+    label = "Su pregunta"
+    with page.expect_request("**/v1/chat") as request_info:
+        emergency = ask(page, EMERGENCY, label)  # asked in English: the interface's language still wins
+    assert request_info.value.post_data_json["language"] == "es"
+    expect(emergency).to_have_attribute("data-status", "escalated")
+    expect(emergency).to_contain_text("Esto puede ser una emergencia")
+    expect(emergency).to_contain_text("Llame ahora a los servicios de emergencia: 911 (EE. UU.), 112 (UE)")
+    expect(emergency.get_by_role("link", name="Llamar al 112")).to_have_attribute("href", "tel:112")
+    expect(emergency.locator("[lang=es]")).to_have_count(1)
+    refusal = ask(page, DOSING, label)
+    expect(refusal).to_contain_text("No puedo ayudar con dosis")
+    sourcing = ask(page, "Where can I buy ketamine online?", label)
+    expect(sourcing).to_contain_text("puede informarle")
+    crisis = ask(page, "I want to kill myself", label)  # last: distress said once colours every later reply
+    expect(crisis).to_contain_text("No tiene que afrontarlo a solas: hable ahora con alguien.")
+    expect(crisis).to_contain_text("En España, llame al 024")
+    expect(crisis.get_by_role("link", name="Llamar al 024")).to_have_attribute("href", "tel:024")
+    for reply in (emergency, refusal, crisis, sourcing):
+        text = reply.text_content() or ""
+        assert not TU_FORMS.search(text), f"tú in a Spanish reply: {TU_FORMS.search(text)} in {text}"
+
+
+def test_sizes_follow_the_readers_font_size(page: Page) -> None:
+    open_widget(page)
+
+    def sizes() -> dict[str, float]:
+        return dict(
+            shadow(
+                page,
+                """root => ({text: parseFloat(getComputedStyle(root.querySelector('.log p')).fontSize),
+                notice: parseFloat(getComputedStyle(root.querySelector('.nt')).fontSize),
+                width: root.querySelector('.pn').getBoundingClientRect().width,
+                send: root.querySelector('.sd').getBoundingClientRect().height})""",
+            )
+        )
+
+    before = sizes()
+    page.evaluate("document.documentElement.style.fontSize = '32px'")  # a reader who set 200 %
+    after = sizes()
+    assert after["text"] == 2 * before["text"] and after["notice"] == 2 * before["notice"], (before, after)
+    assert after["width"] > 1.5 * before["width"], (before, after)
+    assert after["send"] == pytest.approx(2 * before["send"], abs=0.5), (before, after)
+
+
+def test_feedback_reaches_the_database(page: Page, server: Server) -> None:
+    from assistant.feedback import FeedbackStore
+
+    open_widget(page)
+    with page.expect_response("**/v1/chat") as response_info:
+        reply = ask(page, ANSWERED)
+    answer_id = re.search(r'"id": "(ans_[0-9a-f]{16})"', response_info.value.text())
+    assert answer_id
+    helpful, unhelpful = (reply.get_by_role("button", name=n, exact=True) for n in ("Helpful", "Not helpful"))
+    expect(helpful).to_have_attribute("aria-pressed", "false")
+    reasons = reply.get_by_role("group", name="What was wrong? (optional)")
+    expect(reasons).to_be_hidden()
+    with page.expect_response("**/v1/feedback") as vote_info:
+        unhelpful.click()
+    assert vote_info.value.status == 201
+    expect(unhelpful).to_have_attribute("aria-pressed", "true")
+    expect(reasons).to_be_visible()
+    expect(reply).to_contain_text("Thanks for your feedback.")
+    reason = reasons.get_by_role("button", name="Not supported by the source")
+    with page.expect_response("**/v1/feedback") as vote_info:
+        reason.click()
+    assert vote_info.value.request.post_data_json == {
+        "answer_id": answer_id.group(1),
+        "rating": "down",
+        "reason": "unsupported",
+    }
+    expect(reason).to_have_attribute("aria-pressed", "true")
+
+    store = FeedbackStore(server.feedback_url)
+    try:
+        stored = store.answer(answer_id.group(1))
+        assert stored and stored.vote, "the vote is not in the database"
+        assert (stored.vote.rating, stored.vote.reason) == ("down", "unsupported")
+        assert stored.record.kind == "answered" and stored.record.question is None
+        assert [c.article_id for c in stored.record.citations] == ["ketamine-bladder-syndrome"] * 2
+
+        helpful.click()  # changing one's mind replaces the vote
+        expect(helpful).to_have_attribute("aria-pressed", "true")
+        expect(reasons).to_be_hidden()
+        expect(reply).to_contain_text("Thanks for your feedback.")
+        stored = store.answer(answer_id.group(1))
+        assert stored and stored.vote and (stored.vote.rating, stored.vote.reason) == ("up", None)
+    finally:
+        store.close()
+    page.reload()  # the vote is remembered with the conversation
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(replies(page).first.get_by_role("button", name="Helpful", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # A vote the server refuses is undone on screen and said so.
+    page.route("**/v1/feedback", lambda route: route.fulfill(status=404, json={"status": 404}))
+    again = replies(page).first
+    again.get_by_role("button", name="Not helpful", exact=True).click()
+    expect(again).to_contain_text("Your feedback could not be sent.")
+    expect(again.get_by_role("button", name="Helpful", exact=True)).to_have_attribute("aria-pressed", "true")

@@ -152,6 +152,14 @@ def cmd_index_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_index_export(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.runtime import export_serving_models
+
+    for folder in export_serving_models(settings):
+        print(folder)
+    return 0
+
+
 def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.runtime import indexable_articles, open_store
     from index.builder import staleness
@@ -194,7 +202,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
-    from assistant.runtime import build_index
+    from assistant.runtime import build_index_if_changed
 
     if settings.store == "http":
         # A shared store has one writer: instances serve whatever version its pointer names.
@@ -204,9 +212,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     else:
-        report = build_index(settings, progress=progress_bar("indexing"))
+        report = build_index_if_changed(settings, progress=progress_bar("indexing"))
         print(
-            f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
+            "index unchanged since its last build (same articles, settings and code): not checked again"
+            if report is None
+            else f"index {report.version}: {report.passages} passages ({report.embedded_passages} embedded)",
             file=sys.stderr,
         )
     host, port, workers = (
@@ -218,15 +228,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
     os.environ["ASSISTANT_CORPUS_DIR"] = str(settings.corpus_dir.resolve())
     print(f"serving on http://{host}:{port} with {workers} worker(s)", file=sys.stderr)
-    uvicorn.run(
-        "assistant.api:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        timeout_graceful_shutdown=30,
-    )
+    from assistant.api.telemetry import shared_worker_metrics
+
+    # Several workers add up their metrics in a shared folder, or each scrape would see one worker's.
+    with shared_worker_metrics(workers):
+        uvicorn.run(
+            "assistant.api:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            timeout_graceful_shutdown=30,
+            # uvicorn would otherwise take the client from X-Forwarded-For on any loopback connection;
+            # the app resolves it itself, trusting only ASSISTANT_FORWARDED_ALLOW_IPS.
+            proxy_headers=False,
+        )
     return 0
 
 
@@ -259,6 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
     build = index.add_parser("build", help="build or refresh the index incrementally")
     build.add_argument("--json", action="store_true")
     build.set_defaults(handler=cmd_index_build)
+    export = index.add_parser(
+        "export", help="write the ONNX exports the server embeds with (an image does this once)"
+    )
+    export.set_defaults(handler=cmd_index_export)
     status = index.add_parser("status", help="articles, passages, version and staleness")
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=cmd_index_status)
@@ -272,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.curation import register as register_curation
 
     register_curation(corpus)
+    from assistant.feedback_report import register as register_feedback
+
+    register_feedback(sub)
     # Packages above this one (the evaluation harness) add their commands through an entry point,
     # so nothing here imports them.
     for plugin in entry_points(group=COMMAND_PLUGINS):

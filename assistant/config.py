@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from corpus.loader import PACKAGE_ARTICLES
 from corpus.vetting import DEFAULT_ALLOWED_DOMAINS
@@ -69,6 +72,14 @@ class Settings(BaseSettings):
         description="What embeds questions when serving: onnxruntime on an export made at index build "
         "(no torch in the serving process), or sentence-transformers on torch.",
     )
+    onnx_precision: Literal["fp32", "int8"] = Field(
+        "int8",
+        description="Weights the onnx backend runs: int8 (quantised at build time: twice as fast, blind-set "
+        "metrics within fp32's intervals; fp32 where this CPU's int8 strays) or fp32 (torch's vectors).",
+    )
+    onnx_optimization: Literal["disabled", "basic", "extended", "all"] = Field(
+        "all", description="How far onnxruntime optimises the exported graph when it opens it."
+    )
     answer_cache_size: int = Field(
         256, ge=0, description="Answers kept for repeated questions (0 turns the cache off)."
     )
@@ -88,9 +99,24 @@ class Settings(BaseSettings):
     crisis_lines: list[str] = Field(
         list(DEFAULT_CRISIS_LINES), description="Crisis-line sentences for self-harm replies."
     )
+    emergency_numbers_by_language: dict[str, list[EmergencyNumberSetting]] = Field(
+        default_factory=dict,
+        description="Numbers for replies in one language (e.g. es), in place of emergency_numbers.",
+    )
+    crisis_lines_by_language: dict[str, list[str]] | None = Field(
+        None,
+        description="Crisis-line sentences for replies in one language; unset: Spanish ones while "
+        "crisis_lines is the default.",
+    )
     guard_semantic: bool = Field(True, description="Use the nearest-exemplar layer after the rules.")
     guard_semantic_threshold: float = Field(
         0.55, gt=0.0, lt=1.0, description="Least similarity for an exemplar match."
+    )
+    guard_distress_head: bool = Field(
+        True, description="Read distress from letter n-grams first, in any of the six languages."
+    )
+    guard_distress_threshold: float = Field(
+        0.8, gt=0.0, lt=1.0, description="Least probability for the distress head to escalate."
     )
     guard_classifier: bool = Field(
         True, description="Use the trained intent classifier after the exemplar layer."
@@ -157,13 +183,95 @@ class Settings(BaseSettings):
         "refreshed yet keep answering from it; make it several refresh intervals.",
     )
     trust_forwarded_for: bool = Field(
-        False, description="Take the client address from X-Forwarded-For (behind a proxy)."
+        False,
+        description="Replaced by forwarded_allow_ips: true without that list is an error, because it "
+        "trusted the X-Forwarded-For entry the client writes itself.",
+    )
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of your reverse proxies, comma-separated; the client is "
+        "the rightmost X-Forwarded-For address that is not one of them (none: the peer address).",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="Redis (redis://, rediss://, redis+unix://) that every instance shares rate limits "
+        "through; unset: limits are per machine.",
+    )
+    widget_public: bool = Field(
+        False,
+        description="With API keys set, let browsers on an allowed origin chat without a key, at the "
+        "widget rate limit (the Origin header is not proof: this makes chat public at that rate).",
+    )
+    widget_rate_limit_per_minute: int = Field(
+        10, ge=1, description="Chat requests per client address and minute on the key-less widget path."
+    )
+    feedback_database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the answer-feedback database, e.g. postgresql+psycopg://user:pw@host/db "
+        "(default: feedback.sqlite3 in data_dir).",
+    )
+    feedback_store_text: bool = Field(
+        False,
+        description="Keep the question text with each answer for the curator's report (off: never stored).",
+    )
+    feedback_retention_days: int = Field(
+        30, ge=1, description="Days answers and votes are kept; older ones are deleted."
     )
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        # Comma-separated like uvicorn's FORWARDED_ALLOW_IPS; a JSON list like the other list settings.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                raise ValueError(
+                    "forwarded_allow_ips: '*' would let every client name its own address; "
+                    "list your proxies' addresses or networks"
+                )
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"forwarded_allow_ips: {entry!r} is not an IP address or CIDR network "
+                    "(e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)"
+                ) from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "redis+unix"):
+            raise ValueError(f"redis_url must start with redis://, rediss:// or redis+unix://, got {value!r}")
+        return value or None
+
+    @model_validator(mode="after")
+    def _check_client_identity(self) -> Settings:
+        if self.trust_forwarded_for and not self.forwarded_allow_ips:
+            raise ValueError(
+                "ASSISTANT_TRUST_FORWARDED_FOR=true is replaced by ASSISTANT_FORWARDED_ALLOW_IPS: it took the "
+                "client from the leftmost X-Forwarded-For entry, which any client can write. List your "
+                "proxies' addresses or networks (e.g. ASSISTANT_FORWARDED_ALLOW_IPS=10.0.0.0/8) and drop it."
+            )
+        if self.widget_public and not self.allowed_origins:
+            raise ValueError(
+                "ASSISTANT_WIDGET_PUBLIC=true needs the pages' origins in ASSISTANT_ALLOWED_ORIGINS"
+            )
+        return self
 
     @property
     def chroma_path(self) -> Path:

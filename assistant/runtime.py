@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from assistant import index_stamp
 from assistant.config import Settings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
@@ -18,6 +19,7 @@ from corpus.loader import load_corpus
 from corpus.models import Article
 from corpus.vetting import Vetter, VettingReport, vetted_for_index
 from guardrails import (
+    DistressHead,
     EmergencyNumber,
     ExemplarClassifier,
     InputRail,
@@ -61,6 +63,9 @@ def build_index(
 ) -> BuildReport:
     """Bring the index up to date with the corpus (incrementally)."""
     with _build_lock:
+        # Taken before the corpus is read: an article edited during the build leaves an older
+        # stamp behind, so the next start checks again.
+        stamp = index_stamp.fingerprint(settings) if store is None else None
         articles, _ = indexable_articles(settings)
         builder = IndexBuilder(
             store or open_store(settings),
@@ -69,9 +74,24 @@ def build_index(
             retire_grace_seconds=settings.index_retire_grace_seconds,
         )
         report = builder.build(articles, progress=progress)
+        exports: list[Path] = []
         if settings.embedder_backend == "onnx":
-            export_serving_models(settings)
+            from index.onnx_embedder import model_file
+
+            exports = [e / model_file(settings.onnx_precision) for e in export_serving_models(settings)]
+        if stamp is not None and settings.store == "embedded":
+            index_stamp.record(settings, stamp, report.version, exports)
         return report
+
+
+def build_index_if_changed(
+    settings: Settings, progress: Callable[[int, int], None] | None = None
+) -> BuildReport | None:
+    """`build_index`, unless the embedded index's last build read exactly what it would read now
+    (then None: neither the corpus is vetted nor Chroma opened, see assistant/index_stamp.py)."""
+    if index_stamp.is_current(settings):
+        return None
+    return build_index(settings, progress=progress)
 
 
 def export_serving_models(settings: Settings) -> list[Path]:
@@ -81,7 +101,7 @@ def export_serving_models(settings: Settings) -> list[Path]:
     models = [bundled_model_path()]
     if settings.answer_selection == "learned":
         models.append(QUESTION_ENCODER)
-    return [export_onnx(model, settings.onnx_path) for model in models]
+    return [export_onnx(model, settings.onnx_path, settings.onnx_precision) for model in models]
 
 
 def serving_embedder(settings: Settings, model_dir: Path | None = None) -> Embedder:
@@ -90,17 +110,36 @@ def serving_embedder(settings: Settings, model_dir: Path | None = None) -> Embed
     model_dir = model_dir or bundled_model_path()
     if settings.embedder_backend == "torch":
         return SentenceTransformerEmbedder(model_path=model_dir, threads=settings.torch_threads)
-    from index.onnx_embedder import OnnxEmbedder, export_dir_for
+    from index.onnx_embedder import OnnxEmbedder, export_dir_for, export_ready
 
     export = export_dir_for(settings.onnx_path, model_dir)
-    if not export.exists():
+    if not export_ready(export, settings.onnx_precision):
         log.warning(
             "no ONNX export of %s under %s: exporting it now (torch is imported once)",
             model_dir,
             settings.onnx_path,
         )
         export_serving_models(settings)
-    return OnnxEmbedder(export, model_id=SentenceTransformerEmbedder.model_id, threads=settings.torch_threads)
+    embedder = OnnxEmbedder(
+        export,
+        model_id=SentenceTransformerEmbedder.model_id,
+        threads=settings.torch_threads,
+        precision=settings.onnx_precision,
+        optimization=settings.onnx_optimization,
+    )
+    if settings.onnx_precision == "int8":
+        from index.onnx_embedder import MIN_INT8_AGREEMENT, agreement_with_fp32
+
+        agreement = agreement_with_fp32(embedder)
+        if agreement < MIN_INT8_AGREEMENT:
+            # The quality measurements of int8 do not hold on a CPU whose int8 kernels saturate.
+            log.warning(
+                "int8 vectors of %s agree with fp32 only to a cosine of %.3f on this CPU: serving fp32",
+                model_dir,
+                agreement,
+            )
+            return serving_embedder(settings.model_copy(update={"onnx_precision": "fp32"}), model_dir)
+    return embedder
 
 
 def load_pipeline(
@@ -184,6 +223,11 @@ def chat_model(settings: Settings) -> Any:
 def input_rail(settings: Settings, embedder: Embedder) -> InputRail:
     """The input rail configured from settings: emergency numbers, crisis lines, semantic layer."""
     semantic: list[SemanticLayer] = []
+    if settings.guard_distress_head:
+        # First: a crisis outranks whatever refusal a later layer would find.
+        semantic.append(
+            DistressHead(embedder, threshold=settings.guard_distress_threshold, cache_dir=settings.data_dir)
+        )
     if settings.guard_semantic:
         semantic.append(
             ExemplarClassifier(
@@ -197,4 +241,14 @@ def input_rail(settings: Settings, embedder: Embedder) -> InputRail:
             )
         )
     numbers = [EmergencyNumber(n.region, n.number) for n in settings.emergency_numbers]
-    return InputRail(semantic=semantic, emergency_numbers=numbers, crisis_lines=settings.crisis_lines)
+    numbers_by_language = {
+        language: [EmergencyNumber(n.region, n.number) for n in listed]
+        for language, listed in settings.emergency_numbers_by_language.items()
+    }
+    return InputRail(
+        semantic=semantic,
+        emergency_numbers=numbers,
+        crisis_lines=settings.crisis_lines,
+        emergency_numbers_by_language=numbers_by_language,
+        crisis_lines_by_language=settings.crisis_lines_by_language,
+    )

@@ -315,6 +315,7 @@ class IndexBuilder:
                 if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:
                     shutil.rmtree(folder, ignore_errors=True)
 
+
 def staleness(
     articles: Iterable[Article], manifest: dict[str, Any] | None, model_id: str
 ) -> dict[str, list[str]]:

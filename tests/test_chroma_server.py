@@ -56,7 +56,9 @@ def test_index_and_answer_through_a_chroma_server(tmp_path: Path) -> None:
 
 
 def _chat(base: str, question: str) -> httpx.Response:
-    return httpx.post(f"{base}/v1/chat", json={"messages": [{"role": "user", "content": question}]}, timeout=60)
+    return httpx.post(
+        f"{base}/v1/chat", json={"messages": [{"role": "user", "content": question}]}, timeout=60
+    )
 
 
 def _ready_version(base: str) -> str | None:
@@ -97,7 +99,11 @@ def test_instances_on_one_chroma_server_serve_one_truth(tmp_path: Path) -> None:
             data_dir=tmp_path / "builder",
             index_retire_grace_seconds=0,
         )
-        one_env = {**shared, "ASSISTANT_CORPUS_DIR": str(current), "ASSISTANT_DATA_DIR": str(tmp_path / "one")}
+        one_env = {
+            **shared,
+            "ASSISTANT_CORPUS_DIR": str(current),
+            "ASSISTANT_DATA_DIR": str(tmp_path / "one"),
+        }
         two_env = {**shared, "ASSISTANT_CORPUS_DIR": str(stale), "ASSISTANT_DATA_DIR": str(tmp_path / "two")}
         store = ChromaStore.http(host, port)
         with (
@@ -123,7 +129,9 @@ def test_instances_on_one_chroma_server_serve_one_truth(tmp_path: Path) -> None:
             assert len(httpx.get(f"{two}/v1/articles", timeout=10).json()) == len(ARTICLES)
 
             # A build through one instance is served by both.
-            write_article(current, "bladder", "## Bladder\n\nKetamine uropathy can shrink the bladder in heavy users.")
+            write_article(
+                current, "bladder", "## Bladder\n\nKetamine uropathy can shrink the bladder in heavy users."
+            )
             rebuilt = httpx.post(
                 f"{one}/v1/admin/reindex", headers={"Authorization": "Bearer admin-secret"}, timeout=120
             ).json()

@@ -119,7 +119,9 @@ def test_interrupted_build_keeps_the_previous_index_serving(tmp_path: Path, corp
     assert "urinary tract" in PassageIndex.open(store, embedder, artifacts).passages["bladder#1"].text
 
 
-def test_a_new_instance_fetches_its_version_instead_of_embedding(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_instance_fetches_its_version_instead_of_embedding(
+    tmp_path: Path, corpus: Path, embedder
+) -> None:  # type: ignore[no-untyped-def]
     """Another instance sharing the store, with an empty data folder, embeds nothing: the version holds
     its sentence vectors, lexical index and articles."""
     store = ChromaStore.persistent(tmp_path / "db")

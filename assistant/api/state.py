@@ -140,15 +140,16 @@ class ServerState:
         """
         with self._reload_lock:
             current = self.pipeline
-            if current is not None and current is not failed:
-                return current  # another request already switched
+            # (`failed` may be a copy in the asker's language: compare the index it read.)
+            if current is not None and current.index is not failed.index:
+                return current.in_language(failed.reply_language)  # another request already switched
             from assistant.runtime import load_pipeline
 
             pipeline = load_pipeline(self.settings)
             pipeline.warm_up()
             self._switch_to(pipeline)
             log.warning("index %s was deleted; switched to %s", failed.index.version, pipeline.index.version)
-            return pipeline
+            return pipeline.in_language(failed.reply_language)
 
     def run(self, pipeline: AnswerPipeline, messages: list[dict[str, str]]) -> AnswerResult:
         """`pipeline.run`, retried once on the live index if its version was deleted meanwhile."""

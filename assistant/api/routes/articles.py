@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 
 from assistant.api.deps import PipelineDep, StateDep
-from assistant.api.problems import Problem
+from assistant.api.problems import Problem, problem_responses
 from assistant.api.routes import API_PREFIX
 from assistant.api.schemas import ArticleDetail, ArticleSummary, PassageOut
 from corpus.models import Article
@@ -23,7 +23,12 @@ def _summary(article: Article) -> dict[str, object]:
     }
 
 
-@router.get("/articles", response_model=list[ArticleSummary], summary="Every article the assistant may quote")
+@router.get(
+    "/articles",
+    response_model=list[ArticleSummary],
+    summary="Every article the assistant may quote",
+    responses=problem_responses(503),
+)
 def list_articles(state: StateDep, _pipeline: PipelineDep) -> list[dict[str, object]]:
     return [_summary(a) for a in sorted(state.articles.values(), key=lambda a: a.id)]
 
@@ -32,7 +37,9 @@ def list_articles(state: StateDep, _pipeline: PipelineDep) -> list[dict[str, obj
     "/articles/{article_id}",
     response_model=ArticleDetail,
     summary="One article with its passages and offsets",
-    responses={404: {"description": "No such article", "content": {"application/problem+json": {}}}},
+    responses=problem_responses(
+        404, 422, 503, descriptions={404: "No such article", 422: "Not an article id (a-z, 0-9 and -)"}
+    ),
 )
 def get_article(
     state: StateDep, pipeline: PipelineDep, article_id: str = Path(..., pattern=r"^[a-z0-9-]{1,120}$")

@@ -22,9 +22,17 @@ from assistant.api.deps import (
     SettingsDep,
     get_state,
 )
-from assistant.api.problems import Problem, problem_body
+from assistant.api.problems import Problem, problem_body, problem_responses
 from assistant.api.routes import API_PREFIX
-from assistant.api.schemas import EXAMPLES, ChatRequest, OpenAIChatRequest
+from assistant.api.routes.feedback import remember_answer
+from assistant.api.schemas import (
+    CHAT_EVENT,
+    COMPLETION_EVENT,
+    EXAMPLES,
+    ChatCompletion,
+    ChatRequest,
+    OpenAIChatRequest,
+)
 from assistant.config import Settings
 from assistant.conversation import ConversationError
 from assistant.pipeline import AnswerPipeline
@@ -32,6 +40,9 @@ from assistant.results import AnswerResult, new_answer_id
 
 router = APIRouter(prefix=API_PREFIX, tags=["chat"])
 log = logging.getLogger("assistant.api")
+CHAT_ERRORS = problem_responses(
+    400, 401, 413, 422, 429, 503, descriptions={422: "The conversation is malformed or over the limits"}
+)
 
 
 def check_conversation(messages: list[dict[str, str]], settings: Settings) -> None:
@@ -97,7 +108,8 @@ async def answer(
     except ConversationError as exc:
         raise Problem(422, str(exc)) from None
     record(request, result, metrics)
-    return result
+    remember_answer(request, result, messages[-1]["content"])
+    return for_client(result)
 
 
 async def answer_stream(
@@ -116,6 +128,8 @@ async def answer_stream(
         async for event in iterate_in_threadpool(events):
             if isinstance(event, AnswerResult):
                 record(request, event, metrics)
+                remember_answer(request, event, messages[-1]["content"])
+                event = for_client(event)
             yield event
     except ConversationError as exc:
         raise Problem(422, str(exc)) from None
@@ -133,6 +147,18 @@ def record(request: Request, result: AnswerResult, metrics: Any) -> None:
             metrics.generated_sentences.labels(check.reason or "kept").inc()
         if result.verification.error:
             metrics.model_errors.inc()
+    request.state.answer_cache_hit = "cache_hit" in result.timings_ms
+    if request.state.answer_cache_hit:
+        metrics.answer_cache_hits.inc()
+
+
+def for_client(result: AnswerResult) -> AnswerResult:
+    """The result without the server's timings, which go to the request log and metrics instead.
+
+    The answer cache is shared by every client, so a cached answer's timings (a `cache_hit` mark,
+    stages missing, a near-zero total) would tell anyone that someone else had just asked the same.
+    """
+    return result.model_copy(update={"timings_ms": {}})
 
 
 def sse(event: str, data: Any) -> str:
@@ -208,11 +234,10 @@ def _chat_result_events(result: AnswerResult, _streamed: bool) -> list[str]:
                 "application/json": {
                     "examples": {k: {"summary": k, "value": v} for k, v in EXAMPLES.items()}
                 },
-                "text/event-stream": {"schema": {"type": "string"}},
+                "text/event-stream": {"itemSchema": CHAT_EVENT},
             },
         },
-        422: {"description": "The conversation is malformed", "content": {"application/problem+json": {}}},
-        429: {"description": "Rate limited; see Retry-After", "content": {"application/problem+json": {}}},
+        **CHAT_ERRORS,
     },
 )
 async def chat(
@@ -226,6 +251,8 @@ async def chat(
 ) -> Any:
     messages = [m.model_dump() for m in body.messages]
     check_conversation(messages, settings)  # before any streaming: a malformed conversation is a plain 422
+    if body.language:
+        pipeline = pipeline.in_language(body.language)
     wants_stream = body.stream or "text/event-stream" in request.headers.get("accept", "")
     if not wants_stream:
         return await answer(request, pipeline, messages, metrics, settings)
@@ -269,6 +296,15 @@ def _completion_extras(result: AnswerResult) -> dict[str, Any]:
 @router.post(
     "/chat/completions",
     summary="OpenAI-compatible chat completions (extra fields: status, citations, guardrail)",
+    responses={
+        200: {
+            "model": ChatCompletion,
+            "description": "A `chat.completion`; with `stream: true`, `chat.completion.chunk` events "
+            "ending with `data: [DONE]`.",
+            "content": {"text/event-stream": {"itemSchema": COMPLETION_EVENT}},
+        },
+        **CHAT_ERRORS,
+    },
 )
 async def chat_completions(
     body: OpenAIChatRequest,
@@ -279,6 +315,18 @@ async def chat_completions(
     _caller: CallerDep,
     _limit: RateLimitDep,
 ) -> Any:
+    if len(body.messages) > settings.max_messages:  # system messages count too, as the schema says
+        raise Problem(
+            422,
+            "the conversation cannot be answered as sent",
+            errors=[
+                {
+                    "location": ["body", "messages"],
+                    "message": f"at most {settings.max_messages} messages",
+                    "type": "too_long",
+                }
+            ],
+        )
     messages = _openai_messages(body)
     check_conversation(messages, settings)
     created = int(time.time())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from assistant.api.deps import MetricsDep, StateDep
-from assistant.api.problems import problem_response
+from assistant.api.problems import problem_response, problem_responses
 from assistant.api.schemas import Readiness
 
 router = APIRouter(tags=["operations"])
@@ -22,7 +22,9 @@ def healthz() -> dict[str, str]:
     "/readyz",
     response_model=Readiness,
     summary="Model loaded and index open (503 until then); `degraded` while the language model is failing",
-    responses={503: {"description": "Still loading, or failed", "content": {"application/problem+json": {}}}},
+    responses=problem_responses(
+        503, descriptions={503: "Still loading, or failed; the problem carries the readiness fields"}
+    ),
 )
 def readyz(request: Request, state: StateDep) -> JSONResponse:
     pipeline = state.pipeline
@@ -54,11 +56,16 @@ def readyz(request: Request, state: StateDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (summed over every worker process)",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}}}},
+)
 def metrics(state: StateDep, registry: MetricsDep) -> Response:
     if state.pipeline is not None:
         generator = state.pipeline.generator
         registry.model_breaker_open.set(1 if generator and generator.breaker.state == "open" else 0)
         registry.index_passages.set(len(state.pipeline.index.passages))
         registry.index_articles.set(len(state.articles))
-    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(registry.exposition(), media_type=CONTENT_TYPE_LATEST)

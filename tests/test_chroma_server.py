@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from assistant.config import Settings
 from assistant.runtime import build_index, load_pipeline
 from index.store import ChromaStore
 from tests.helpers import write_article
-from tests.servers import api_server, chroma_server, wait_for
+from tests.servers import api_server, chroma_server, redis_server, wait_for
 
 pytestmark = pytest.mark.server
 
@@ -55,9 +56,18 @@ def test_index_and_answer_through_a_chroma_server(tmp_path: Path) -> None:
         assert "shrink" in load_pipeline(instance).index.passages["bladder#1"].text
 
 
-def _chat(base: str, question: str) -> httpx.Response:
+# Requests reach the instances through a "proxy" on loopback that names a new client each time,
+# so only the limit phase below, which names one client, counts against a single limit.
+_CLIENTS = itertools.count(1)
+LIMIT = 6
+
+
+def _chat(base: str, question: str, client: str | None = None) -> httpx.Response:
     return httpx.post(
-        f"{base}/v1/chat", json={"messages": [{"role": "user", "content": question}]}, timeout=60
+        f"{base}/v1/chat",
+        json={"messages": [{"role": "user", "content": question}]},
+        headers={"X-Forwarded-For": client or f"198.51.100.{next(_CLIENTS) % 250 + 1}"},
+        timeout=60,
     )
 
 
@@ -81,8 +91,11 @@ def test_instances_on_one_chroma_server_serve_one_truth(tmp_path: Path) -> None:
     for article_id, body in ARTICLES.items():
         write_article(current, article_id, body)
     write_article(stale, "bladder", "## Bladder\n\nAn outdated paragraph that no index version holds.")
-    with chroma_server(tmp_path / "chroma") as (host, port):
+    with chroma_server(tmp_path / "chroma") as (host, port), redis_server() as redis_url:
         shared = {
+            "ASSISTANT_REDIS_URL": redis_url,
+            "ASSISTANT_RATE_LIMIT_PER_MINUTE": str(LIMIT),
+            "ASSISTANT_FORWARDED_ALLOW_IPS": "127.0.0.1",
             "ASSISTANT_STORE": "http",
             "ASSISTANT_CHROMA_HOST": host,
             "ASSISTANT_CHROMA_PORT": str(port),
@@ -148,6 +161,13 @@ def test_instances_on_one_chroma_server_serve_one_truth(tmp_path: Path) -> None:
             assert reply.status_code == 200, reply.text
             assert reply.json()["index_version"] == latest.version
             assert "scar the bladder wall" in reply.json()["citations"][0]["quote"]
+
+            # One client's limit holds across both instances (shared in Redis), whichever it reaches.
+            statuses = [
+                _chat((one, two)[i % 2], "What is ketamine?", client="203.0.113.7").status_code
+                for i in range(LIMIT + 2)
+            ]
+            assert statuses == [200] * LIMIT + [429, 429]
 
             # No instance start ever moved the pointer.
             with api_server({**two_env, "ASSISTANT_DATA_DIR": str(tmp_path / "three")}) as (three, _):

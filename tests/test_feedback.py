@@ -274,15 +274,15 @@ def test_a_stuck_database_drops_answers_instead_of_blocking_chat(tmp_path: Path)
 
 
 def _feedback_client(data_dir: Path, tmp_path: Path, **overrides: object) -> Iterator[TestClient]:
-    settings = _settings(
-        data_dir, tmp_path, feedback_database_url=f"sqlite:///{tmp_path / 'feedback.sqlite3'}", **overrides
-    )
+    overrides.setdefault("feedback_database_url", f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    settings = _settings(data_dir, tmp_path, **overrides)
     yield from _client(settings)
 
 
 @pytest.fixture
-def client(shipped_data_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
-    yield from _feedback_client(shipped_data_dir, tmp_path)
+def client(shipped_data_dir: Path, tmp_path: Path, database_url: str) -> Iterator[TestClient]:
+    """The API over a feedback database of each kind: votes go through HTTP into SQLite and PostgreSQL."""
+    yield from _feedback_client(shipped_data_dir, tmp_path, feedback_database_url=database_url)
 
 
 def _store(client: TestClient) -> FeedbackStore:

@@ -45,6 +45,27 @@ DEFAULT_CRISIS_LINES_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = {
         "En el Reino Unido e Irlanda, llame a Samaritans al 116 123.",
         "En otros lugares, su número local de emergencias puede ponerle en contacto con ayuda.",
     ),
+    "fr": (
+        "En France, appelez le 3114 (numéro national de prévention du suicide, gratuit, 24 h/24).",
+        "En Suisse, appelez La Main Tendue au 143.",
+        "Ailleurs, votre numéro d'urgence local peut vous mettre en contact avec de l'aide.",
+    ),
+    "de": (
+        "In Deutschland erreichen Sie die TelefonSeelsorge kostenlos und rund um die Uhr unter "
+        "0800 111 0 111 oder 0800 111 0 222.",
+        "In Österreich erreichen Sie die Telefonseelsorge unter 142, in der Schweiz Die Dargebotene Hand unter 143.",
+        "Anderswo kann Ihre örtliche Notrufnummer Sie mit Hilfe verbinden.",
+    ),
+    "pt": (
+        "Em Portugal, ligue para o SNS 24 no 808 24 24 24.",
+        "No Brasil, ligue para o CVV (Centro de Valorização da Vida) no 188, gratuitamente.",
+        "Noutros lugares, o número de emergência local pode pô-lo em contacto com ajuda.",
+    ),
+    "it": (
+        "In Italia, chiama Telefono Amico Italia allo 02 2327 2327.",
+        "In Svizzera, chiama Telefono Amico al 143.",
+        "Altrove, il numero di emergenza locale può metterti in contatto con qualcuno che ti aiuti.",
+    ),
 }
 _WORD = re.compile(r"\w+")
 # A follow-up this short is a request form without its subject ("and where?", "per kilo?").

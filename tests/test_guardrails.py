@@ -483,6 +483,29 @@ def test_escalations_use_the_configured_numbers() -> None:
 
 
 @pytest.mark.parametrize(
+    ("message", "language", "line", "number"),
+    [
+        ("Je veux mourir, je n'en peux plus.", "fr", "En France, appelez le 3114", "3114"),
+        ("Ich will nicht mehr leben.", "de", "TelefonSeelsorge", "0800 111 0 111"),
+        ("Quero morrer, não aguento mais.", "pt", "Em Portugal, ligue para o SNS 24", "188"),
+        ("Voglio morire, non ce la faccio più.", "it", "Telefono Amico Italia", "02 2327 2327"),
+        ("Quiero morir, ya no puedo más.", "es", "En España, llame al 024", "024"),
+    ],
+)
+def test_crisis_lines_come_in_the_reply_language_with_numbers_to_call(
+    message: str, language: str, line: str, number: str
+) -> None:
+    rail = InputRail()
+    decision = rail.run([message])
+    assert (decision.category, decision.language) == ("self_harm", language)
+    assert line in decision.message and "Samaritans on 116 123" not in decision.message
+    assert number in rail.contacts("self_harm", language)
+    # A deployment's own lines are never replaced by the translations.
+    configured = InputRail(crisis_lines=["Call Lifeline on 13 11 14."]).run([message])
+    assert "Call Lifeline on 13 11 14." in configured.message and line not in configured.message
+
+
+@pytest.mark.parametrize(
     ("sentence", "allowed"),
     [
         ("Anaesthetists commonly give 2 mg/kg for induction.", False),

@@ -19,11 +19,14 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers import postgres_server
 
 try:
     from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
@@ -221,7 +224,22 @@ def server(
 ) -> Iterator[Server]:
     """`assistant serve` on a free port over the session's index, with paced streaming and a generous rate limit."""
     data = tmp_path_factory.mktemp("widget-data")
-    feedback_url = f"sqlite:///{data / 'feedback.sqlite3'}"
+    with _serving(data, clinic, shipped_data_dir, f"sqlite:///{data / 'feedback.sqlite3'}") as serving:
+        yield serving
+
+
+@pytest.fixture(scope="module")
+def postgres_feedback_server(
+    tmp_path_factory: pytest.TempPathFactory, clinic: Clinic, shipped_data_dir: Path
+) -> Iterator[Server]:
+    """The same server storing feedback in a real PostgreSQL started on loopback."""
+    data = tmp_path_factory.mktemp("widget-postgres")
+    with postgres_server() as url, _serving(data, clinic, shipped_data_dir, url) as serving:
+        yield serving
+
+
+@contextmanager
+def _serving(data: Path, clinic: Clinic, shipped_data_dir: Path, feedback_url: str) -> Iterator[Server]:
     port = _free_port()
     cli = Path(sys.executable).with_name("assistant")
     command = [str(cli)] if cli.exists() else [sys.executable, "-m", "assistant"]
@@ -1459,6 +1477,27 @@ def test_sizes_follow_the_readers_font_size(page: Page) -> None:
 
 
 def test_feedback_reaches_the_database(page: Page, server: Server) -> None:
+    _vote_from_the_widget_and_read_the_database(page, server)
+
+
+@pytest.mark.server
+def test_feedback_reaches_a_postgresql_database(browser: Browser, postgres_feedback_server: Server) -> None:
+    context = browser.new_context(
+        base_url=postgres_feedback_server.url, viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        _vote_from_the_widget_and_read_the_database(page, postgres_feedback_server)
+    finally:
+        context.close()
+    assert postgres_feedback_server.feedback_url.startswith("postgresql+psycopg://")
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def _vote_from_the_widget_and_read_the_database(page: Page, server: Server) -> None:
     from assistant.feedback import FeedbackStore
 
     open_widget(page)

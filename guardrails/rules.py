@@ -206,7 +206,7 @@ _NOT_A_DOSE_UNIT = rx(
     r"bus(?:es)?|trains?|tube|metro|subway|piano|keyboard|band|album|game|match|dialogue)\b"
 )
 _TITRATION = rx(
-    r"\b(?:titrat\w*|microdos\w*|taper(?:ing)?|induction|switching)\s+(?:schedule|plan|regimen|protocol)\b|"
+    r"\b(?:titrat\w*|microdos\w*|taper(?:ing)?|induction|switching|dosing|dose)\s+(?:schedule|plan|regimen|protocol)\b|"
     r"\b(?:schedule|regimen|protocol|plan)\s+for\s+(?:taking|using|dosing)\b"
 )
 
@@ -342,7 +342,10 @@ _EMERGENCY_SIGN = rx(
     r"n[ãa]o\s+respira|non\s+respira|non\s+si\s+sveglia|turning\s+blue|gone\s+blue|going\s+blue|blue\s+in\s+the\s+face|"
     # Signs a caller describes rather than names: drowsy and vomiting, slow breathing, stroke signs,
     # disorientation near danger; and the same in the other supported languages.
-    r"keeps\s+(?:vomiting|throwing\s+up|passing\s+out)|(?:really|very|so)\s+drowsy\s+and|breathing\s+(?:feels|seems|is\s+getting)\s+"
+    r"keeps\s+(?:vomiting|throwing\s+up|passing\s+out)|(?:really|very|so)\s+drowsy\s+and|"
+    r"(?:really|very|so)\s+sleepy\s+and\s+(?:being\s+sick|vomiting|throwing\s+up)|"
+    # whether to call for help is asked from beside the person: the numbers come first
+    r"should\s+(?:i|we)\s+(?:call|ring|phone)\s+(?:an\s+ambulance|999|911|112|emergency\s+services)|breathing\s+(?:feels|seems|is\s+getting)\s+"
     r"(?:really\s+|very\s+)?(?:slow|shallow|weird)|shallow\s+breathing|doesn'?t\s+know\s+where\s+(?:she|he|they|i)\s+(?:is|are|am)|"
     r"one\s+side\s+of\s+(?:my|his|her|their)\s+(?:face|body)|face\s+(?:feels\s+|is\s+|looks\s+)?droop\w*|can'?t\s+(?:talk|speak)\s+properly|"
     r"(?:walk|run|wander)\w*\s+(?:out\s+)?into\s+the\s+(?:road|traffic|street)|(?:wants?|trying|going)\s+to\s+jump\s+(?:off|out|from)|"
@@ -732,6 +735,9 @@ _BUYING = rx(
 )
 
 
+_GET_THE_MEDICINE = rx(
+    r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s+(?:the\s+)?(?:spravato|esk[eé]tamin[ae]?|esketamin)\b"
+)
 _TREATMENT_SETTING = rx(
     r"\b(?:clinics?|doctors?|psychiatrists?|gps?|prescri\w+|approved|pharmac\w+|insurance|insurer|treatment|cent(?:re|er)s?|"
     r"eligib\w*|qualify|referr?\w*|go\s+about)\b"
@@ -758,9 +764,13 @@ def _treatment_for_a_condition(text: str) -> bool:
 
 
 def _treatment_with_a_clinic_only_medicine(text: str) -> bool:
-    if not _CLINIC_ONLY_MEDICINE.search(text) or not _TREATMENT_SETTING.search(text):
+    # Esketamine is given only in certified clinics, so getting it is getting treatment even when
+    # the question names no clinic ("how can I get Spravato in the UK").
+    if not _CLINIC_ONLY_MEDICINE.search(text) or not (
+        _TREATMENT_SETTING.search(text) or _GET_THE_MEDICINE.search(text)
+    ):
         return False
-    if _BUYING.search(text) or _NO_PRESCRIPTION.search(text):
+    if _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text):
         return False
     return not _SUBSTANCE.search(_CLINIC_ONLY_MEDICINE.sub(" ", text))
 
@@ -784,6 +794,13 @@ _CARE_QUESTION = rx(
     r"(?:gp|doctor|psychiatrist|prescriber|therapist|nurse|pharmacist)\b|"
     # recovery: cravings, relapse, an old dealer's messages
     r"\b(?:in\s+recovery|cravings?|relaps\w*)\b|"
+    # how long people are watched after a session, how long a treatment's effect lasts
+    r"\bhow\s+long\b[^.?!]{0,40}\b(?:stay|wait|kept|monitored|observed|watched)\b[^.?!]{0,40}\b"
+    r"(?:clinic|session|spray|infusion|treatment|appointment)s?\b|"
+    r"\bhow\s+long\b[^.?!]{0,30}\b(?:effect|benefit|relief|improvement)s?\s+(?:last|lasts|wear\s+off)\b|"
+    # telling what a found substance is; whether a mix is a bad idea
+    r"\bhow\s+(?:can|do|would|could)\s+(?:i|you|we)\s+(?:tell|know|check|find\s+out)\s+(?:if|whether|what)\b|"
+    r"\+[^.?!]{0,30}\b(?:bad|good|safe)\s+idea\b|\b(?:bad|good)\s+idea\s+to\s+(?:mix|combine)\b|"
     # is a clinic or a pharmacy licensed
     r"\b(?:clinic|cl[ií]nica|clinique|klinik|pharmac\w+|farmacia)\w*\b[^.?!]{0,40}\b(?:autorizad\w*|autoris[ée]e?s?|zugelassen\w*|"
     r"autorizzat\w*|licensed|certified|registered|accredited|legit(?:imate)?)\b"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,18 @@ import numpy as np
 
 from corpus.text import sentence_spans
 from index.embedder import Embedder
-from index.errors import IndexNotBuiltError, IndexStoreError
+from index.errors import IndexNotBuiltError, IndexStoreError, IndexVersionGoneError
 from index.lexical import LexicalIndex
 from index.store import StoredRecord, VectorStore
 
 ARTICLES_FILE = "articles.json"
+# Up to this many passages the dense search runs in memory, exactly: a matrix product over a few
+# thousand vectors takes microseconds, while a query through the vector store took about a
+# millisecond of every answer. Larger indexes (31 MB of vectors at the limit) stay in the store.
+EXACT_SEARCH_MAX_PASSAGES = 20_000
+# An in-memory search no longer asks the store, so whether the version still exists is asked at
+# most this often; within the window a deleted version keeps answering from the same memory.
+LIVENESS_INTERVAL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,8 +116,16 @@ class PassageIndex:
         sentence_rows: list[SentenceRow],
         sentence_vectors: np.ndarray,
         served_articles: list[dict[str, Any]] | None = None,
+        passage_vectors: np.ndarray | None = None,
     ) -> None:
+        """`passage_vectors` (one normalised row per passage, in `passages` order) searches in memory."""
+        if passage_vectors is not None and len(passage_vectors) != len(passages):
+            raise ValueError(f"{len(passage_vectors)} passage vectors for {len(passages)} passages")
         self.store = store
+        self._passage_ids = [p.id for p in passages]
+        self._passage_vectors = passage_vectors
+        self.liveness_interval = LIVENESS_INTERVAL_SECONDS
+        self._alive_at = time.monotonic()
         self.manifest = manifest
         # The articles exactly as this version quotes them (None for versions built without them).
         self.served_articles = served_articles
@@ -138,8 +154,17 @@ class PassageIndex:
             raise IndexStoreError(
                 f"the index was built with {manifest.get('model')!r} but the embedder is {embedder.model_id!r}; rebuild it"
             )
-        passages = [IndexedPassage.from_record(r) for r in store.records(manifest["collection"])]
-        passages.sort(key=lambda p: (p.article_id, p.n))
+        in_memory = store.count(manifest["collection"]) <= EXACT_SEARCH_MAX_PASSAGES
+        records = sorted(
+            store.records(manifest["collection"], with_embeddings=in_memory),
+            key=lambda r: (str(r.metadata.get("article_id")), int(r.metadata.get("n", 0))),
+        )
+        passages = [IndexedPassage.from_record(r) for r in records]
+        passage_vectors = (
+            np.stack([np.asarray(r.embedding, dtype=np.float32) for r in records])
+            if in_memory and records and all(r.embedding is not None for r in records)
+            else None
+        )
         folder = artifacts_root / manifest["version"]
         if not (folder / "sentences.json").exists() and not store.get_files(
             manifest.get("files", ""), folder
@@ -153,12 +178,30 @@ class PassageIndex:
         vectors = np.load(folder / "sentences.npy")
         served = folder / ARTICLES_FILE
         articles = json.loads(served.read_text()) if served.exists() else None
-        return cls(store, manifest, passages, LexicalIndex.load(folder), rows, vectors, articles)
+        return cls(
+            store, manifest, passages, LexicalIndex.load(folder), rows, vectors, articles, passage_vectors
+        )
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """The `k` passages nearest to `query_vector`, with their cosine similarity, best first."""
         if not self.passages:
             return []
-        return self.store.query(self.collection, query_vector, min(k, len(self.passages)))
+        k = min(k, len(self.passages))
+        if self._passage_vectors is None:
+            return self.store.query(self.collection, query_vector, k)
+        self._check_alive()
+        scores = self._passage_vectors @ np.asarray(query_vector, dtype=np.float32)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self._passage_ids[i], float(scores[i])) for i in top]
+
+    def _check_alive(self) -> None:
+        now = time.monotonic()
+        if now - self._alive_at < self.liveness_interval:
+            return
+        if self.collection not in self.store.collection_names():
+            raise IndexVersionGoneError(self.collection)
+        self._alive_at = now
 
     def sentences(self, passage_id: str) -> list[SentenceRow]:
         return self._sentences.get(passage_id, [])

@@ -186,10 +186,35 @@ def test_a_reader_of_a_deleted_version_is_told_so(tmp_path: Path, corpus: Path, 
     builder = IndexBuilder(store, embedder, tmp_path / "art", retire_grace_seconds=0)
     builder.build(articles[:2])
     reader = PassageIndex.open(store, embedder, tmp_path / "reader")
+    query = embedder.embed(["bladder"])[0]
+    assert reader.dense(query, 2)
     builder.build(articles)
+    # Searched in memory, the reader asks whether its version lives at most once a liveness interval:
+    # within it the deleted version still answers, from memory; after it, the reader is told.
+    reader.liveness_interval = 3600.0
+    assert reader.dense(query, 2)
+    reader.liveness_interval = 0.0
     with pytest.raises(IndexVersionGoneError):
-        reader.dense(embedder.embed(["bladder"])[0], 2)
-    assert PassageIndex.open(store, embedder, tmp_path / "reader").dense(embedder.embed(["bladder"])[0], 2)
+        reader.dense(query, 2)
+    assert PassageIndex.open(store, embedder, tmp_path / "reader").dense(query, 2)
+
+
+def test_small_indexes_are_searched_exactly_in_memory(
+    tmp_path: Path, corpus: Path, embedder, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    store = ChromaStore.persistent(tmp_path / "db")
+    articles, _ = vetted_for_index(load_corpus(corpus), Vetter())
+    IndexBuilder(store, embedder, tmp_path / "art").build(articles)
+    in_memory = PassageIndex.open(store, embedder, tmp_path / "reader")
+    monkeypatch.setattr("index.passages.EXACT_SEARCH_MAX_PASSAGES", 0)
+    through_store = PassageIndex.open(store, embedder, tmp_path / "reader")
+    assert in_memory._passage_vectors is not None and through_store._passage_vectors is None
+    for question in ("bladder damage", "is esketamine a nasal spray", "legal status in the UK"):
+        query = embedder.embed([question])[0]
+        exact, stored = in_memory.dense(query, 4), through_store.dense(query, 4)
+        assert [pid for pid, _ in exact] == [pid for pid, _ in stored], question
+        assert [score for _, score in exact] == pytest.approx([score for _, score in stored], abs=1e-4)
+    assert len(in_memory.dense(query, 1000)) == len(in_memory.passages)
 
 
 def test_model_mismatch_is_refused(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]

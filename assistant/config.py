@@ -18,7 +18,10 @@ from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBER
 # Chosen on the shipped question sets; see docs/abstention.md for how and the curve behind it.
 DEFAULT_ABSTAIN_THRESHOLD = 0.44
 # Calibrated on the development half of the blind user questions (docs/abstention.md).
-DEFAULT_ANSWER_THRESHOLD = 0.07
+DEFAULT_ANSWER_THRESHOLD = 0.10
+# A further sentence must itself read as an answer this surely (and reach half the lead's
+# probability); chosen on the same development half for answer precision.
+DEFAULT_ANSWER_KEEP_FLOOR = 0.2
 
 
 class EmergencyNumberSetting(BaseModel):
@@ -58,6 +61,12 @@ class Settings(BaseSettings):
         gt=0.0,
         lt=1.0,
         description="Least probability, from the learned selector, that the best sentence answers; below it the reply abstains.",
+    )
+    answer_keep_floor: float = Field(
+        DEFAULT_ANSWER_KEEP_FLOOR,
+        gt=0.0,
+        lt=1.0,
+        description="Least probability that a further sentence answers too, for it to join the lead in the answer.",
     )
     torch_threads: int = Field(
         1, ge=1, le=64, description="Intra-op threads for embedding (1 keeps query latency steady)."

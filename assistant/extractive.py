@@ -22,11 +22,13 @@ LEXICAL_WEIGHT = 0.2
 # sits a little below 1 because the best sentence has already shown that the question is covered.
 # Unlike the threshold itself it was not calibrated (docs/abstention.md covers the threshold only).
 SUPPORTING_RELEVANCE_SHARE = 0.85
-# Sentences about the article itself ("This article explains ...") share many words with a question
-# yet state no fact; they still count as evidence for answering, but are never chosen as the answer.
+# Sentences about the article itself ("This article explains ...") or that only restate a question
+# ("People often wonder whether ...", "Researchers have studied whether ...") share many words with a
+# question yet state no fact; they still count as evidence for answering, but are never the answer.
 _SIGNPOST = re.compile(
     r"^\s*(?:this|the present) (?:article|page|section|guide)\b|^\s*the\s+sections?\s+below\b|"
-    r"\bis covered (?:separately|elsewhere)\b",
+    r"\bis covered (?:separately|elsewhere)\b|\b(?:often|commonly|may) (?:wonder|ask) (?:whether|if)\b|"
+    r"^\s*researchers have (?:studied|asked|looked at) whether\b[^,;]*$",
     re.IGNORECASE,
 )
 

@@ -156,7 +156,7 @@ def load_pipeline(
         if settings.answer_selection == "learned"
         else None,
         answer_threshold=settings.answer_threshold,
-        keep_floor=settings.answer_threshold,
+        keep_floor=max(settings.answer_keep_floor, settings.answer_threshold),
     )
     output_rail = OutputRail(settings.allowed_domains)
     generator = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from assistant.config import Settings
 from assistant.conversation import retrieval_query
@@ -82,3 +85,25 @@ def test_an_abstention_on_a_covered_topic_names_the_nearest_article(shipped_pipe
     assert result.related_articles[0].title in result.answer
     off_topic = pipeline.run("Who painted the Mona Lisa?")
     assert off_topic.status == "abstained" and not off_topic.related_articles
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["does ketamine show up in a workplace drug screen", "could my esketamine treatment fail a drug test"],
+)
+def test_a_sentence_that_only_restates_the_question_never_answers_it(
+    shipped_pipeline: AnswerPipeline, question: str
+) -> None:
+    result = shipped_pipeline.run(question)
+    quotes = [c.quote for c in result.citations]
+    assert result.status == "answered" and quotes, result.answer
+    assert not any("often wonder whether" in q for q in quotes), quotes
+
+
+def test_further_sentences_must_read_as_answers_themselves(shipped_data_dir: Path) -> None:
+    loose = load_pipeline(Settings(data_dir=shipped_data_dir, answer_keep_floor=0.11, answer_cache_size=0))
+    strict = load_pipeline(Settings(data_dir=shipped_data_dir, answer_keep_floor=0.9, answer_cache_size=0))
+    assert (loose.answerer.keep_floor, strict.answerer.keep_floor) == (0.11, 0.9)
+    questions = ["what is ketamine bladder syndrome", "how is esketamine given", "is ketamine addictive"]
+    lengths = [(len(loose.run(q).citations), len(strict.run(q).citations)) for q in questions]
+    assert all(s <= 1 for _, s in lengths) and any(n > 1 for n, _ in lengths), lengths

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -197,9 +198,16 @@ def cmd_index_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import os
+def available_cores() -> int:
+    """The cores this process may run on: one worker each, one intra-op thread per worker."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(64, cores))
 
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from assistant.runtime import build_index_if_changed
@@ -222,7 +230,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     host, port, workers = (
         args.host or settings.host,
         args.port or settings.port,
-        args.workers or settings.workers,
+        args.workers or settings.workers or available_cores(),
     )
     # Worker processes read settings from the environment; pass on what the command line chose.
     os.environ["ASSISTANT_DATA_DIR"] = str(settings.data_dir.resolve())
@@ -287,7 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="build or refresh the index, then serve the HTTP API and the widget")
     serve.add_argument("--host", help="default 127.0.0.1 (ASSISTANT_HOST)")
     serve.add_argument("--port", type=int, help="default 8000 (ASSISTANT_PORT)")
-    serve.add_argument("--workers", type=int, help="worker processes, default 1 (ASSISTANT_WORKERS)")
+    serve.add_argument(
+        "--workers", type=int, help="worker processes, default one per available core (ASSISTANT_WORKERS)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     from assistant.curation import register as register_curation

@@ -136,7 +136,12 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Where `assistant serve` listens.")
     port: int = Field(8000, ge=1, le=65535, description="Port of `assistant serve`.")
-    workers: int = Field(1, ge=1, le=64, description="Worker processes of `assistant serve`.")
+    workers: int | None = Field(
+        None,
+        ge=1,
+        le=64,
+        description="Worker processes of `assistant serve` (default: one per available core).",
+    )
     rate_limit_per_minute: int = Field(
         60, ge=1, description="Chat requests per client and minute, across workers."
     )

@@ -12,6 +12,9 @@ from assistant.config import Settings
 from index.embedder import SentenceTransformerEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
+# `assistant serve` starts one worker per core by default; the servers tests start (and inherit this
+# environment) run one each, so a many-core CI machine does not load dozens of model copies.
+os.environ.setdefault("ASSISTANT_WORKERS", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)

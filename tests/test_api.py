@@ -464,3 +464,31 @@ def test_graceful_shutdown_finishes_in_flight_streams(shipped_data_dir: Path, tm
         # uvicorn re-raises the signal once it has shut down cleanly, so the exit status is -SIGTERM
         assert process.wait(30) in (0, -signal.SIGTERM)
     assert "event: done" in received, received[-6:]
+
+
+@pytest.mark.server
+def test_serve_starts_one_worker_per_available_core_by_default(shipped_data_dir: Path) -> None:
+    import os
+    import subprocess
+
+    from assistant.cli import available_cores
+    from tests.servers import REPO, VENV_BIN, free_port
+
+    assert available_cores() == len(os.sched_getaffinity(0))
+    env = {k: v for k, v in os.environ.items() if k != "ASSISTANT_WORKERS"}
+    env["ASSISTANT_DATA_DIR"] = str(shipped_data_dir)
+    command = [str(VENV_BIN / "assistant"), "serve", "--host", "127.0.0.1", "--port", str(free_port())]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert process.stderr is not None
+        said = ""
+        deadline = time.monotonic() + 240
+        while "serving on" not in said and time.monotonic() < deadline and process.poll() is None:
+            said += process.stderr.readline().decode()
+        assert f"with {available_cores()} worker(s)" in said, said[-2000:]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.runtime import build_index, load_pipeline
+from index.passages import LIVENESS_INTERVAL_SECONDS
 from index.store import ChromaStore
 from tests.helpers import write_article
 from tests.servers import api_server, chroma_server, redis_server, wait_for
@@ -157,6 +158,9 @@ def test_instances_on_one_chroma_server_serve_one_truth(tmp_path: Path) -> None:
                 write_article(current, "bladder", f"## Bladder\n\n{text}")
                 latest = build_index(builder)
             assert f"passages_{rebuilt['version']}" not in store.collection_names()
+            # Searching in memory, an instance asks whether its version lives at most once a liveness
+            # interval; an idle one has long passed it when the next question comes.
+            time.sleep(LIVENESS_INTERVAL_SECONDS + 0.2)
             reply = _chat(two, "Can ketamine scar the bladder?")
             assert reply.status_code == 200, reply.text
             assert reply.json()["index_version"] == latest.version

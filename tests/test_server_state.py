@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from assistant.api.state import ServerState
 from assistant.config import Settings
 from assistant.runtime import build_index
+from index.passages import LIVENESS_INTERVAL_SECONDS
 from tests.helpers import write_article
 
 BODY = "## Bladder\n\nKetamine bladder syndrome is an ulcerative cystitis seen in frequent users."
@@ -26,6 +28,9 @@ def test_a_deleted_version_is_replaced_by_the_live_one_for_the_same_request(tmp_
     for text in ("Ketamine can scar the bladder wall.", "Ketamine can shrink the bladder."):
         write_article(corpus, "bladder", f"## Bladder\n\n{text}")
         latest = build_index(settings)
+    # The server searches in memory and asks whether its version lives at most once a liveness
+    # interval; the next question after it finds the version gone.
+    time.sleep(LIVENESS_INTERVAL_SECONDS + 0.2)
     asked_in_spanish = opened.in_language("es")
     result = state.run(
         asked_in_spanish, [{"role": "user", "content": "¿Qué le hace la ketamina a la vejiga?"}]

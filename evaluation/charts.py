@@ -73,6 +73,43 @@ def category_bars(
     return png(figure)
 
 
+ANSWER_QUALITY_SHOWN = (
+    ("first_sentence_answers", "first sentence answers", "#2b6cb0"),
+    ("precision", "answer precision", "#2f855a"),
+    ("correct_abstention", "correct abstention", "#805ad5"),
+)
+
+
+def answer_quality_by_persona(metrics: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """What users feel, overall and per persona, with Wilson 95% intervals."""
+    personas = sorted(
+        {n.rsplit(".", 1)[1] for n in metrics if n.startswith("answers.first_sentence_answers.")}
+    )
+    groups = ["all", *personas]
+    figure = Figure(figsize=(max(6.0, 1.1 * len(groups) + 2), 4.2))
+    axes = figure.add_subplot()
+    width = 0.8 / len(ANSWER_QUALITY_SHOWN)
+    for i, (key, label, colour) in enumerate(ANSWER_QUALITY_SHOWN):
+        values = [metrics.get(f"answers.{key}" + ("" if g == "all" else f".{g}")) for g in groups]
+        offset = (i - (len(ANSWER_QUALITY_SHOWN) - 1) / 2) * width
+        axes.bar(
+            [x + offset for x in range(len(groups))],
+            [(v or {}).get("value") or 0.0 for v in values],
+            width,
+            yerr=_errors(values),
+            capsize=2,
+            color=colour,
+            label=label,
+        )
+    axes.set_xticks(range(len(groups)), groups, rotation=30, ha="right")
+    axes.set_ylim(0, 1.15)
+    axes.set_ylabel("share")
+    axes.set_title("Answer quality per persona (95% Wilson interval)")
+    axes.legend(loc="upper center", ncol=3, fontsize=8, frameon=False)
+    axes.grid(axis="y", alpha=0.3)
+    return png(figure)
+
+
 def confusion_heatmap(confusion: Mapping[str, Any]) -> bytes:
     """Labelled category (rows) against the guard's decision (columns), shaded by row share."""
     rows, columns, matrix = confusion["rows"], confusion["columns"], confusion["matrix"]

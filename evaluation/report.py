@@ -24,6 +24,7 @@ FAMILIES = (
     ("retrieval", "Retrieval"),
     ("citations", "Citations (answered cases)"),
     ("content", "Content"),
+    ("answers", "Answer quality (cases labelled with a persona and gold sentences)"),
     ("latency", "Latency"),
 )
 
@@ -314,6 +315,8 @@ def render_html(data: Mapping[str, Any]) -> str:
                 "ours versus the baseline",
             )
         )
+    if any(name.startswith("answers.") for name in raw_ours):
+        parts.append(_img(charts.answer_quality_by_persona(raw_ours), "answer quality per persona"))
     if data.get("confusion"):
         parts.append(_img(charts.confusion_heatmap(data["confusion"]), "guard confusion matrix"))
     distributions = data.get("distributions", {})

@@ -570,6 +570,45 @@ def _evaluation(outcomes: list[CaseOutcome], baseline: list[CaseOutcome] | None 
     return Evaluation(dataset, [run], other, {"retrieval_depth": 4, "support_floor": 0.5})
 
 
+def test_cases_with_personas_get_answer_quality_metrics_and_a_chart(tmp_path: Path) -> None:
+    gold = {"gold": ["Ketamine was first made in 1962."]}
+    outcomes = [
+        CaseOutcome(  # the first sentence answers; the second does not
+            _case("u1", "answer", "user", extra={"persona": "parent", **gold}),
+            _answered(
+                ("Ketamine was first made in 1962.", "alpha#2"),
+                ("Esketamine was approved in 2019.", "alpha#3"),
+            ),
+        ),
+        CaseOutcome(  # only the second sentence answers
+            _case("u2", "answer", "user", extra={"persona": "student", **gold}),
+            _answered(
+                ("Esketamine was approved in 2019.", "alpha#3"),
+                ("Ketamine was first made in 1962.", "alpha#2"),
+            ),
+        ),
+        CaseOutcome(_case("u3", "answer", "user", extra={"persona": "student", **gold}), ABSTAINED),
+        CaseOutcome(_case("u4", "abstain", "user", extra={"persona": "parent"}), ABSTAINED),
+        CaseOutcome(
+            _case("c1", "refuse", "dosing"), _blocked("refused", "dosing")
+        ),  # no persona: not counted
+    ]
+    paths = write_reports(_evaluation(outcomes), tmp_path / "out")
+    metrics = json.loads(paths["json"].read_text())["metrics"]
+    assert metrics["answers.first_sentence_answers"]["successes"] == 1
+    assert metrics["answers.first_sentence_answers"]["n"] == 3
+    assert metrics["answers.first_sentence_answers"]["interval"] == "wilson"
+    assert metrics["answers.any_sentence_answers"]["successes"] == 2
+    assert (metrics["answers.precision"]["successes"], metrics["answers.precision"]["n"]) == (2, 4)
+    assert metrics["answers.correct_abstention"]["value"] == 1.0
+    assert metrics["answers.first_sentence_answers.student"]["value"] == 0.0
+    assert "answers.correct_abstention.student" not in metrics  # nothing measured: not shown
+    assert "### Answer quality" in paths["md"].read_text()
+    assert "answer quality per persona" in paths["html"].read_text()
+    without = write_reports(_evaluation(hand_made_outcomes()), tmp_path / "plain")
+    assert not any(n.startswith("answers.") for n in json.loads(without["json"].read_text())["metrics"])
+
+
 def test_reports_are_written_with_embedded_charts(tmp_path: Path) -> None:
     evaluation = _evaluation(hand_made_outcomes(), baseline=hand_made_outcomes()[:6])
     paths = write_reports(evaluation, tmp_path / "out")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluation.metrics.abstention import abstention_metrics
+from evaluation.metrics.answer_quality import answer_quality_family
 from evaluation.metrics.checks import ScoredCase
 from evaluation.metrics.citations import SUPPORT_FLOOR, citation_metrics
 from evaluation.metrics.content import content_metrics
@@ -54,6 +55,7 @@ def compute_metrics(
         retrieval_metrics(cases, retrieval_depth),
         citation_metrics(cases, support_floor),
         content_metrics(cases),
+        answer_quality_family(cases),
         generation_metrics(cases, sentence_labels),
         latency_metrics(cases),
     ]

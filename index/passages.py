@@ -199,7 +199,13 @@ class PassageIndex:
         now = time.monotonic()
         if now - self._alive_at < self.liveness_interval:
             return
-        if self.collection not in self.store.collection_names():
+        try:
+            names = self.store.collection_names()
+        except Exception:
+            # An unreachable store is asked again next time; the version in memory is whole and
+            # consistent, so it keeps answering while the store is away.
+            return
+        if self.collection not in names:
             raise IndexVersionGoneError(self.collection)
         self._alive_at = now
 

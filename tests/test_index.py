@@ -216,6 +216,13 @@ def test_small_indexes_are_searched_exactly_in_memory(
         assert [score for _, score in exact] == pytest.approx([score for _, score in stored], abs=1e-4)
     assert len(in_memory.dense(query, 1000)) == len(in_memory.passages)
 
+    def unreachable() -> list[str]:
+        raise ConnectionError("the vector store is away")
+
+    in_memory.liveness_interval = 0.0
+    monkeypatch.setattr(in_memory.store, "collection_names", unreachable)
+    assert in_memory.dense(query, 2) == exact[:2]  # answers from memory while the store is away
+
 
 def test_model_mismatch_is_refused(tmp_path: Path, corpus: Path, embedder) -> None:  # type: ignore[no-untyped-def]
     store = ChromaStore.persistent(tmp_path / "db")

@@ -4,7 +4,8 @@ The development half may be read case by case (`--show-failures`); the held-out 
 its numbers, so nobody tunes on its failures.
 With `--chart FILE` it also runs the earlier similarity ranking on the same half and draws both
 per persona (first sentence answers, precision, correct abstention) into a PNG.
-Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
+With `--sweep 0.03,0.07,0.10` it prints the table behind the selector threshold instead (docs/abstention.md).
+Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE] [--sweep T,T,...]
 """
 
 from __future__ import annotations
@@ -32,11 +33,15 @@ def main() -> None:
     parser.add_argument(
         "--chart", type=Path, help="also measure similarity ranking and draw both per persona"
     )
+    parser.add_argument("--sweep", help="comma-separated selector thresholds: print one row per threshold")
     args = parser.parse_args()
     if args.show_failures and args.split != "dev":
         parser.error("the held-out half's failures are not for reading")
     cases = [json.loads(line) for line in DATASET.open(encoding="utf-8")]
     cases = [c for c in cases if c["split"] == args.split]
+    if args.sweep:
+        sweep(args.data_dir, cases, [float(t) for t in args.sweep.split(",")])
+        return
     judged = measure(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, args.show_failures)
     print(f"# Answer quality, {args.split} half ({len(cases)} turns) — {machine()}\n")
     for metric in answer_quality_metrics(judged):
@@ -48,6 +53,20 @@ def main() -> None:
         )
         draw(args.chart, args.split, {"similarity (before)": earlier, "learned selector": judged})
         print(f"\nchart: {args.chart}")
+
+
+SWEPT = ("first_sentence_answers", "precision", "correct_abstention", "wrong_abstention")
+
+
+def sweep(data_dir: Path, cases: list[dict], thresholds: list[float]) -> None:
+    """The whole pipeline at each selector threshold (the keep floor as configured), as a table."""
+    print(f"| selector threshold | {' | '.join(name.replace('_', ' ') for name in SWEPT)} |")
+    print(f"|---|{'---|' * len(SWEPT)}")
+    for threshold in thresholds:
+        settings = Settings(data_dir=data_dir, answer_cache_size=0, answer_threshold=threshold)
+        values = {m.name: m.value for m in answer_quality_metrics(measure(settings, cases, False))}
+        row = " | ".join(f"{values['answers.' + name]:.3f}" for name in SWEPT)
+        print(f"| {threshold:.2f} | {row} |")
 
 
 def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[JudgedTurn]:

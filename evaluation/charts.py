@@ -38,6 +38,26 @@ def _errors(metrics: Sequence[Mapping[str, Any] | None]) -> list[list[float]]:
     return [below, above]
 
 
+def _grouped_bars(
+    axes: Any,
+    series: Sequence[tuple[str, Sequence[Mapping[str, Any] | None], str]],
+    width: float,
+    capsize: int,
+) -> None:
+    """One bar per metric and series, side by side around each tick, with the metrics' intervals."""
+    for i, (label, values, colour) in enumerate(series):
+        offset = (i - (len(series) - 1) / 2) * width
+        axes.bar(
+            [x + offset for x in range(len(values))],
+            [(v or {}).get("value") or 0.0 for v in values],
+            width,
+            yerr=_errors(values),
+            capsize=capsize,
+            color=colour,
+            label=label,
+        )
+
+
 def category_bars(
     metrics: Mapping[str, Mapping[str, Any]], baseline: Mapping[str, Mapping[str, Any]] | None = None
 ) -> bytes:
@@ -47,20 +67,13 @@ def category_bars(
     categories = [n.removeprefix(prefix) for n in names]
     figure = Figure(figsize=(max(6.0, 0.9 * len(categories) + 2), 4.2))
     axes = figure.add_subplot()
-    width = 0.38 if baseline else 0.6
     series = [("ours", metrics, OURS)] + ([("plain-rag baseline", baseline, BASELINE)] if baseline else [])
-    for i, (label, source, colour) in enumerate(series):
-        values = [source.get(n) for n in names]
-        offset = (i - (len(series) - 1) / 2) * width
-        axes.bar(
-            [x + offset for x in range(len(names))],
-            [(v or {}).get("value") or 0.0 for v in values],
-            width,
-            yerr=_errors(values),
-            capsize=3,
-            color=colour,
-            label=label,
-        )
+    _grouped_bars(
+        axes,
+        [(label, [source.get(n) for n in names], colour) for label, source, colour in series],
+        width=0.38 if baseline else 0.6,
+        capsize=3,
+    )
     for x, name in enumerate(names):
         axes.text(x, 1.04, f"n={metrics[name]['n']}", ha="center", fontsize=7, color="#4a5568")
     axes.set_xticks(range(len(names)), categories, rotation=30, ha="right")
@@ -88,19 +101,11 @@ def answer_quality_by_persona(metrics: Mapping[str, Mapping[str, Any]]) -> bytes
     groups = ["all", *personas]
     figure = Figure(figsize=(max(6.0, 1.1 * len(groups) + 2), 4.2))
     axes = figure.add_subplot()
-    width = 0.8 / len(ANSWER_QUALITY_SHOWN)
-    for i, (key, label, colour) in enumerate(ANSWER_QUALITY_SHOWN):
-        values = [metrics.get(f"answers.{key}" + ("" if g == "all" else f".{g}")) for g in groups]
-        offset = (i - (len(ANSWER_QUALITY_SHOWN) - 1) / 2) * width
-        axes.bar(
-            [x + offset for x in range(len(groups))],
-            [(v or {}).get("value") or 0.0 for v in values],
-            width,
-            yerr=_errors(values),
-            capsize=2,
-            color=colour,
-            label=label,
-        )
+    series = [
+        (label, [metrics.get(f"answers.{key}" + ("" if g == "all" else f".{g}")) for g in groups], colour)
+        for key, label, colour in ANSWER_QUALITY_SHOWN
+    ]
+    _grouped_bars(axes, series, width=0.8 / len(series), capsize=2)
     axes.set_xticks(range(len(groups)), groups, rotation=30, ha="right")
     axes.set_ylim(0, 1.15)
     axes.set_ylabel("share")

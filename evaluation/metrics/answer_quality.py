@@ -33,5 +33,4 @@ def judged_turns(cases: Sequence[ScoredCase]) -> list[JudgedTurn]:
 
 def answer_quality_family(cases: Sequence[ScoredCase]) -> list[Metric]:
     """Overall and per persona, with Wilson intervals; nothing when no case has a persona."""
-    judged = judged_turns(cases)
-    return [m for m in answer_quality_metrics(judged) if m.n] if judged else []
+    return [m for m in answer_quality_metrics(judged_turns(cases)) if m.n]

@@ -306,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.feedback_report import register as register_feedback
 
     register_feedback(sub)
+    from assistant.model_files import register as register_models
+
+    register_models(sub)
     # Packages above this one (the evaluation harness) add their commands through an entry point,
     # so nothing here imports them.
     for plugin in entry_points(group=COMMAND_PLUGINS):

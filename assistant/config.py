@@ -174,7 +174,22 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="Key for the endpoint (local servers accept any).")
     llm_gguf_path: Path | None = Field(None, description="GGUF model file when llm_provider=llamacpp.")
     llm_context_tokens: int = Field(
-        4096, ge=512, le=131072, description="Context window of a local GGUF model (prompt plus answer)."
+        4096,
+        ge=512,
+        le=131072,
+        description="Context window of a local GGUF model (prompt plus answer); never more than it was "
+        "trained with.",
+    )
+    llm_threads: int | None = Field(
+        None, ge=1, description="Threads of a local GGUF model; unset means every core this process may use."
+    )
+    llm_batch_tokens: int = Field(
+        512, ge=8, le=8192, description="Prompt tokens a local model reads per step."
+    )
+    llm_extra_buffers: bool | None = Field(
+        None,
+        description="llama.cpp's extra buffer types for a local model; unset means on, except on CPUs with "
+        "AMX, where they crash.",
     )
     llm_max_tokens: int = Field(400, ge=16, le=4096, description="Longest answer the model may write.")
     llm_timeout_seconds: float = Field(

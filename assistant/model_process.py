@@ -100,18 +100,11 @@ def _turn_off_extra_buffers() -> None:
     low_level.llama_model_default_params = without_extra_buffers
 
 
-def _trained_context(model_path: str) -> int | None:
-    """The context length the model was trained with, read from the GGUF header (vocabulary only)."""
-    from llama_cpp import Llama
-
-    probe = Llama(model_path=model_path, vocab_only=True, verbose=False)
-    try:
-        for key, value in probe.metadata.items():
-            if key.endswith(".context_length"):
-                return int(value)
-        return None
-    finally:
-        probe.close()
+def trained_context(metadata: dict[str, str]) -> int | None:
+    """The context length a GGUF file says its model was trained with (`<architecture>.context_length`)."""
+    architecture = metadata.get("general.architecture")
+    value = metadata.get(f"{architecture}.context_length")
+    return int(value) if value else None
 
 
 def serve_model(options: LoadOptions, connection: Connection) -> None:
@@ -121,8 +114,14 @@ def serve_model(options: LoadOptions, connection: Connection) -> None:
 
         if not options.use_extra_buffers():
             _turn_off_extra_buffers()
-        kwargs = options.llama_kwargs(_trained_context(options.model_path))
+        kwargs = options.llama_kwargs(trained_context=None)
         model = Llama(**kwargs)
+        trained = trained_context(model.metadata)
+        if trained and kwargs["n_ctx"] > trained:
+            # Past its trained context a model degrades quietly; the header is only read with the model.
+            model.close()
+            kwargs = options.llama_kwargs(trained)
+            model = Llama(**kwargs)
     except Exception as error:  # the parent turns this into LocalModelError
         connection.send(("failed", f"{type(error).__name__}: {error}"))
         return

@@ -154,5 +154,6 @@ def _fault(kind: str, passages: list[Passage], rng: random.Random) -> tuple[str,
     elif kind == "dose":
         return f"{DOSE} [{source.n}].", kind
     elif kind == "no-citation":
-        return f"{sentence}.", kind
+        # Uncited and copying no passage sentence: an uncited copy would be traced to its quote.
+        return f"{rng.choice(INVENTED)}.", kind
     return f"{rng.choice(INVENTED)} [{source.n}].", "invented-fact"

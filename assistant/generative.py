@@ -47,7 +47,8 @@ DEFAULT_MAX_NOVEL_WORDS = 2
 # A sentence this close in wording to its best quote is a copy of it, and a copy may not swap words
 # ("Ketamine is one of the two mirror-image forms…" copied from "Esketamine is one of…").
 COPY_RATIO = 0.7
-# A kept sentence this similar to an earlier kept one says the same thing again.
+# A kept sentence backed only by quotes an earlier one was shown with, or this similar to it, says
+# the same thing again.
 REPEAT_SIMILARITY = 0.95
 # An uncited sentence is traced to a quote only when it all but copies it.
 UNCITED_SIMILARITY_THRESHOLD = 0.8
@@ -459,11 +460,11 @@ class GenerativeAnswerer:
         failure = self.rule.judge(claim, shown, best_quote, similarity)
         if failure is not None:
             return dropped(*failure)
-        if any(e.vector is not None and float(np.dot(vector, e.vector)) > REPEAT_SIMILARITY for e in earlier):
-            return dropped("repeated")
         verified = VerifiedSentence(
             sentence, {n: q for n, (q, _) in quotes.items()}, similarity, overlap, vector
         )
+        if any(_repeats(verified, e) for e in earlier):
+            return dropped("repeated")
         return SentenceCheck(sentence, True, None, cited, similarity, overlap), verified
 
     def stream(
@@ -585,6 +586,19 @@ class GenerativeAnswerer:
             if kind == "error":
                 raise value
             yield value
+
+
+def _repeats(sentence: VerifiedSentence, earlier: VerifiedSentence) -> bool:
+    """Whether `sentence` says again what `earlier` said: backed by the same quotes, or all but the same."""
+    if {_quote_key(q) for q in sentence.quotes.values()} <= {_quote_key(q) for q in earlier.quotes.values()}:
+        return True
+    if sentence.vector is None or earlier.vector is None:
+        return False
+    return float(np.dot(sentence.vector, earlier.vector)) > REPEAT_SIMILARITY
+
+
+def _quote_key(quote: AnswerSentence) -> tuple[str, int, int]:
+    return quote.passage.id, quote.start, quote.end
 
 
 def _prompt(passages: str, question: str) -> str:

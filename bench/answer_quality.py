@@ -76,14 +76,7 @@ def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[
     expected_status = {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}
     for case in cases:
         result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
-        turn = JudgedTurn(
-            case["id"],
-            case["persona"],
-            case["expect"],
-            result.status,
-            tuple(c.quote for c in result.citations),
-            tuple(case.get("gold", ())),
-        )
+        turn = JudgedTurn.of(case, result.status, [c.quote for c in result.citations])
         judged.append(turn)
         wrong = (
             not turn.first_answers

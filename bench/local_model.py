@@ -87,16 +87,7 @@ def run(settings: Settings, cases: list[dict], kept_file: Path | None) -> tuple[
         result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
         stats["seconds"].append(time.perf_counter() - started)
         quotes = tuple(c.quote for c in result.citations)
-        judged.append(
-            JudgedTurn(
-                case["id"],
-                case["persona"],
-                case["expect"],
-                result.status,
-                quotes,
-                tuple(case.get("gold", ())),
-            )
-        )
+        judged.append(JudgedTurn.of(case, result.status, quotes))
         verification = result.verification
         if verification is not None:
             stats["generated"] += verification.generated

@@ -9,8 +9,9 @@ does the assistant abstain exactly when no article answers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from evaluation.stats import Metric
 
@@ -53,6 +54,13 @@ class JudgedTurn:
     status: str
     quotes: tuple[str, ...]
     gold: tuple[str, ...]
+
+    @classmethod
+    def of(cls, case: Mapping[str, Any], status: str, quotes: Sequence[str]) -> JudgedTurn:
+        """A row of evals/user_questions.jsonl and the status and quotes of the reply to it."""
+        return cls(
+            case["id"], case["persona"], case["expect"], status, tuple(quotes), tuple(case.get("gold", ()))
+        )
 
     @property
     def first_answers(self) -> bool:

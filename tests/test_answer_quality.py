@@ -57,17 +57,7 @@ def test_held_out_user_questions_meet_the_floors(shipped_pipeline: AnswerPipelin
     judged = []
     for case in (c for c in cases if c["split"] == "heldout"):
         result = shipped_pipeline.run([{"role": "user", "content": t} for t in case["turns"]])
-        quotes = tuple(c.quote for c in result.citations)
-        judged.append(
-            JudgedTurn(
-                case["id"],
-                case["persona"],
-                case["expect"],
-                result.status,
-                quotes,
-                tuple(case.get("gold", ())),
-            )
-        )
+        judged.append(JudgedTurn.of(case, result.status, [c.quote for c in result.citations]))
     values = {m.name: m.value for m in answer_quality_metrics(judged)}
     for name, floor in HELD_OUT_FLOORS.items():
         assert values[name] >= floor, (name, values[name])

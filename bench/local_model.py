@@ -86,8 +86,7 @@ def run(settings: Settings, cases: list[dict], kept_file: Path | None) -> tuple[
         started = time.perf_counter()
         result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
         stats["seconds"].append(time.perf_counter() - started)
-        quotes = tuple(c.quote for c in result.citations)
-        judged.append(JudgedTurn.of(case, result.status, quotes))
+        judged.append(JudgedTurn.of(case, result.status, [c.quote for c in result.citations]))
         verification = result.verification
         if verification is not None:
             stats["generated"] += verification.generated

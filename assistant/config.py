@@ -18,7 +18,7 @@ from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBER
 # Chosen on the shipped question sets; see docs/abstention.md for how and the curve behind it.
 DEFAULT_ABSTAIN_THRESHOLD = 0.44
 # Calibrated on the development half of the blind user questions (docs/abstention.md).
-DEFAULT_ANSWER_THRESHOLD = 0.10
+DEFAULT_ANSWER_THRESHOLD = 0.12
 # A further sentence must itself read as an answer this surely (and reach half the lead's
 # probability); chosen on the same development half for answer precision.
 DEFAULT_ANSWER_KEEP_FLOOR = 0.2

@@ -2,8 +2,9 @@
 
 Topic similarity alone picks sentences that share the question's subject but not its point
 ("how long does ketamine stay in your system" → how long the antidepressant effect lasts). Two
-learned parts fix that, both trained on questions written for training by people who then copied
-the sentence that answers each (plus questions the articles do not answer):
+learned parts fix that, both trained on questions written for training, each with the sentences
+that answer it copied from the articles, or none (docs/selector-training-data.md says how they were
+written; the ones written blind, from personas alone, are what taught it most):
 
 - a **question encoder**: all-MiniLM-L6-v2 fine-tuned so that a question lands next to the
   sentences that answer it, against the sentence vectors the index already holds (only the
@@ -14,7 +15,7 @@ the sentence that answers each (plus questions the articles do not answer):
 
 The encoder ships in `data/question-encoder/` (fp16) and the logistic weights in
 `data/answer-selector.npz`, each with the key of the training data; `python -m assistant.selection`
-retrains both after the data changes (about four minutes on two cores).
+retrains both after the data changes (about nine minutes on two cores).
 """
 
 from __future__ import annotations
@@ -323,7 +324,7 @@ def train(
     key = training_key(path)
     final = fine_tune(pipeline.index, items)
     final.half()
-    final.save(str(encoder_out))
+    final.save(str(encoder_out), create_model_card=False)
     (encoder_out / ENCODER_KEY_FILE).write_text(key + "\n")
     weights_out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(

@@ -9,7 +9,7 @@ import numpy as np
 
 from assistant.config import DEFAULT_ABSTAIN_THRESHOLD
 from assistant.results import Citation
-from assistant.selection import AnswerSelector, Candidate, candidates, leans_on_previous
+from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -150,9 +150,7 @@ class ExtractiveAnswerer:
         self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage], selector: AnswerSelector
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
-        found = candidates(
-            self.index, question, query_vector, hits, selector.embed(question), min_words=self.min_words
-        )
+        found = selector.candidates(self.index, question, query_vector, hits, min_words=self.min_words)
         if not found:
             return Extraction([], 0.0)
         probabilities = selector.probabilities(found)

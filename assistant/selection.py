@@ -9,13 +9,18 @@ written; the ones written blind, from personas alone, are what taught it most):
 - a **question encoder**: all-MiniLM-L6-v2 fine-tuned so that a question lands next to the
   sentences that answer it, against the sentence vectors the index already holds (only the
   question side moves, so the index is unchanged and a question costs one more embedding);
+- a **question memory**: the training questions themselves, placed by that encoder, each with the
+  sentences that answer it or none. A candidate that answers the training questions nearest to the
+  new one is likely to answer it too, and a new question whose nearest neighbours no article
+  answers is likely unanswerable as well;
 - a **logistic model** over cheap features of each candidate (both similarities, how much of the
   question's wording the sentence and its section cover, where its passage ranked, whether it can
-  stand alone), trained on similarities from encoders that had not seen those questions.
+  stand alone, what the memory says), trained on similarities from encoders, and neighbours from
+  memories, that had not seen those questions.
 
-The encoder ships in `data/question-encoder/` (fp16) and the logistic weights in
+The encoder ships in `data/question-encoder/` (fp16), the logistic weights and the memory in
 `data/answer-selector.npz`, each with the key of the training data; `python -m assistant.selection`
-retrains both after the data changes (about nine minutes on two cores).
+retrains all three after the data changes (about ten minutes on two cores).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -54,7 +60,7 @@ SEED = 20261203
 FOLDS = 2
 
 GLOSSARY = "glossary"
-FEATURES = (
+BASE_FEATURES = (
     "similarity",
     "similarity_gap_to_best",
     "answer_similarity",
@@ -71,7 +77,22 @@ FEATURES = (
     "log_words",
     "answer_similarity_times_words",
 )
-FEATURE_VERSION = 3
+MEMORY_FEATURES = (
+    "memory_answer_similarity",
+    "memory_answer_gap_to_nearest",
+    "memory_answer_vote",
+    "memory_unanswerable_margin",
+)
+FEATURES = BASE_FEATURES + MEMORY_FEATURES
+FEATURE_VERSION = 4
+# The memory's vote: a softmax over the nearest training questions' similarities. Chosen on the
+# development half of the blind user questions (a softer 0.1 and a vote for the article rather
+# than the sentence did no better).
+MEMORY_NEIGHBOURS = 10
+MEMORY_TEMPERATURE = 0.05
+# Retrieval misses the answering sentence of about one answerable question in seven; the sentences
+# that answered the nearest training questions often hold it, so their passages become candidates.
+MEMORY_PASSAGES_FROM = 3
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,93 @@ class Candidate:
     row: int
     similarity: float
     features: np.ndarray
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.casefold().split()).strip(" .")
+
+
+class QuestionMemory:
+    """Training questions as the question encoder places them, each with the sentences that answer it.
+
+    `answers[i]` lists the sentences that answer question `i` (empty when no article does); a
+    candidate is matched to them by its text, so the memory outlives any one index build.
+    """
+
+    def __init__(self, vectors: np.ndarray, answers: Sequence[Sequence[str]]) -> None:
+        if vectors.ndim != 2 or len(vectors) != len(answers):
+            raise ValueError(
+                f"a question memory needs one vector per question: got {vectors.shape} vectors "
+                f"for {len(answers)} questions"
+            )
+        unanswerable = np.array([not a for a in answers], dtype=bool)
+        if unanswerable.all() or not unanswerable.any():
+            raise ValueError("a question memory needs both answered and unanswerable training questions")
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.answers = [[_normal(a) for a in sentences] for sentences in answers]
+        self.unanswerable = unanswerable
+        self._answering: dict[str, list[int]] = {}
+        for question, sentences in enumerate(self.answers):
+            for sentence in sentences:
+                self._answering.setdefault(sentence, []).append(question)
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def nearest_answers(self, answer_vector: np.ndarray, count: int) -> list[str]:
+        """The sentences that answered the `count` answered training questions nearest to this one."""
+        similarities = np.where(self.unanswerable, -np.inf, self.vectors @ answer_vector)
+        return [sentence for i in np.argsort(-similarities)[:count] for sentence in self.answers[int(i)]]
+
+    def features(self, answer_vector: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """One row of MEMORY_FEATURES per candidate sentence, for the question at `answer_vector`."""
+        similarities = self.vectors @ answer_vector
+        nearest_answered = float(similarities[~self.unanswerable].max())
+        nearest_unanswerable = float(similarities[self.unanswerable].max())
+        neighbours = np.argsort(-similarities)[:MEMORY_NEIGHBOURS]
+        weights = np.exp((similarities[neighbours] - similarities[neighbours[0]]) / MEMORY_TEMPERATURE)
+        vote = dict(zip(neighbours.tolist(), (weights / weights.sum()).tolist(), strict=True))
+        rows = np.zeros((len(texts), len(MEMORY_FEATURES)), dtype=np.float32)
+        for i, text in enumerate(texts):
+            answered = self._answering.get(_normal(text), [])
+            closest = float(similarities[answered].max()) if answered else 0.0
+            rows[i] = (
+                closest,
+                closest - nearest_answered,
+                sum(vote.get(question, 0.0) for question in answered),
+                nearest_unanswerable - nearest_answered,
+            )
+        return rows
+
+
+_SENTENCE_PASSAGES: weakref.WeakKeyDictionary[PassageIndex, dict[str, str]] = weakref.WeakKeyDictionary()
+
+
+def _passage_of_sentence(index: PassageIndex) -> dict[str, str]:
+    """Normalised sentence text → the id of the first passage that holds it, once per index."""
+    if index not in _SENTENCE_PASSAGES:
+        found: dict[str, str] = {}
+        for passage in index.passages.values():
+            for row in index.sentences(passage.id):
+                text = passage.text[row.start - passage.start : row.end - passage.start]
+                found.setdefault(_normal(text), passage.id)
+        _SENTENCE_PASSAGES[index] = found
+    return _SENTENCE_PASSAGES[index]
+
+
+def with_remembered_passages(
+    index: PassageIndex, memory: QuestionMemory, answer_vector: np.ndarray, hits: Sequence[RetrievedPassage]
+) -> list[RetrievedPassage]:
+    """The retrieved passages, then those holding what answered the nearest training questions."""
+    out = list(hits)
+    have = {hit.passage.id for hit in hits}
+    where = _passage_of_sentence(index)
+    for sentence in memory.nearest_answers(answer_vector, MEMORY_PASSAGES_FROM):
+        passage_id = where.get(sentence)
+        if passage_id is not None and passage_id not in have:
+            have.add(passage_id)
+            out.append(RetrievedPassage(index.passages[passage_id], 0.0, None, None, None, None))
+    return out
 
 
 @lru_cache(maxsize=32768)
@@ -100,11 +208,13 @@ def candidates(
     hits: Sequence[RetrievedPassage],
     answer_vector: np.ndarray | None = None,
     min_words: int = 5,
+    memory: QuestionMemory | None = None,
 ) -> list[Candidate]:
     """Every quotable sentence of the retrieved passages with its feature vector.
 
     `query_vector` is the question's base embedding (the one retrieval used); `answer_vector` its
-    embedding by the question encoder (the base one when there is none).
+    embedding by the question encoder (the base one when there is none). Without a `memory` the
+    vector holds BASE_FEATURES only.
     """
     answer_vector = query_vector if answer_vector is None else answer_vector
     asked = set(tokenize(question))
@@ -139,8 +249,9 @@ def candidates(
     # Per passage, not per sentence: a passage's words and heading are the same for all its sentences.
     heading_share = {h.passage.id: share(_words(f"{h.passage.title} {h.passage.section}")) for h in hits}
     passage_share = {h.passage.id: share(_words(h.passage.text)) for h in hits}
+    remembered = memory.features(answer_vector, [r[6] for r in raw]) if memory is not None else None
     out = []
-    for item in raw:
+    for i, item in enumerate(raw):
         passage, start, end, vector_row, similarity, answer_similarity, text, rank, position = item
         words = len(text.split())
         covered = share(_words(text))
@@ -164,12 +275,14 @@ def candidates(
             ],
             dtype=np.float32,
         )
+        if remembered is not None:
+            features = np.concatenate([features, remembered[i]])
         out.append(Candidate(passage, start, end, vector_row, similarity, features))
     return out
 
 
 class AnswerSelector:
-    """P(sentence answers the question): the question encoder and the shipped logistic weights."""
+    """P(sentence answers the question): the question encoder, its memory and the logistic weights."""
 
     def __init__(
         self,
@@ -191,6 +304,7 @@ class AnswerSelector:
             self.key = str(saved["key"])
             self.mean, self.scale = saved["mean"], saved["scale"]
             self.weights, self.bias = saved["weights"], float(saved["bias"])
+            self.memory = QuestionMemory(saved["memory_vectors"], json.loads(str(saved["memory_answers"])))
         self.encoder_key = (encoder_path / ENCODER_KEY_FILE).read_text().strip()
         if self.encoder_key != self.key:
             raise ValueError(
@@ -204,6 +318,19 @@ class AnswerSelector:
         """The question as the encoder places it among the sentences that answer it."""
         return self.encoder.embed([question])[0]
 
+    def candidates(
+        self,
+        index: PassageIndex,
+        question: str,
+        query_vector: np.ndarray,
+        hits: Sequence[RetrievedPassage],
+        min_words: int = 5,
+    ) -> list[Candidate]:
+        """The retrieved passages' sentences with every feature the logistic weights expect."""
+        answer_vector = self.embed(question)
+        hits = with_remembered_passages(index, self.memory, answer_vector, hits)
+        return candidates(index, question, query_vector, hits, answer_vector, min_words, self.memory)
+
     def probabilities(self, found: Sequence[Candidate]) -> np.ndarray:
         if not found:
             return np.zeros(0, dtype=np.float32)
@@ -214,12 +341,9 @@ class AnswerSelector:
 def training_key(path: Path = TRAINING_FILE) -> str:
     digest = hashlib.sha256(path.read_bytes())
     settings = f"features={FEATURE_VERSION}:{','.join(FEATURES)};epochs={EPOCHS};lr={LEARNING_RATE};"
-    digest.update(f"{settings}batch={BATCH};t={TEMPERATURE};seed={SEED};folds={FOLDS}".encode())
+    memory = f"memory={MEMORY_NEIGHBOURS}:{MEMORY_TEMPERATURE}:{MEMORY_PASSAGES_FROM};"
+    digest.update(f"{settings}{memory}batch={BATCH};t={TEMPERATURE};seed={SEED};folds={FOLDS}".encode())
     return digest.hexdigest()[:16]
-
-
-def _normal(text: str) -> str:
-    return " ".join(text.casefold().split()).strip(" .")
 
 
 @dataclass
@@ -228,6 +352,7 @@ class _TrainingQuestion:
     vector: np.ndarray
     hits: list[RetrievedPassage]
     gold: set[str]
+    answers: list[str]
 
 
 def _training_questions(pipeline: AnswerPipeline, path: Path) -> list[_TrainingQuestion]:
@@ -239,15 +364,20 @@ def _training_questions(pipeline: AnswerPipeline, path: Path) -> list[_TrainingQ
             vector,
             pipeline.retriever.run(row["question"], k=pipeline.k, query_vector=vector),
             {_normal(a) for a in row["answers"]},
+            row["answers"],
         )
         for row, vector in zip(rows, vectors, strict=True)
     ]
 
 
 def _labelled(
-    index: PassageIndex, item: _TrainingQuestion, answer_vector: np.ndarray
+    index: PassageIndex,
+    item: _TrainingQuestion,
+    answer_vector: np.ndarray,
+    memory: QuestionMemory | None = None,
 ) -> tuple[list[Candidate], list[bool]]:
-    found = candidates(index, item.question, item.vector, item.hits, answer_vector)
+    hits = item.hits if memory is None else with_remembered_passages(index, memory, answer_vector, item.hits)
+    found = candidates(index, item.question, item.vector, hits, answer_vector, memory=memory)
     labels = [
         _normal(c.passage.text[c.start - c.passage.start : c.end - c.passage.start]) in item.gold
         for c in found
@@ -302,19 +432,23 @@ def train(
     weights_out: Path = SHIPPED_WEIGHTS,
     encoder_out: Path = QUESTION_ENCODER,
 ) -> dict[str, float]:
-    """Fine-tune the question encoder and fit the logistic weights; store both with their data key."""
+    """Fine-tune the question encoder, fit the logistic weights, and store both and the memory with their data key."""
     from sklearn.linear_model import LogisticRegression
 
     items = _training_questions(pipeline, path)
-    # The logistic model must see similarities from an encoder that did not train on the question,
-    # as at serving time: each fold's features come from an encoder fine-tuned on the other folds.
+    questions = [item.question for item in items]
+    # The logistic model must see what serving sees for a question nobody trained on: each fold's
+    # features come from an encoder fine-tuned on the other folds, and a memory of those folds alone.
     features: list[np.ndarray] = []
     labels: list[bool] = []
     for fold in range(FOLDS):
-        held = [item for i, item in enumerate(items) if i % FOLDS == fold]
-        model = fine_tune(pipeline.index, [item for i, item in enumerate(items) if i % FOLDS != fold])
-        for item, vector in zip(held, _encode(model, [i.question for i in held]), strict=True):
-            found, found_labels = _labelled(pipeline.index, item, vector)
+        held = [i for i in range(len(items)) if i % FOLDS == fold]
+        rest = [i for i in range(len(items)) if i % FOLDS != fold]
+        model = fine_tune(pipeline.index, [items[i] for i in rest])
+        vectors = _encode(model, questions)
+        memory = QuestionMemory(vectors[rest], [items[i].answers for i in rest])
+        for i in held:
+            found, found_labels = _labelled(pipeline.index, items[i], vectors[i], memory)
             features += [c.features for c in found]
             labels += found_labels
     matrix, targets = np.stack(features), np.array(labels)
@@ -323,6 +457,7 @@ def train(
     logistic.fit((matrix - mean) / scale, targets)
     key = training_key(path)
     final = fine_tune(pipeline.index, items)
+    memory_vectors = _encode(final, questions)
     final.half()
     final.save(str(encoder_out), create_model_card=False)
     (encoder_out / ENCODER_KEY_FILE).write_text(key + "\n")
@@ -335,6 +470,8 @@ def train(
         scale=scale.astype(np.float32),
         weights=logistic.coef_[0].astype(np.float32),
         bias=np.array(logistic.intercept_[0], dtype=np.float32),
+        memory_vectors=memory_vectors.astype(np.float16),
+        memory_answers=np.array(json.dumps([item.answers for item in items], ensure_ascii=False)),
     )
     return {
         "questions": float(len(items)),

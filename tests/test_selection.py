@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,15 @@ from assistant.conversation import retrieval_query
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
 from assistant.runtime import build_index, load_pipeline
-from assistant.selection import AnswerSelector, Candidate, training_key
+from assistant.selection import (
+    MEMORY_FEATURES,
+    TRAINING_FILE,
+    AnswerSelector,
+    Candidate,
+    QuestionMemory,
+    training_key,
+    with_remembered_passages,
+)
 from corpus.text import leans_on_previous
 from tests.helpers import write_article
 
@@ -21,6 +30,61 @@ def test_shipped_weights_were_trained_on_the_shipped_data() -> None:
     assert AnswerSelector().key == training_key(), (
         "selector weights are stale: run python -m assistant.selection"
     )
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_the_memory_votes_for_what_the_nearest_training_questions_were_answered_with() -> None:
+    memory = QuestionMemory(
+        np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)]),
+        [["Ketamine is a Class B drug."], ["Effects fade within two hours."], []],
+    )
+    texts = ["Effects fade within two hours", "ketamine is a class b drug.", "An unrelated sentence here."]
+    near_the_law = memory.features(_unit(1, 0.2, 0), texts)
+    similarity, gap, vote, unanswerable = (near_the_law[:, i] for i in range(len(MEMORY_FEATURES)))
+    # Matched by text, whatever its case or final full stop.
+    assert vote[1] > 0.5 > vote[0] and vote[2] == 0.0 and similarity[2] == 0.0
+    assert gap[1] == pytest.approx(0.0) and gap[0] < 0.0
+    assert unanswerable[0] < 0.0
+    near_nothing_answered = memory.features(_unit(0, 0.1, 1), texts)
+    assert near_nothing_answered[0, 3] > 0.0
+
+
+def test_a_memory_needs_a_vector_per_question_and_both_kinds_of_question() -> None:
+    with pytest.raises(ValueError, match="one vector per question"):
+        QuestionMemory(np.zeros((2, 3), dtype=np.float32), [["A sentence."]])
+    with pytest.raises(ValueError, match="both answered and unanswerable"):
+        QuestionMemory(np.zeros((1, 3), dtype=np.float32), [["A sentence."]])
+
+
+def test_the_shipped_memory_holds_every_training_question() -> None:
+    selector = AnswerSelector()
+    assert len(selector.memory) == len(TRAINING_FILE.read_text(encoding="utf-8").splitlines())
+    assert selector.memory.vectors.shape[1] == selector.embed("is ketamine legal").shape[0]
+
+
+def test_passages_that_answered_the_nearest_training_questions_join_the_candidates(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    answerer = shipped_pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer) and answerer.selector is not None
+    selector = answerer.selector
+    row = json.loads(TRAINING_FILE.read_text(encoding="utf-8").splitlines()[1])
+    joined = with_remembered_passages(
+        shipped_pipeline.index, selector.memory, selector.embed(row["question"]), []
+    )
+    quoted = [hit.passage.text for hit in joined]
+    assert joined and all(hit.score == 0.0 for hit in joined)
+    assert any(row["answers"][0] in text for text in quoted), quoted
+    retrieved = shipped_pipeline.retriever.run(row["question"], k=2)
+    again = with_remembered_passages(
+        shipped_pipeline.index, selector.memory, selector.embed(row["question"]), retrieved
+    )
+    assert again[:2] == retrieved
+    assert len({hit.passage.id for hit in again}) == len(again)
 
 
 def test_dependent_openings_are_recognised() -> None:

@@ -40,13 +40,15 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
     assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
 
 
-# Just under what the held-out half measured on 2026-12-04 (first sentence 0.584, precision 0.691,
-# correct abstention 0.339, wrong abstention 0.184): a few cases of slack for other CPUs. Its
-# failures are not read; raise these when the selector improves.
+# Just under what the held-out half measured on 2026-12-04, after the selector gained its memory
+# of training questions (first sentence 0.622, some sentence 0.681, precision 0.725, correct
+# abstention 0.525, wrong abstention 0.184): a few cases of slack for other CPUs. Its failures are
+# not read; raise these when the selector improves.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.55,
-    "answers.precision": 0.65,
-    "answers.correct_abstention": 0.28,
+    "answers.first_sentence_answers": 0.59,
+    "answers.any_sentence_answers": 0.65,
+    "answers.precision": 0.69,
+    "answers.correct_abstention": 0.47,
 }
 HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.21}
 

@@ -432,7 +432,7 @@ def train(
     weights_out: Path = SHIPPED_WEIGHTS,
     encoder_out: Path = QUESTION_ENCODER,
 ) -> dict[str, float]:
-    """Fine-tune the question encoder, fit the logistic weights, and store both and the memory with their data key."""
+    """Fine-tune the encoder, fit the logistic weights; store them and the memory with their data key."""
     from sklearn.linear_model import LogisticRegression
 
     items = _training_questions(pipeline, path)

@@ -21,6 +21,7 @@ from guardrails.rules import (
     distressed,
     help_seeking,
     mentions_substance,
+    no_emergency_now,
     wrapped_request,
     wrapper,
 )
@@ -198,6 +199,8 @@ class InputRail:
                     for layer in self.semantic
                     if (found := layer.run(reading_vector, text, strict=context.refused_before))
                     and not self._overruled(found, layer, reading_vector, text)
+                    # the emergency rules' own exemptions: asked in general, over already, asked ahead
+                    and not (found.category == "emergency" and no_emergency_now(text))
                 ),
                 None,
             )

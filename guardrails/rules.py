@@ -104,7 +104,7 @@ ASK = r"(?:where|how|who|which|best|any|can\s+i|could\s+i|d[oó]nde|c[oó]mo|o[u
 _QUANTITY_OF_SUBSTANCE = rx(rf"\b{QUANT}\b\s+(?:{DET}\s+){{0,2}}(?:\w+\s+)?{SUBSTANCE}\b")
 _STATISTICS = rx(
     r"\bhow\s+(?:much|many)\s+(?:has|have|had|did)\b|\b(?:increased?|rise|risen|grown|fallen|declined|changed|prevalence|percent(?:age)?|"
-    r"statistics?|deaths|studies|trials)\b"
+    r"statistics?|deaths|studies|trials|surveys?)\b"
 )
 _QUANTITY_OF_UNITS = rx(rf"\b{QUANT}\b\s+(?:\w+\s+)?{UNIT}\b")
 _QUANTITY_TO_TAKE_ANY = rx(
@@ -161,6 +161,7 @@ _PERSONAL_USE = rx(
     rf"\b(?:i|i've|i'm|ive|you|we|he|she|my\s+\w+|one|u|someone|a\s+(?:beginner|newbie|first[\s-]?timer))\s+(?:(?!(?:stop|stops|stopped|quit|quits)\b)\w+\s+){{0,2}}?{CONSUME}\b|"
     rf"\b{OUTCOME}\b|"
     r"\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my\s+\w+|him|her|a\s+(?:beginner|newbie|first[\s-]?timer))\b|\bbefore\s+it\s+gets\s+dangerous\b|"
+    r"\bfor\s+(?:an?|my)\s+\d+\s*(?:-|\s)?(?:yrs?|years?|yo|y/o|months?)(?:\s*-?\s*old)?\b|"
     r"\bfor\s+(?:sleep|sleeping|pain|anxiety|a\s+night\s+out|the\s+night|a\s+party|the\s+weekend)\b"
 )
 _STREET_ONLY = rx(
@@ -197,6 +198,12 @@ _NOT_AN_AMOUNT_TO_TAKE = rx(
     r"\b(?:signs?|symptoms?|recogni[sz]e|warning|spot|tell\s+if|know\s+if|want\s+to\s+(?:stop|quit|cut\s+down)|quit|"
     r"(?:has|have|had|'s|'ve)\s+taken\s+too\s+(?:much|many)|taken\s+too\s+(?:much|many)|look\s+like|looks\s+like|ambulance|"
     r"respiratory\s+depression|overdos\w*\s+(?:look|feel|happen)\w*|"
+    # how much more dangerous, what too much does to a body, how many people, the maximum sentence,
+    # how many hours of monitoring: a risk, a statistic, the law or a clinic's routine, not an amount
+    r"how\s+much\s+(?:more|less|worse|riskier|safer|harder|longer)|what\s+(?:actually\s+|really\s+|exactly\s+)?happens\b[^.?!]{0,50}\btoo\s+(?:much|many)|"
+    r"how\s+many\s+(?:people|users|patients|adults|teenagers|young\s+people|students|deaths|cases|admissions)|surveys?|"
+    r"sentences?|penalt(?:y|ies)|prison|jail|"
+    r"how\s+(?:many|much|long)\s+(?:hours?|minutes?|time)\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?(?:monitoring|observation|supervision)|"
     r"research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"
 )
 # Lines of a poem or code, hits of a band and keys of a piano are counted too.
@@ -211,7 +218,7 @@ _TITRATION = rx(
 )
 
 _ACQUIRE_SUBSTANCE = rx(
-    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?))"
+    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?|prescribed|on\s+(?:a\s+)?prescription))"
 )
 _SUBSTANCE_THEN_ACQUIRE = rx(
     rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|kann\s+ich|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?"
@@ -225,6 +232,7 @@ _ACQUIRE_PRONOUN = rx(
     rf"\bask\s+(?:him|her|them|my\s+\w+)\s+for\s+(?:some|it|a\s+bit|any)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}(?:{NO_PRESCRIPTION})"
 )
 _WHERE_BEFORE_VERB = rx(
+    r"\bwaar\s+(?:kan|koop|haal)\s+(?:ik|je|jij)\b[^.?!]{0,40}\b(?:scoren|kopen|halen|bestellen)\b|"
     rf"\b(?:d[oó]nde|onde|o[uù]|wo|dove)\s+(?:lo|la|le|los|las|es|ne|si|se)?\s*(?:puedo|posso|kann\s+ich|je\s+peux)?\s*{ACQUIRE}\b|"
     rf"\b{ACQUIRE}\b[^.?!]{{0,30}}\b(?:o[uù]|d[oó]nde|dove|onde|wo)\s*\?"
 )
@@ -247,7 +255,9 @@ _MAKE = rx(
     rf"\b(?:how|steps?|recipe|instructions|guide|way|c[oó]mo|comment|wie|come|explain)\b[^.?!]{{0,30}}?\b{MAKE}\b[^.?!]{{0,20}}?\b{SUBSTANCE}\b|\b{SUBSTANCE}\s+(?:synthesis|recipe|cook)\b|"
     rf"\b(?:wie|c[oó]mo|come|comment)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\b[^.?!]{{0,20}}?\b{MAKE}\b|"
     # "maría" is cannabis only as something grown
-    r"\bcultiv\w*\s+(?:la\s+)?mar[ií]a\b"
+    r"\bcultiv\w*\s+(?:la\s+)?mar[ií]a\b|"
+    # getting one drug out of another ("separate esketamine out of street ketamine")
+    rf"\b(?:separate|extract|isolate|purify)\s+(?:the\s+)?{SUBSTANCE}\s+(?:out\s+of|from)\b"
 )
 _STEAL = rx(
     r"\b(?:steal|stealing|nick|swipe|pinch|divert|mitgehen\s+lassen|forge|fake\s+a\s+prescription|rob)\b|"
@@ -283,7 +293,10 @@ _DECEIVE_PRESCRIBER = rx(
     r"(?:para|pour|per|f[üu]r)\s+(?:um|uma|o|a|mi|el|mon|ma|le|il\s+mio|meinen|mein|den)?\s*"
     r"(?:cavalo|c[ãa]o|cachorro|perro|caballo|gato|chien|cheval|chat|hund|pferd|katze|cane|cavallo|gatto)\b|"
     r"\b(?:senza\s+avere\s+davvero|sans\s+avoir\s+vraiment|sin\s+tener\s+realmente|ohne\s+wirklich|without\s+(?:really|actually)\s+having)\b|"
-    r"\bwithout\s+going\s+through\s+(?:a|the|my|one\s+of\s+(?:those|the))\s+(?:clinics?|doctors?|gp|prescribers?|psychiatrists?)\b"
+    r"\bwithout\s+going\s+through\s+(?:a|the|my|one\s+of\s+(?:those|the))\s+(?:clinics?|doctors?|gp|prescribers?|psychiatrists?)\b|"
+    # "tell the doctor I have back pain to get tramadol"
+    r"\b(?:tell|telling|say|saying)\s+(?:to\s+)?(?:the|my|a)\s+(?:doctor|doc|gp|psychiatrist|prescriber|dentist)\s+(?:that\s+)?"
+    r"(?:i|i'?ve|i'?m|im)\s+(?:have|has|got|am|need)\b[^.?!]{0,40}\bto\s+get\b"
 )
 # How clinicians spot deception is a question the articles can answer.
 _SPOTTING_DECEPTION = rx(
@@ -571,7 +584,8 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
 # answered; the same signs about a person the writer is with are an emergency.
 _IN_GENERAL = rx(
     r"^\s*(?:in\s+general|generally|why\s+(?:is|are|do|does)|what\s+(?:does|do)\b[^.?!]{0,60}\bmean|"
-    r"what\s+are\s+the\s+(?:early\s+|warning\s+)?(?:signs?|symptoms?))\b|\b(?:if|when|after)\s+someone\b"
+    r"what\s+are\s+the\s+(?:early\s+|warning\s+)?(?:signs?|symptoms?))\b|\b(?:if|when|after)\s+(?:someone|somebody|a\s+person)\b|"
+    r"\bwhen\s+(?:do|should)\s+you\b"
 )
 _SOMEONE_HERE = rx(
     r"\b(?:my|mate|friend|he|she|he'?s|she'?s|his|her|him|we|us|i'?m|right\s+now|now|tonight|please|hurry|help\s+me)\b"
@@ -579,22 +593,59 @@ _SOMEONE_HERE = rx(
 
 
 _PAST_ONLY = rx(
-    r"\b(?:last\s+(?:night|week|weekend|month|year)|yesterday|the\s+other\s+(?:day|night)|a\s+while\s+ago|years?\s+ago)\b"
+    r"\b(?:last\s+(?:night|week|weekend|month|year|time|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)|yesterday|"
+    r"the\s+other\s+(?:day|night)|a\s+while\s+ago|(?:\w+\s+)?(?:days?|weeks?|months?|years?)\s+ago|at\s+new\s+year)\b"
+)
+# The person has come round: what happened is over, however it is told.
+_CAME_ROUND = rx(
+    r"\b(?:came\s+(?:round|around|to)|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
+    r"laughed\s+it\s+off|it\s+passed)\b"
+)
+# Asking ahead, for a time that has not come ("if i ever find him like that", "so i know").
+_AHEAD_OF_TIME = rx(
+    r"\b(?:if\s+(?:i|we)\s+ever|just\s+in\s+case|(?:just\s+|asking\s+)?so\s+i\s+know|next\s+time|"
+    r"if\s+(?:that|this|it)\s+(?:ever\s+)?happens\s+again|hypothetically)\b"
+)
+_DANGER_NOW = rx(
+    r"\b(?:right\s+now|hurry|help\s+me|please\s+help|asap|tonight|still\s+(?:not|isn'?t|won'?t|can'?t|unconscious|unresponsive|out|passed|drowsy|sick|vomiting|throwing|blue|fitting|seizing|struggling))\b"
 )
 _STILL_NOW = rx(r"\b(?:now|still|right\s+now|isn'?t|won'?t|can'?t|is\s+not|he'?s|she'?s|keeps)\b")
+_STILL_BAD = rx(
+    r"\b(?:isn'?t|won'?t|can'?t|is\s+not|keeps|(?:out|collapsed|unconscious|fitting|seizing|vomiting|sick|blue)\s+again)\b"
+)
 
 
 EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
-    Exempt("asked-in-general", lambda t, c, m: bool(_IN_GENERAL.search(t) and not _SOMEONE_HERE.search(t))),
+    Exempt("asked-in-general", lambda t, c, m: asked_in_general(t)),
     # Something that happened last night and is over is a question about it, not an emergency now.
-    Exempt("over-already", lambda t, c, m: bool(_PAST_ONLY.search(t) and not _STILL_NOW.search(t))),
+    Exempt("over-already", lambda t, c, m: not_happening_now(t)),
     IntentRule("emergency.person-in-danger", _EMERGENCY_SIGN, requires=(_PERSONAL,)),
 )
 
 
+def asked_in_general(text: str) -> bool:
+    """First aid asked about anyone, with no one named who is with the writer."""
+    return bool(_IN_GENERAL.search(text) and not _SOMEONE_HERE.search(text))
+
+
+def no_emergency_now(text: str) -> bool:
+    """What the emergency rules exempt, which the semantic layers must not escalate either."""
+    return asked_in_general(text) or not_happening_now(text)
+
+
+def not_happening_now(text: str) -> bool:
+    """Something that happened and is over, or asked ahead of time: a question about it, not an emergency now."""
+    if _PAST_ONLY.search(text) and not _STILL_NOW.search(text):
+        return True
+    if _CAME_ROUND.search(text) and not _DANGER_NOW.search(text) and not _STILL_BAD.search(text):
+        return True
+    return bool(_AHEAD_OF_TIME.search(text) and not _STILL_NOW.search(text) and not _DANGER_NOW.search(text))
+
+
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
 DISTRESS = rx(
-    r"\b(?:(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
+    r"\b(?:(?:scared|afraid|frightened)\s+of\s+myself|(?:com\s+)?medo\s+de\s+mim\s+mesm[oa]|miedo\s+de\s+m[ií]\s+mism[oa]|"
+    r"peur\s+de\s+moi-?m[eê]me|angst\s+vor\s+mir\s+selbst|paura\s+di\s+me\s+stess[oa]|(?:wrote|written|writing|drafted|drafting)\s+(?:my\s+|all\s+my\s+)?goodbye\s+(?:texts?|letters?|notes?|messages?)(?!\s+(?:to|for)\s+(?:my\s+)?(?:class|classmates|colleagues|team|co-?workers|students|neighbours))|(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
     r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|can'?t\s+keep\s+going|"
     r"what'?s\s+the\s+point(?:\s+of\s+(?:anything|living|going\s+on|any\s+of\s+it))?|"
     r"(?:tired|sick)\s+of\s+(?:everything|living|life|being\s+alive|it\s+all)|hate\s+my\s+life|"
@@ -735,6 +786,9 @@ _BUYING = rx(
 )
 
 
+_PAST_USE = rx(
+    r"\b(?:used\s+to\s+(?:use|take|do)|(?:have|'ve|had)\s+(?:used|taken|done)|(?:a\s+)?history\s+of|(?:a\s+)?past\s+of)\b[^.?!,]{0,40}"
+)
 _GET_THE_MEDICINE = rx(
     r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s+(?:the\s+)?(?:spravato|esk[eé]tamin[ae]?|esketamin)\b"
 )
@@ -772,7 +826,7 @@ def _treatment_with_a_clinic_only_medicine(text: str) -> bool:
         return False
     if _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text):
         return False
-    return not _SUBSTANCE.search(_CLINIC_ONLY_MEDICINE.sub(" ", text))
+    return not _SUBSTANCE.search(_CLINIC_ONLY_MEDICINE.sub(" ", _PAST_USE.sub(" ", text)))
 
 
 # Questions that read like requests to the semantic layers but are about care, testing or a course

@@ -1,8 +1,8 @@
 """Learned answer selection: the probability that a retrieved sentence answers the question.
 
 Topic similarity alone picks sentences that share the question's subject but not its point
-("how long does ketamine stay in your system" → how long the antidepressant effect lasts). Two
-learned parts fix that, both trained on questions written for training, each with the sentences
+("how long does ketamine stay in your system" → how long the antidepressant effect lasts). Three
+parts fix that, all built from questions written for training, each with the sentences
 that answer it copied from the articles, or none (docs/selector-training-data.md says how they were
 written; the ones written blind, from personas alone, are what taught it most):
 
@@ -15,12 +15,14 @@ written; the ones written blind, from personas alone, are what taught it most):
   answers is likely unanswerable as well;
 - a **logistic model** over cheap features of each candidate (both similarities, how much of the
   question's wording the sentence and its section cover, where its passage ranked, whether it can
-  stand alone, what the memory says), trained on similarities from encoders, and neighbours from
-  memories, that had not seen those questions.
+  stand alone, what the memory says and whether it knows the candidate's article at all), trained
+  on similarities from encoders, and neighbours from memories, that had not seen those questions;
+  each memory also forgets a random fifth of the articles, so a sentence of an article added after
+  training is judged by the other features instead of counting as one no question was answered with.
 
 The encoder ships in `data/question-encoder/` (fp16), the logistic weights and the memory in
 `data/answer-selector.npz`, each with the key of the training data; `python -m assistant.selection`
-retrains all three after the data changes (about fourteen minutes on two cores for 4,428 questions).
+retrains all three after the data changes (about twenty minutes on two cores for 5,210 questions).
 """
 
 from __future__ import annotations
@@ -82,9 +84,10 @@ MEMORY_FEATURES = (
     "memory_answer_gap_to_nearest",
     "memory_answer_vote",
     "memory_unanswerable_margin",
+    "memory_article_unknown",
 )
 FEATURES = BASE_FEATURES + MEMORY_FEATURES
-FEATURE_VERSION = 4
+FEATURE_VERSION = 5
 # The memory's vote: a softmax over the nearest training questions' similarities. Chosen on the
 # development half of the blind user questions (a softer 0.1 and a vote for the article rather
 # than the sentence did no better).
@@ -93,6 +96,11 @@ MEMORY_TEMPERATURE = 0.05
 # Retrieval misses the answering sentence of about one answerable question in seven; the sentences
 # that answered the nearest training questions often hold it, so their passages become candidates.
 MEMORY_PASSAGES_FROM = 3
+# An article added after training answered no training question, so its sentences get no support
+# from the memory. Training hides one of this many random groups of articles from the memory that
+# scores each question, so the model learns to judge an article the memory does not know by the
+# other features (`memory_article_unknown` tells it which those are).
+ARTICLE_DROPOUT_GROUPS = 5
 
 
 @dataclass(frozen=True)
@@ -134,17 +142,47 @@ class QuestionMemory:
         for question, sentences in enumerate(self.answers):
             for sentence in sentences:
                 self._answering.setdefault(sentence, []).append(question)
+        self._known_articles: weakref.WeakKeyDictionary[PassageIndex, frozenset[str]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def __len__(self) -> int:
         return len(self.vectors)
+
+    def known_articles(self, index: PassageIndex) -> frozenset[str]:
+        """The articles of `index` with a sentence that answered some training question."""
+        if index not in self._known_articles:
+            where = _passage_of_sentence(index)
+            self._known_articles[index] = frozenset(
+                index.passages[where[sentence]].article_id
+                for sentence in self._answering
+                if sentence in where
+            )
+        return self._known_articles[index]
+
+    def without_articles(self, index: PassageIndex, articles: frozenset[str]) -> QuestionMemory:
+        """This memory as if `articles` had been added after training: their questions forgotten."""
+        where = _passage_of_sentence(index)
+        keep = [
+            i
+            for i, sentences in enumerate(self.answers)
+            if not any(s in where and index.passages[where[s]].article_id in articles for s in sentences)
+        ]
+        return QuestionMemory(self.vectors[keep], [self.answers[i] for i in keep])
 
     def nearest_answers(self, answer_vector: np.ndarray, count: int) -> list[str]:
         """The sentences that answered the `count` answered training questions nearest to this one."""
         similarities = np.where(self.unanswerable, -np.inf, self.vectors @ answer_vector)
         return [sentence for i in np.argsort(-similarities)[:count] for sentence in self.answers[int(i)]]
 
-    def features(self, answer_vector: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """One row of MEMORY_FEATURES per candidate sentence, for the question at `answer_vector`."""
+    def features(
+        self, answer_vector: np.ndarray, texts: Sequence[str], unknown_article: Sequence[bool]
+    ) -> np.ndarray:
+        """One row of MEMORY_FEATURES per candidate sentence, for the question at `answer_vector`.
+
+        `unknown_article[i]` says whether candidate `i` comes from an article no training question
+        was answered from.
+        """
         similarities = self.vectors @ answer_vector
         nearest_answered = float(similarities[~self.unanswerable].max())
         nearest_unanswerable = float(similarities[self.unanswerable].max())
@@ -160,6 +198,7 @@ class QuestionMemory:
                 closest - nearest_answered,
                 sum(vote.get(question, 0.0) for question in answered),
                 nearest_unanswerable - nearest_answered,
+                float(unknown_article[i]),
             )
         return rows
 
@@ -249,7 +288,12 @@ def candidates(
     # Per passage, not per sentence: a passage's words and heading are the same for all its sentences.
     heading_share = {h.passage.id: share(_words(f"{h.passage.title} {h.passage.section}")) for h in hits}
     passage_share = {h.passage.id: share(_words(h.passage.text)) for h in hits}
-    remembered = memory.features(answer_vector, [r[6] for r in raw]) if memory is not None else None
+    remembered = None
+    if memory is not None:
+        known = memory.known_articles(index)
+        remembered = memory.features(
+            answer_vector, [r[6] for r in raw], [r[0].article_id not in known for r in raw]
+        )
     out = []
     for i, item in enumerate(raw):
         passage, start, end, vector_row, similarity, answer_similarity, text, rank, position = item
@@ -341,7 +385,9 @@ class AnswerSelector:
 def training_key(path: Path = TRAINING_FILE) -> str:
     digest = hashlib.sha256(path.read_bytes())
     settings = f"features={FEATURE_VERSION}:{','.join(FEATURES)};epochs={EPOCHS};lr={LEARNING_RATE};"
-    memory = f"memory={MEMORY_NEIGHBOURS}:{MEMORY_TEMPERATURE}:{MEMORY_PASSAGES_FROM};"
+    memory = (
+        f"memory={MEMORY_NEIGHBOURS}:{MEMORY_TEMPERATURE}:{MEMORY_PASSAGES_FROM}:{ARTICLE_DROPOUT_GROUPS};"
+    )
     digest.update(f"{settings}{memory}batch={BATCH};t={TEMPERATURE};seed={SEED};folds={FOLDS}".encode())
     return digest.hexdigest()[:16]
 
@@ -383,6 +429,16 @@ def _labelled(
         for c in found
     ]
     return found, labels
+
+
+def _article_groups(index: PassageIndex, fold: int) -> list[frozenset[str]]:
+    """The articles in ARTICLE_DROPOUT_GROUPS random groups, drawn afresh for each fold."""
+    articles = sorted({passage.article_id for passage in index.passages.values()})
+    order = np.random.default_rng(SEED + fold).permutation(len(articles))
+    return [
+        frozenset(articles[int(i)] for i in order[g::ARTICLE_DROPOUT_GROUPS])
+        for g in range(ARTICLE_DROPOUT_GROUPS)
+    ]
 
 
 def fine_tune(index: PassageIndex, items: Sequence[_TrainingQuestion]) -> Any:
@@ -447,8 +503,12 @@ def train(
         model = fine_tune(pipeline.index, [items[i] for i in rest])
         vectors = _encode(model, questions)
         memory = QuestionMemory(vectors[rest], [items[i].answers for i in rest])
-        for i in held:
-            found, found_labels = _labelled(pipeline.index, items[i], vectors[i], memory)
+        forgetful = [
+            memory.without_articles(pipeline.index, group) for group in _article_groups(pipeline.index, fold)
+        ]
+        for n, i in enumerate(held):
+            remembering = forgetful[n % len(forgetful)]
+            found, found_labels = _labelled(pipeline.index, items[i], vectors[i], remembering)
             features += [c.features for c in found]
             labels += found_labels
     matrix, targets = np.stack(features), np.array(labels)

@@ -5,7 +5,11 @@ its numbers, so nobody tunes on its failures.
 With `--chart FILE` it also runs the earlier similarity ranking on the same half and draws both
 per persona (first sentence answers, precision, correct abstention) into a PNG.
 With `--sweep 0.03,0.07,0.10` it prints the table behind the selector threshold instead (docs/abstention.md).
-Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE] [--sweep T,T,...]
+With `--unknown-articles` it answers each answerable turn twice: as shipped, and with the selector's
+memory forgetting every training question answered from the articles that hold its gold sentences,
+as if those articles had been added after training.
+Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
+     [--sweep T,T,...] [--unknown-articles]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import REPO, machine
 
 from assistant.config import Settings
+from assistant.extractive import ExtractiveAnswerer
 from assistant.runtime import build_index, load_pipeline
 from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, quotes_gold
 
@@ -34,6 +39,9 @@ def main() -> None:
         "--chart", type=Path, help="also measure similarity ranking and draw both per persona"
     )
     parser.add_argument("--sweep", help="comma-separated selector thresholds: print one row per threshold")
+    parser.add_argument(
+        "--unknown-articles", action="store_true", help="also answer as if the gold articles were new"
+    )
     args = parser.parse_args()
     if args.show_failures and args.split != "dev":
         parser.error("the held-out half's failures are not for reading")
@@ -41,6 +49,9 @@ def main() -> None:
     cases = [c for c in cases if c["split"] == args.split]
     if args.sweep:
         sweep(args.data_dir, cases, [float(t) for t in args.sweep.split(",")])
+        return
+    if args.unknown_articles:
+        unknown_articles(Settings(data_dir=args.data_dir, answer_cache_size=0), cases)
         return
     judged = measure(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, args.show_failures)
     print(f"# Answer quality, {args.split} half ({len(cases)} turns) — {machine()}\n")
@@ -67,6 +78,36 @@ def sweep(data_dir: Path, cases: list[dict], thresholds: list[float]) -> None:
         values = {m.name: m.value for m in answer_quality_metrics(measure(settings, cases, False))}
         row = " | ".join(f"{values['answers.' + name]:.3f}" for name in SWEPT)
         print(f"| {threshold:.2f} | {row} |")
+
+
+def unknown_articles(settings: Settings, cases: list[dict]) -> None:
+    """Answerable turns with the shipped memory, then with their gold articles unknown to it."""
+    build_index(settings)
+    pipeline = load_pipeline(settings)
+    answerer = pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer) and answerer.selector is not None, (
+        "needs the learned selector"
+    )
+    selector, index = answerer.selector, pipeline.index
+    shipped = selector.memory
+    runs: dict[str, list[JudgedTurn]] = {"memory as shipped": [], "gold articles unknown to the memory": []}
+    for case in (c for c in cases if c["expect"] == "answer"):
+        gold_articles = frozenset(
+            p.article_id for p in index.passages.values() for gold in case["gold"] if gold in p.text
+        )
+        for run, memory in zip(
+            runs.values(), (shipped, shipped.without_articles(index, gold_articles)), strict=True
+        ):
+            selector.memory = memory
+            result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
+            run.append(JudgedTurn.of(case, result.status, [c.quote for c in result.citations]))
+    selector.memory = shipped
+    print(f"# Answerable turns as if their articles were new — {machine()}\n")
+    for name, judged in runs.items():
+        print(f"## {name}")
+        for metric in answer_quality_metrics(judged):
+            if metric.n and metric.name.count(".") == 1:
+                print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
 
 
 def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[JudgedTurn]:

@@ -40,17 +40,19 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
     assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
 
 
-# Just under what the held-out half measured on 2026-12-04, after the selector gained its memory
-# of training questions (first sentence 0.649, some sentence 0.692, precision 0.782, correct
-# abstention 0.542, wrong abstention 0.184): a few cases of slack for other CPUs. Its failures are
-# not read; raise these when the selector improves.
+# Just under what the held-out half measured on 2026-12-04 with 5,210 training questions and
+# article dropout in the memory (first sentence 0.632, some sentence 0.670, precision 0.722,
+# correct abstention 0.525, wrong abstention 0.168): a few cases of slack for other CPUs. Below the
+# 4,428-question selector without dropout (0.649, 0.692, 0.782, 0.542, 0.184): within the noise of
+# 185 answerable turns except precision, the price of answering from articles the memory has never
+# seen (docs/abstention.md). Its failures are not read; raise these when the selector improves.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.62,
-    "answers.any_sentence_answers": 0.66,
-    "answers.precision": 0.75,
+    "answers.first_sentence_answers": 0.6,
+    "answers.any_sentence_answers": 0.64,
+    "answers.precision": 0.7,
     "answers.correct_abstention": 0.49,
 }
-HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.21}
+HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.2}
 
 
 @pytest.mark.slow

@@ -43,14 +43,61 @@ def test_the_memory_votes_for_what_the_nearest_training_questions_were_answered_
         [["Ketamine is a Class B drug."], ["Effects fade within two hours."], []],
     )
     texts = ["Effects fade within two hours", "ketamine is a class b drug.", "An unrelated sentence here."]
-    near_the_law = memory.features(_unit(1, 0.2, 0), texts)
-    similarity, gap, vote, unanswerable = (near_the_law[:, i] for i in range(len(MEMORY_FEATURES)))
+    near_the_law = memory.features(_unit(1, 0.2, 0), texts, [False, False, True])
+    similarity, gap, vote, unanswerable, unknown = (near_the_law[:, i] for i in range(len(MEMORY_FEATURES)))
     # Matched by text, whatever its case or final full stop.
     assert vote[1] > 0.5 > vote[0] and vote[2] == 0.0 and similarity[2] == 0.0
     assert gap[1] == pytest.approx(0.0) and gap[0] < 0.0
     assert unanswerable[0] < 0.0
-    near_nothing_answered = memory.features(_unit(0, 0.1, 1), texts)
+    assert list(unknown) == [0.0, 0.0, 1.0]
+    near_nothing_answered = memory.features(_unit(0, 0.1, 1), texts, [False] * 3)
     assert near_nothing_answered[0, 3] > 0.0
+
+
+def test_a_memory_forgets_the_questions_an_article_answered(isolated_settings: Settings) -> None:
+    write_article(
+        isolated_settings.corpus_dir, "law", "## Law\n\nKetamine is a Class B drug in the United Kingdom."
+    )
+    write_article(
+        isolated_settings.corpus_dir,
+        "effects",
+        "## Effects\n\nThe effects of ketamine fade within two hours.",
+    )
+    build_index(isolated_settings)
+    index = load_pipeline(isolated_settings).index
+    memory = QuestionMemory(
+        np.stack([_unit(1, 0, 0), _unit(0, 1, 0), _unit(0, 0, 1)]),
+        [
+            ["Ketamine is a Class B drug in the United Kingdom."],
+            ["The effects of ketamine fade within two hours."],
+            [],
+        ],
+    )
+    assert memory.known_articles(index) == {"law", "effects"}
+    forgetful = memory.without_articles(index, frozenset({"law"}))
+    assert len(forgetful) == 2 and forgetful.known_articles(index) == {"effects"}
+    assert forgetful.nearest_answers(_unit(1, 0, 0), 1) == ["the effects of ketamine fade within two hours"]
+
+
+def test_an_article_added_after_training_is_answered_from(isolated_settings: Settings) -> None:
+    """No training question was answered from these articles: the other features must carry them."""
+    write_article(
+        isolated_settings.corpus_dir,
+        "spray",
+        "## Spray\n\nEsketamine is a nasal spray given under supervision because it can cause dissociation and sedation.",
+    )
+    write_article(
+        isolated_settings.corpus_dir,
+        "bladder",
+        "## Bladder\n\nKetamine bladder syndrome is an ulcerative cystitis that can become permanent in frequent users.",
+    )
+    build_index(isolated_settings)
+    pipeline = load_pipeline(isolated_settings)
+    answerer = pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer) and answerer.selector is not None
+    assert not answerer.selector.memory.known_articles(pipeline.index)
+    result = pipeline.run("Can ketamine damage the bladder permanently?")
+    assert result.status == "answered" and result.citations[0].article_id == "bladder", result.answer
 
 
 def test_a_memory_needs_a_vector_per_question_and_both_kinds_of_question() -> None:

@@ -617,7 +617,8 @@ _STILL_BAD = rx(
 
 EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("asked-in-general", lambda t, c, m: asked_in_general(t)),
-    # Something that happened last night and is over is a question about it, not an emergency now.
+    # Something that is over (last night, he came round) or asked ahead of time is a question about
+    # it, not an emergency now.
     Exempt("over-already", lambda t, c, m: not_happening_now(t)),
     IntentRule("emergency.person-in-danger", _EMERGENCY_SIGN, requires=(_PERSONAL,)),
 )
@@ -645,7 +646,10 @@ def not_happening_now(text: str) -> bool:
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
 DISTRESS = rx(
     r"\b(?:(?:scared|afraid|frightened)\s+of\s+myself|(?:com\s+)?medo\s+de\s+mim\s+mesm[oa]|miedo\s+de\s+m[ií]\s+mism[oa]|"
-    r"peur\s+de\s+moi-?m[eê]me|angst\s+vor\s+mir\s+selbst|paura\s+di\s+me\s+stess[oa]|(?:wrote|written|writing|drafted|drafting)\s+(?:my\s+|all\s+my\s+)?goodbye\s+(?:texts?|letters?|notes?|messages?)(?!\s+(?:to|for)\s+(?:my\s+)?(?:class|classmates|colleagues|team|co-?workers|students|neighbours))|(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
+    r"peur\s+de\s+moi-?m[eê]me|angst\s+vor\s+mir\s+selbst|paura\s+di\s+me\s+stess[oa]|"
+    r"(?:wrote|written|writing|drafted|drafting)\s+(?:my\s+|all\s+my\s+)?goodbye\s+(?:texts?|letters?|notes?|messages?)"
+    r"(?!\s+(?:to|for)\s+(?:my\s+)?(?:class|classmates|colleagues|team|co-?workers|students|neighbours))|"
+    r"(?:nobody|no\s+one|noone)\s+(?:would|will|even|really)?\s*(?:care|cares|notice|miss\s+me)|"
     r"can'?t\s+(?:do|take|handle|cope\s+with)\s+(?:this|it|any\s+of\s+this)\s+any\s*more|can'?t\s+keep\s+going|"
     r"what'?s\s+the\s+point(?:\s+of\s+(?:anything|living|going\s+on|any\s+of\s+it))?|"
     r"(?:tired|sick)\s+of\s+(?:everything|living|life|being\s+alive|it\s+all)|hate\s+my\s+life|"

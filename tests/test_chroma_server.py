@@ -134,10 +134,8 @@ def test_instances_on_one_chroma_server_serve_one_truth(tmp_path: Path) -> None:
             assert store.read_pointer()["version"] == first.version  # type: ignore[index]
 
             # Articles and offsets come from the served version, not the instance's own (stale) copy.
-            # Asked the way the article puts it: a one-sentence article no training question was
-            # answered with gets no help from the answer selector's memory (docs/abstention.md).
             for base in (one, two):
-                reply = _chat(base, "What is ketamine bladder syndrome?").json()
+                reply = _chat(base, "Can ketamine damage the bladder permanently?").json()
                 citation = reply["citations"][0]
                 article = httpx.get(f"{base}/v1/articles/{citation['article_id']}", timeout=10).json()
                 assert article["body"][citation["start"] : citation["end"]] == citation["quote"]

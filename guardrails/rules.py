@@ -192,12 +192,17 @@ _ON_ONES_OWN = rx(
     r"\b(?:myself|on\s+my\s+own|at\s+home|without\s+(?:asking|telling|my|a|the|his|her)\b[^.?!]{0,20}\b(?:doctor|gp|anyone|prescriber|psychiatrist)|"
     r"between\s+the\s+(?:scheduled|prescribed)|(?:can|could|should)\s+(?:i|he|she|we)\b)"
 )
+# Telling a doctor or a service the truth (or not) about one's use: how much is told, not taken.
+_HONEST_ABOUT_USE = r"(?:lie|lying|lied|honest|truthful|open)\s+(?:with|to)?\s*(?:(?:my|the|a|your)\s+)?(?:\w+\s+){0,2}?about\s+how\s+(?:much|many|often)"
 # "How much should I budget for a trip" is money and "how much it helps, says research" is evidence, not a dose.
 _NOT_AN_AMOUNT_TO_TAKE = rx(
     # Recognising too much (harm-reduction knowledge) and wanting to stop are not asking for an amount.
     r"\b(?:signs?|symptoms?|recogni[sz]e|warning|spot|tell\s+if|know\s+if|want\s+to\s+(?:stop|quit|cut\s+down)|quit|"
     r"(?:has|have|had|'s|'ve)\s+taken\s+too\s+(?:much|many)|taken\s+too\s+(?:much|many)|look\s+like|looks\s+like|ambulance|"
     r"respiratory\s+depression|overdos\w*\s+(?:look|feel|happen)\w*|"
+    # how long impairment lasts, and being honest about one's use, ask for no amount to take
+    r"(?:ok|okay|safe|fine|legal|alright)\s+to\s+(?:drive|ride|cycle|work|fly|swim|breastfeed)|"
+    rf"{_HONEST_ABOUT_USE}|"
     # how much more dangerous, what too much does to a body, how many people, the maximum sentence,
     # how many hours of monitoring: a risk, a statistic, the law or a clinic's routine, not an amount
     r"how\s+much\s+(?:more|less|worse|riskier|safer|harder|longer)|what\s+(?:actually\s+|really\s+|exactly\s+)?happens\b[^.?!]{0,50}\btoo\s+(?:much|many)|"
@@ -217,8 +222,10 @@ _TITRATION = rx(
     r"\b(?:schedule|regimen|protocol|plan)\s+for\s+(?:taking|using|dosing)\b"
 )
 
+# What is done to a sample or a body, not a way of obtaining a drug.
+CHECKED = r"(?:tested|checked(?:\s+out)?|analy[sz]ed|looked\s+at|seen\s+(?:to|by)|examined|treated)\b"
 _ACQUIRE_SUBSTANCE = rx(
-    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?|prescribed|on\s+(?:a\s+)?prescription))"
+    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?|prescribed|on\s+(?:a\s+)?prescription|{CHECKED}))"
 )
 _SUBSTANCE_THEN_ACQUIRE = rx(
     rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|kann\s+ich|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?"
@@ -328,7 +335,9 @@ _SUPPLY_CHAIN = rx(
     r"so\s+they\s+prescribe|get\s+(?:a\s+)?(?:doctor|gp)\s+to\s+prescribe|fake\s+(?:symptoms|depression)|farmi\s+prescrivere|"
     r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|"
     # "why do users get them" is about side effects, not supply
-    r"(?<!users\s)(?<!people\s)(?<!patients\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b)"
+    r"(?<!users\s)(?<!people\s)(?<!patients\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b"
+    # "get it looked at", "get it tested", "get it legally instead" are care, drug checking, the legal route
+    rf"(?!\s+(?:{CHECKED}|legally|from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
 )
 _DEALING_WORD = rx(
     r"\b(?:ket|k|molly|benzos|coke|meth|stuff|gear|dealers?|vendors?|plugs?|darknet|dark\s+web|sell\w*|vials?|powder|customs)\b"
@@ -634,6 +643,11 @@ def no_emergency_now(text: str) -> bool:
     return asked_in_general(text) or not_happening_now(text)
 
 
+def honest_about_use(text: str) -> bool:
+    """Being honest (or not) with a doctor or a service about how much one uses: no amount is asked."""
+    return bool(re.search(_HONEST_ABOUT_USE, text, re.IGNORECASE))
+
+
 def not_happening_now(text: str) -> bool:
     """Something that happened and is over, or asked ahead of time: a question about it, not an emergency now."""
     if _PAST_ONLY.search(text) and not _STILL_NOW.search(text):
@@ -657,6 +671,10 @@ DISTRESS = rx(
     r"(?:feel|feeling|i'?m|im)\s+(?:so\s+)?(?:hopeless|worthless|empty|trapped|like\s+a\s+burden)|"
     r"everything\s+(?:feels|is|seems)\s+(?:so\s+)?(?:pointless|hopeless|meaningless)|(?<!should\s)(?<!could\s)(?<!when\s)(?<!if\s)(?<!do\s)i\s+give\s+up|"
     r"no\s+reason\s+to\s+(?:live|stay|go\s+on)|everyone\s+would\s+be\s+better|"
+    # warning signs crisis lines teach: nothing left to face, possessions given away, giving up on living
+    r"(?:don'?t|dont|do\s+not|won'?t|wont|never)\s+(?:have|need)\s+to\s+(?:deal\s+with|face|feel)\s+(?:anything|everything|life|it\s+all|any\s+of\s+(?:this|it))\s+(?:any\s*more|again)|"
+    r"giving\s+(?:all\s+)?my\s+(?:stuff|things|belongings|possessions)\s+away|giving\s+away\s+(?:all\s+)?my\s+(?:stuff|things|belongings|possessions)|"
+    r"(?:feel|feeling)\s+like\s+giving\s+up(?!\s+on\s+(?!life\b|everything\b|myself\b))|"
     r"nadie\s+me\s+echar[ií]a\s+de\s+menos|ya\s+no\s+puedo\s+m[aá]s|(?:je\s+n'?|j')en\s+peux\s+plus|personne\s+ne\s+remarquerait|"
     r"ich\s+kann\s+nicht\s+mehr|will\s+nicht\s+mehr\s+leben|niemand\s+w[üu]rde\s+(?:es\s+)?merken|"
     r"n[ãa]o\s+aguento\s+mais|non\s+ce\s+la\s+faccio\s+pi[uù]|"

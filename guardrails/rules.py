@@ -764,6 +764,9 @@ _HELP_SEEKING = rx(
     rf"(?:for|with|about|con|para|pour|mit|bei|per|com)\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
     rf"|\b(?:help|support)\b[^.?!]{{0,20}}\b(?:to\s+)?(?:stop|quit|cut\s+down|get\s+off|come\s+off|give\s+up|kick)\b"
     rf"|\b(?:talk|speak)\s+to\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
+    # help with the drug itself, and cutting down without a number in the plan
+    rf"|\b(?:get|find|need|want|looking\s+for)\s+help\s+(?:for|with)\s+(?:my\s+)?{SUBSTANCE}\b(?!\s+(?:dos\w*|amounts?))"
+    rf"|\bhow\s+(?:to|do\s+i|can\s+i|should\s+i)\s+(?:cut\s+down|quit|stop|come\s+off)\s+(?:on\s+|using\s+|taking\s+)?(?:my\s+)?{SUBSTANCE}\b(?![^.?!]*\d)"
     r"|\b(?:wo\s+(?:finde|bekomme)\s+ich\s+hilfe|d[oó]nde\s+(?:puedo\s+)?(?:encontrar|buscar|pedir|consigo)\s+ayuda|"
     r"o[uù]\s+(?:trouver|chercher)\s+(?:de\s+l')?aide|dove\s+(?:trovo|posso\s+trovare|cercare)\s+aiuto|"
     r"onde\s+(?:encontro|posso\s+encontrar|procurar)\s+ajuda)\b"

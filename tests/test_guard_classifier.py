@@ -119,7 +119,7 @@ def test_threshold_strict_mode_and_the_surer_bar_for_crises(embedder, classifier
     assert just_above.run(vector, text) is None
     hit = just_above.run(vector, text, strict=True)  # after a refused turn the bar drops by 0.10
     assert hit is not None and hit.rule == "semantic.classifier" and hit.evidence.startswith("p(dosing)")
-    worried = "he looks pale and sweaty after the k, is that bad"  # leans emergency, unsure
+    worried = "my mate looks pale and sweaty after the k, should i worry"  # leans emergency, unsure
     worried_vector = embedder.embed([worried])[0]
     p_emergency = classifier.probabilities(worried_vector, worried)["emergency"]
     assert 0.4 < p_emergency < 0.8

@@ -17,8 +17,11 @@ from guardrails.input_rail import DEFAULT_CRISIS_LINES, DEFAULT_EMERGENCY_NUMBER
 
 # Chosen on the shipped question sets; see docs/abstention.md for how and the curve behind it.
 DEFAULT_ABSTAIN_THRESHOLD = 0.44
-# Calibrated on the development half of the blind user questions (docs/abstention.md).
-DEFAULT_ANSWER_THRESHOLD = 0.12
+# Both calibrated together on the development half of the blind user questions (docs/abstention.md):
+# the selector's least probability, and the least similarity its answers need (the similarity
+# ranking's 0.44 gate, kept under the selector, turned away answers it had right).
+DEFAULT_ANSWER_THRESHOLD = 0.14
+DEFAULT_ANSWER_SIMILARITY_FLOOR = 0.40
 # A further sentence must itself read as an answer this surely (and reach half the lead's
 # probability); chosen on the same development half for answer precision.
 DEFAULT_ANSWER_KEEP_FLOOR = 0.2
@@ -50,7 +53,7 @@ class Settings(BaseSettings):
         DEFAULT_ABSTAIN_THRESHOLD,
         ge=0.0,
         le=1.0,
-        description="Least cosine similarity between the question and its best sentence for an answer.",
+        description="Least cosine similarity between the question and its best sentence for an answer (similarity ranking).",
     )
     answer_selection: Literal["learned", "similarity"] = Field(
         "learned",
@@ -61,6 +64,12 @@ class Settings(BaseSettings):
         gt=0.0,
         lt=1.0,
         description="Least probability, from the learned selector, that the best sentence answers; below it the reply abstains.",
+    )
+    answer_similarity_floor: float = Field(
+        DEFAULT_ANSWER_SIMILARITY_FLOOR,
+        ge=0.0,
+        le=1.0,
+        description="Least cosine similarity between the question and its closest candidate for the learned selector to answer.",
     )
     answer_keep_floor: float = Field(
         DEFAULT_ANSWER_KEEP_FLOOR,

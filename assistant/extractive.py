@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.config import DEFAULT_ABSTAIN_THRESHOLD
+from assistant.config import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_ANSWER_SIMILARITY_FLOOR
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from index.lexical import tokenize
@@ -85,11 +85,15 @@ class ExtractiveAnswerer:
         selector: AnswerSelector | None = None,
         answer_threshold: float = 0.5,
         keep_floor: float = 0.35,
+        similarity_floor: float = DEFAULT_ANSWER_SIMILARITY_FLOOR,
     ) -> None:
+        """`abstain_threshold` gates the similarity ranking; `similarity_floor` gates the selector's answers."""
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
         if not 0.0 <= abstain_threshold <= 1.0:
             raise ValueError(f"abstain_threshold must lie in [0, 1], got {abstain_threshold}")
+        if not 0.0 <= similarity_floor <= 1.0:
+            raise ValueError(f"similarity_floor must lie in [0, 1], got {similarity_floor}")
         if not 0.0 < keep_ratio <= 1.0:
             raise ValueError(f"keep_ratio must lie in (0, 1], got {keep_ratio}")
         self.index = index
@@ -105,6 +109,7 @@ class ExtractiveAnswerer:
         self.selector = selector
         self.answer_threshold = answer_threshold
         self.keep_floor = keep_floor
+        self.similarity_floor = similarity_floor
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage]) -> Extraction:
         if self.selector is not None:
@@ -156,7 +161,7 @@ class ExtractiveAnswerer:
         probabilities = selector.probabilities(found)
         best = float(probabilities.max())
         # Either signal can say no: nothing close enough in meaning, or nothing that reads as an answer.
-        if max(c.similarity for c in found) < self.abstain_threshold:
+        if max(c.similarity for c in found) < self.similarity_floor:
             return Extraction([], best)
         nearest = found[int(np.argmax(probabilities))].passage.article_id
         if best < self.answer_threshold:

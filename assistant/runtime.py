@@ -158,6 +158,7 @@ def load_pipeline(
         else None,
         answer_threshold=settings.answer_threshold,
         keep_floor=max(settings.answer_keep_floor, settings.answer_threshold),
+        similarity_floor=settings.answer_similarity_floor,
     )
     output_rail = OutputRail(settings.allowed_domains)
     generator = None

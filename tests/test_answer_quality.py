@@ -40,19 +40,18 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
     assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
 
 
-# Just under what the held-out half measured on 2026-12-04 with 5,210 training questions and
-# article dropout in the memory (first sentence 0.632, some sentence 0.670, precision 0.722,
-# correct abstention 0.525, wrong abstention 0.168): a few cases of slack for other CPUs. Below the
-# 4,428-question selector without dropout (0.649, 0.692, 0.782, 0.542, 0.184): within the noise of
-# 185 answerable turns except precision, the price of answering from articles the memory has never
-# seen (docs/abstention.md). Its failures are not read; raise these when the selector improves.
+# Just under what the held-out half measured on 2026-12-04 (session 13: the guard retrained on the
+# voices of people who use ketamine, the selector's similarity floor 0.44 -> 0.40 and threshold
+# 0.12 -> 0.14): first sentence 0.670, some sentence 0.708, precision 0.735, correct abstention
+# 0.508, wrong abstention 0.124, with a few cases of slack for other CPUs (docs/abstention.md).
+# Its failures are not read; raise these when the answers improve.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.6,
-    "answers.any_sentence_answers": 0.64,
-    "answers.precision": 0.7,
-    "answers.correct_abstention": 0.49,
+    "answers.first_sentence_answers": 0.64,
+    "answers.any_sentence_answers": 0.68,
+    "answers.precision": 0.71,
+    "answers.correct_abstention": 0.47,
 }
-HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.2}
+HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.16}
 
 
 @pytest.mark.slow

@@ -365,6 +365,8 @@ _EMERGENCY_SIGN = rx(
     # Signs a caller describes rather than names: drowsy and vomiting, slow breathing, stroke signs,
     # disorientation near danger; and the same in the other supported languages.
     r"keeps\s+(?:vomiting|throwing\s+up|passing\s+out)|(?:really|very|so)\s+drowsy\s+and|"
+    # pain bad enough to floor someone, now
+    r"(?:agonis|agoniz|excruciat|unbearabl|severe)\w*\s+pain\b[^.?!]{0,80}\b(?:can\s+barely|can'?t|cannot|cant)\s+(?:stand|walk|move|get\s+up)|"
     r"(?:really|very|so)\s+sleepy\s+and\s+(?:being\s+sick|vomiting|throwing\s+up)|"
     # whether to call for help is asked from beside the person: the numbers come first
     r"should\s+(?:i|we)\s+(?:call|ring|phone)\s+(?:an\s+ambulance|999|911|112|emergency\s+services)|breathing\s+(?:feels|seems|is\s+getting)\s+"

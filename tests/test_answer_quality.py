@@ -41,15 +41,16 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
 
 
 # Just under what the held-out half measured on 2026-12-04 (session 13: the guard retrained on the
-# voices of people who use ketamine, the selector's similarity floor 0.44 -> 0.40 and threshold
-# 0.12 -> 0.14): first sentence 0.670, some sentence 0.708, precision 0.735, correct abstention
-# 0.508, wrong abstention 0.124, with a few cases of slack for other CPUs (docs/abstention.md).
-# Its failures are not read; raise these when the answers improve.
+# voices of people who use ketamine, a blind training round for the seeker, the selector's
+# similarity floor 0.44 -> 0.40 and threshold 0.12 -> 0.15): first sentence 0.697, some sentence
+# 0.724, precision 0.743, correct abstention 0.525, wrong abstention 0.130, with a few cases of
+# slack for other CPUs (docs/abstention.md). Its failures are not read; raise these when the
+# answers improve.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.64,
-    "answers.any_sentence_answers": 0.68,
-    "answers.precision": 0.71,
-    "answers.correct_abstention": 0.47,
+    "answers.first_sentence_answers": 0.66,
+    "answers.any_sentence_answers": 0.69,
+    "answers.precision": 0.72,
+    "answers.correct_abstention": 0.49,
 }
 HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.16}
 

@@ -194,6 +194,7 @@ _ON_ONES_OWN = rx(
 )
 # Telling a doctor or a service the truth (or not) about one's use: how much is told, not taken.
 _HONEST_ABOUT_USE = r"(?:lie|lying|lied|honest|truthful|open)\s+(?:with|to)?\s*(?:(?:my|the|a|your)\s+)?(?:\w+\s+){0,2}?about\s+how\s+(?:much|many|often)"
+_HONEST_ABOUT_USE_RX = rx(_HONEST_ABOUT_USE)
 # "How much should I budget for a trip" is money and "how much it helps, says research" is evidence, not a dose.
 _NOT_AN_AMOUNT_TO_TAKE = rx(
     # Recognising too much (harm-reduction knowledge) and wanting to stop are not asking for an amount.
@@ -223,9 +224,9 @@ _TITRATION = rx(
 )
 
 # What is done to a sample or a body, not a way of obtaining a drug.
-CHECKED = r"(?:tested|checked(?:\s+out)?|analy[sz]ed|looked\s+at|seen\s+(?:to|by)|examined|treated)\b"
+_CHECKED = r"(?:tested|checked(?:\s+out)?|analy[sz]ed|looked\s+at|seen\s+(?:to|by)|examined|treated)\b"
 _ACQUIRE_SUBSTANCE = rx(
-    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?|prescribed|on\s+(?:a\s+)?prescription|{CHECKED}))"
+    rf"\b{ASK}\b[^.?!]{{0,40}}?\b(?<!after\s){ACQUIRE}\s+(?:{DET}\s+){{0,3}}(?:{SUBSTANCE}|drugs?|meds)\b(?!\s+(?:for\s+(?:a|my|the)\s+(?:procedure|operation|surgery|treatment)|treatment|therapy|infusions?|prescribed|on\s+(?:a\s+)?prescription|{_CHECKED}))"
 )
 _SUBSTANCE_THEN_ACQUIRE = rx(
     rf"\b(?:wo|where|how|wie|welche[rs]?|kan\s+ik|kann\s+ich|waar|hoe)\b[^.?!]{{0,30}}?\b{SUBSTANCE}\s+(?:\S+\s+){{0,2}}?"
@@ -337,7 +338,7 @@ _SUPPLY_CHAIN = rx(
     # "why do users get them" is about side effects, not supply
     r"(?<!users\s)(?<!people\s)(?<!patients\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b"
     # "get it looked at", "get it tested", "get it legally instead" are care, drug checking, the legal route
-    rf"(?!\s+(?:{CHECKED}|legally|from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
+    rf"(?!\s+(?:{_CHECKED}|legally|from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
 )
 _DEALING_WORD = rx(
     r"\b(?:ket|k|molly|benzos|coke|meth|stuff|gear|dealers?|vendors?|plugs?|darknet|dark\s+web|sell\w*|vials?|powder|customs)\b"
@@ -647,7 +648,7 @@ def no_emergency_now(text: str) -> bool:
 
 def honest_about_use(text: str) -> bool:
     """Being honest (or not) with a doctor or a service about how much one uses: no amount is asked."""
-    return bool(re.search(_HONEST_ABOUT_USE, text, re.IGNORECASE))
+    return bool(_HONEST_ABOUT_USE_RX.search(text.casefold()))
 
 
 def not_happening_now(text: str) -> bool:

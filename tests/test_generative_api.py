@@ -93,7 +93,7 @@ def test_a_failing_endpoint_degrades_to_extractive_and_recovers(
 ) -> None:
     assert client.get("/readyz").json()["llm_breaker"] == "closed"
     model_server.mode = "fail"
-    for question in (QUESTION, "What is esketamine approved for?"):
+    for question in (QUESTION, "What is ketamine used for?"):
         result = client.post("/v1/chat", json=_ask(question)).json()
         assert result["status"] == "answered" and result["answerer"] == "llm+fallback"
         assert "Error code: 500" in result["verification"]["error"]

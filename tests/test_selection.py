@@ -198,6 +198,32 @@ def test_an_abstention_on_a_covered_topic_names_the_nearest_article(shipped_pipe
     assert off_topic.status == "abstained" and not off_topic.related_articles
 
 
+def test_the_similarity_floor_gates_the_selector_not_the_similarity_threshold(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    answerer = shipped_pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+
+    def status(**gates: float) -> str:
+        gated = ExtractiveAnswerer(
+            shipped_pipeline.index,
+            selector=answerer.selector,
+            answer_threshold=answerer.answer_threshold,
+            keep_floor=answerer.keep_floor,
+            **gates,
+        )
+        pipeline = AnswerPipeline(
+            shipped_pipeline.index, shipped_pipeline.embedder, answerer=gated, cache_size=0
+        )
+        return pipeline.run("How long are patients watched after an esketamine session?").status
+
+    assert status() == "answered"
+    assert status(abstain_threshold=0.99) == "answered"  # the similarity ranking's gate, unused here
+    assert status(similarity_floor=0.99) == "abstained"
+    with pytest.raises(ValueError, match="similarity_floor must lie in"):
+        ExtractiveAnswerer(shipped_pipeline.index, similarity_floor=1.5)
+
+
 @pytest.mark.parametrize(
     "question",
     ["does ketamine show up in a workplace drug screen", "could my esketamine treatment fail a drug test"],

@@ -19,10 +19,9 @@ from guardrails.rules import (
     Context,
     RuleHit,
     distressed,
+    exempt_from_semantic,
     help_seeking,
-    honest_about_use,
     mentions_substance,
-    no_emergency_now,
     wrapped_request,
     wrapper,
 )
@@ -200,10 +199,7 @@ class InputRail:
                     for layer in self.semantic
                     if (found := layer.run(reading_vector, text, strict=context.refused_before))
                     and not self._overruled(found, layer, reading_vector, text)
-                    # the rules' own exemptions: an emergency asked in general, over already or asked
-                    # ahead; how much one uses, told to a doctor
-                    and not (found.category == "emergency" and no_emergency_now(text))
-                    and not (found.category == "dosing" and honest_about_use(text))
+                    and not exempt_from_semantic(found.category, text)
                 ),
                 None,
             )

@@ -651,6 +651,17 @@ def honest_about_use(text: str) -> bool:
     return bool(_HONEST_ABOUT_USE_RX.search(text.casefold()))
 
 
+# What the rules exempt by category, which no semantic layer may overrule.
+_SEMANTIC_EXEMPTIONS = {"emergency": no_emergency_now, "dosing": honest_about_use}
+
+
+def exempt_from_semantic(category: str, text: str) -> bool:
+    """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
+    over already or asked ahead; how much one uses, told to a doctor."""
+    exemption = _SEMANTIC_EXEMPTIONS.get(category)
+    return exemption is not None and exemption(text)
+
+
 def not_happening_now(text: str) -> bool:
     """Something that happened and is over, or asked ahead of time: a question about it, not an emergency now."""
     if _PAST_ONLY.search(text) and not _STILL_NOW.search(text):

@@ -1,4 +1,4 @@
-"""Conversation helpers: validate messages and resolve follow-up questions against earlier turns."""
+"""Conversation helpers: validate messages and read follow-up questions with the earlier turns."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ from typing import Any
 
 from corpus.errors import AssistantError
 from guardrails.rules import mentions_substance
-from index.lexical import tokenize
+from index.lexical import content_words
 
-_FOLLOW_UP = re.compile(
-    r"\b(?:it|its|it's|itself|this|that|these|those|they|them|their|theirs|he|she|the\s+(?:drug|medicine|medication|"
-    r"treatment|spray|substance|condition|same))\b|^\s*(?:and|also|what\s+about|how\s+about|why|so)\b",
+_POINTS_BACK = re.compile(
+    r"\b(?:it|its|it's|itself|this|that|these|those|they|them|their|he|she|him|her|the\s+(?:drug|medicine|"
+    r"medication|treatment|spray|substance|condition|same))\b|^\W*(?:and|also|what\s+about|how\s+about|why|so|but)\b",
+    re.IGNORECASE,
+)
+_NEW_TOPIC = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|also|and|so|btw|oh)\W+)?(?:(?:a|one|totally|completely|slightly)\s+)?"
+    r"(?:different|separate|unrelated|another|other|new)\s+(?:q|qs|question|questions|thing|topic|subject|note)\b|"
+    r"^\W*(?:(?:ok(?:ay)?|also|and|so|btw|oh)\W+)?(?:unrelated|off[- ]topic|changing\s+(?:the\s+)?subject)\b|"
+    r"\bon\s+(?:a|another)\s+(?:different|separate|unrelated)?\s*note\b",
     re.IGNORECASE,
 )
 
@@ -49,19 +56,35 @@ def user_turns(conversation: str | Sequence[Mapping[str, Any] | Any]) -> list[st
     return turns
 
 
-def is_follow_up(question: str) -> bool:
-    """A question that leans on an earlier turn: a pronoun for the subject, or too short to stand alone."""
-    # A short question that names its own subject ("What are the risks of ketamine?") stands alone.
-    short = len(tokenize(question)) <= 2 and not mentions_substance(question)
-    return bool(_FOLLOW_UP.search(question)) or short
+def announces_new_topic(question: str) -> bool:
+    """A turn that says it leaves the conversation's subject ("Different question: ...", "unrelated but ...")."""
+    return bool(_NEW_TOPIC.search(question))
 
 
-def retrieval_query(turns: Sequence[str]) -> str:
-    """The text to search with: the question, prefixed by the turn it follows up when it is a follow-up."""
+def names_its_subject(question: str) -> bool:
+    """A question that names the drug and points back at nothing ("What are the risks of ketamine?")."""
+    return mentions_substance(question) and not _POINTS_BACK.search(question)
+
+
+def readings(turns: Sequence[str]) -> list[str]:
+    """The ways to read the last turn: on its own, then with the subject of the turns before.
+
+    A turn that names the drug and points back at nothing ("What are the risks of ketamine?"), or
+    says it changes the subject, is read alone. Otherwise the wording cannot settle it: people lean
+    on earlier turns without a pronoun ("how many days after?", "what if I can't afford it"), and
+    in a corpus about ketamine "it" usually means ketamine whatever came before ("when did it start
+    being used as a party drug"). Such a turn gets both readings, and the pipeline keeps the one
+    whose lead sentence is likelier to answer (on the blind follow-ups this beat preferring the
+    earlier subject for turns with a pronoun). The subject is the content words of the two turns
+    before (fewer when one of them changed the subject), without the earlier questions' wording
+    ("how", "does it cause"), which would pull the answer back to them.
+    """
     question = turns[-1].strip()
-    if len(turns) < 2 or not is_follow_up(question):
-        return question
-    previous = retrieval_query(turns[:-1]) if len(turns) > 2 else turns[-2].strip()
-    # Only the most recent standalone subject matters; older context would dilute the query.
-    previous_words = previous.split()
-    return " ".join(previous_words[-40:]) + " " + question
+    if len(turns) < 2 or announces_new_topic(question) or names_its_subject(question):
+        return [question]
+    subject = []
+    for earlier in reversed(turns[-3:-1]):
+        subject.append(content_words(_NEW_TOPIC.sub(" ", earlier)))
+        if announces_new_topic(earlier):
+            break
+    return [question, " ".join([question, *subject])]

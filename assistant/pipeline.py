@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import re
 import time
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.cache import AnswerCache
-from assistant.conversation import retrieval_query, user_turns
+from assistant.conversation import readings, user_turns
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
 from assistant.results import (
     Answerer,
@@ -190,18 +190,10 @@ class AnswerPipeline:
 
     def _prepare(self, turns: list[str], clock: _Clock) -> AnswerResult | _Prepared:
         """Guard, retrieve and extract: a final result (refused, escalated) or what answering needs."""
-        query = retrieval_query(turns)
-        vectors: dict[str, np.ndarray] = {}
-
-        def embedding_of(text: str) -> np.ndarray:
-            # One embedding per text: the guard's semantic layer and retrieval share the question's.
-            if text not in vectors:
-                vectors[text] = self.embedder.embed([text])[0]
-            return vectors[text]
-
+        embedding_of = _Embeddings(self.embedder)
         if self.input_guard is not None:
             decision = self.input_guard.run(
-                turns, lambda: embedding_of(turns[-1]), language=self.reply_language
+                turns, lambda: embedding_of(turns[-1].strip()), language=self.reply_language
             )
             clock.lap("guard")
             if decision.action != "allow":
@@ -212,13 +204,32 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        query_vector = embedding_of(query)
-        clock.lap("embed")
-        hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
-        clock.lap("retrieve")
-        extraction = self.answerer.run(query, query_vector, hits)
-        clock.lap("answer")
-        return _Prepared(query, hits, extraction.sentences, extraction.closest_article)
+        return self._read(turns, embedding_of, clock)
+
+    def _read(self, turns: list[str], embedding_of: Callable[[str], np.ndarray], clock: _Clock) -> _Prepared:
+        """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
+        best: _Prepared | None = None
+        for query in readings(turns):
+            query_vector = embedding_of(query)
+            clock.lap("embed")
+            hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
+            clock.lap("retrieve")
+            extraction = self.answerer.run(query, query_vector, hits)
+            clock.lap("answer")
+            found = _Prepared(query, hits, extraction.sentences, extraction.closest_article)
+            if best is None or found.strength > best.strength:
+                best = found
+        assert best is not None  # readings() always holds the question itself
+        return best
+
+    def retrieve(self, turns: Sequence[str], k: int | None = None) -> list[RetrievedPassage]:
+        """The top `k` passages (default: as many as answering uses) for the reading of the last turn
+        that answering keeps; no guard. For retrieval metrics."""
+        embedding_of = _Embeddings(self.embedder)
+        kept = self._read(list(turns), embedding_of, _Clock())
+        if k is None or k == self.k:
+            return kept.hits
+        return self.retriever.run(kept.query, k=k, query_vector=embedding_of(kept.query))
 
     def _extractive(
         self, prepared: _Prepared, clock: _Clock, verification: Verification | None
@@ -330,6 +341,24 @@ class _Prepared:
     sentences: list[AnswerSentence]
     closest_article: str | None = None
 
+    @property
+    def strength(self) -> tuple[bool, float]:
+        """An answer beats an abstention; between answers, the likelier lead sentence wins."""
+        return (bool(self.sentences), self.sentences[0].score if self.sentences else 0.0)
+
+
+class _Embeddings:
+    """Each text embedded once: the guard's semantic layer and the question's first reading share it."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def __call__(self, text: str) -> np.ndarray:
+        if text not in self.vectors:
+            self.vectors[text] = self.embedder.embed([text])[0]
+        return self.vectors[text]
+
 
 class _Clock:
     def __init__(self, started: float | None = None) -> None:
@@ -337,8 +366,9 @@ class _Clock:
         self.timings: dict[str, float] = {}
 
     def lap(self, name: str) -> None:
+        """Time since the last lap, added to `name` (a step may run once per reading of the question)."""
         now = time.perf_counter()
-        self.timings[name] = round((now - self.last) * 1000, 2)
+        self.timings[name] = round(self.timings.get(name, 0.0) + (now - self.last) * 1000, 2)
         self.last = now
 
     def done(self) -> dict[str, float]:

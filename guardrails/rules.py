@@ -42,6 +42,8 @@ class Context:
     wrapper_before: bool = False
     refused_before: bool = False
     distress_before: bool = False
+    # An emergency the rules found in one of the last two earlier turns.
+    emergency_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -641,6 +643,19 @@ def asked_in_general(text: str) -> bool:
     return bool(_IN_GENERAL.search(text) and not _SOMEONE_HERE.search(text))
 
 
+# The person is all right again ("he's awake now", "she's talking again").
+_RECOVERED = rx(
+    r"\b(?:awake|conscious|talking|responding|breathing\s+(?:fine|normally|ok|okay)|sitting\s+up|sat\s+up)\s+"
+    r"(?:now|again)\b"
+)
+
+
+def emergency_over(text: str) -> bool:
+    """The newest turn says the emergency told earlier has passed."""
+    text = text.casefold()
+    return bool(_CAME_ROUND.search(text) or _RECOVERED.search(text))
+
+
 def no_emergency_now(text: str) -> bool:
     """What the emergency rules exempt, which the semantic layers must not escalate either."""
     return asked_in_general(text) or not_happening_now(text)
@@ -668,9 +683,19 @@ _NOTHING_HAS_WORKED = rx(
 )
 
 
-def stay_after_session(text: str) -> bool:
-    """How long one stays or is watched after a session: no amount or interval of a drug is asked."""
-    return bool(_STAY_AFTER_SESSION.search(text.casefold()))
+# Missing one's own prescribed dose ("what if i skip my dose that day"): a question about a risk.
+_SKIP_A_DOSE = rx(
+    r"\b(?:skip|skipping|skipped|miss|missing|missed)\s+(?:my|a|the|one|his|her|their)\s+"
+    r"(?:(?:morning|evening|usual|daily|regular)\s+)?(?:dose|meds|medication|pill|tablet)s?\b(?!\s+of\b)"
+    r"(?![^.?!]*\b(?:hit|harder|stronger|high|buzz)\b)"
+)
+
+
+def routine_not_amount(text: str) -> bool:
+    """How long one stays or is watched after a session, or missing one's own prescribed dose: no
+    amount or interval of a drug is asked."""
+    text = text.casefold()
+    return bool(_STAY_AFTER_SESSION.search(text) or _SKIP_A_DOSE.search(text))
 
 
 _DARK_WORDS = rx(
@@ -688,7 +713,7 @@ def nothing_has_worked(text: str) -> bool:
 # What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": no_emergency_now,
-    "dosing": lambda text: honest_about_use(text) or stay_after_session(text),
+    "dosing": lambda text: honest_about_use(text) or routine_not_amount(text),
     "self_harm": nothing_has_worked,
 }
 
@@ -696,7 +721,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
     over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
-    session; a treatment history of nothing having worked."""
+    session or missing one's own dose; a treatment history of nothing having worked."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

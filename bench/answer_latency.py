@@ -6,7 +6,9 @@ harness's plain-RAG baseline (dense top-4 from the same Chroma collection throug
 embedder, top passage as the answer) answer the same questions in the same process, several rounds:
 each round every contender answers all questions in a block, in an order rotating by round (or,
 with --interleave, question by question). Medians and p95 are reported with their ratio to the
-baseline, then the median time of each stage per precision.
+baseline, then the median time of each stage per precision. Follow-up turns (the blind
+conversations of evals/user_followups.jsonl) are timed apart: most are answered twice, once per
+reading (`assistant.conversation.readings`), and the baseline has no follow-ups to compare.
 Run: .venv/bin/python bench/answer_latency.py [--rounds 3] [--precisions fp32,int8] [--data-dir DIR] [--interleave]
 """
 
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import built_settings, machine, percentile, shipped_questions
+from common import built_settings, follow_up_conversations, machine, percentile, shipped_questions
 
 from assistant.config import Settings
 from assistant.runtime import build_index, export_serving_models, load_pipeline
@@ -82,6 +84,7 @@ def main() -> None:
 
     ours: dict[str, dict[str, list[float]]] = {p: defaultdict(list) for p in precisions}
     same: dict[str, list[float]] = {p: [] for p in precisions}
+    follow_ups: dict[str, dict[str, list[float]]] = {p: defaultdict(list) for p in precisions}
     base: list[float] = []
     contenders = [*precisions, "baseline"]
 
@@ -111,10 +114,16 @@ def main() -> None:
             for precision in precisions:
                 elapsed, result = timed(partial(pipelines[precision].run, question))
                 ours[precision][result.status].append(elapsed)
+        for turns in follow_up_conversations():
+            messages = [{"role": "user", "content": turn} for turn in turns]
+            for precision in precisions:
+                elapsed, result = timed(partial(pipelines[precision].run, messages))
+                follow_ups[precision][result.status].append(elapsed)
 
     print(f"# Answer latency, warm, in-process — {machine()}")
     print(
-        f"{len(questions)} questions + {len(REFUSALS) * 10} refusal prompts × {args.rounds} rounds, "
+        f"{len(questions)} questions + {len(REFUSALS) * 10} refusal prompts "
+        f"+ {len(follow_up_conversations())} follow-up conversations × {args.rounds} rounds, "
         f"{'interleaved question by question' if args.interleave else 'in blocks'}; answer cache off; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after\n"
     )
@@ -131,6 +140,12 @@ def main() -> None:
             f"| ours ({precision}), same questions as the baseline | {len(same[precision])} "
             f"| {statistics.median(same[precision]):.2f} | {percentile(same[precision], 0.95):.2f} |"
         )
+        answered = follow_ups[precision]["answered"]
+        if answered:
+            print(
+                f"| ours ({precision}), answered follow-up turns | {len(answered)} "
+                f"| {statistics.median(answered):.2f} | {percentile(answered, 0.95):.2f} |"
+            )
     print(
         f"| plain LangChain RAG baseline | {len(base)} | {statistics.median(base):.2f} "
         f"| {percentile(base, 0.95):.2f} |\n"

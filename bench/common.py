@@ -36,6 +36,12 @@ def shipped_questions() -> list[str]:
     return [json.loads(line)["question"] for line in lines if '"question"' in line]
 
 
+def follow_up_conversations() -> list[list[str]]:
+    """The user turns of each conversation in evals/user_followups.jsonl (the last turn is the follow-up)."""
+    lines = (REPO / "evals/user_followups.jsonl").read_text().splitlines()
+    return [json.loads(line)["turns"] for line in lines if line.strip()]
+
+
 def built_settings() -> Any:
     """Settings over a fresh temporary data folder with the shipped corpus indexed; answer cache off."""
     import tempfile

@@ -40,16 +40,14 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
     assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
 
 
-# Just under what the held-out half measured on 2026-12-04 (session 13: the guard retrained on the
-# voices of people who use ketamine, a blind training round for the seeker, the selector's
-# similarity floor 0.44 -> 0.40 and threshold 0.12 -> 0.15): first sentence 0.697, some sentence
-# 0.724, precision 0.743, correct abstention 0.525, wrong abstention 0.130, with a few cases of
-# slack for other CPUs (docs/abstention.md). Its failures are not read; raise these when the
-# answers improve.
+# Just under what the held-out half measured on 2026-12-05 (session 14: follow-ups read alone and
+# with the earlier turns' subject): first sentence 0.719, some sentence 0.762, precision 0.761,
+# correct abstention 0.525, wrong abstention 0.130, with a few cases of slack for other CPUs
+# (docs/abstention.md). Its failures are not read; raise these when the answers improve.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.66,
-    "answers.any_sentence_answers": 0.69,
-    "answers.precision": 0.72,
+    "answers.first_sentence_answers": 0.68,
+    "answers.any_sentence_answers": 0.72,
+    "answers.precision": 0.73,
     "answers.correct_abstention": 0.49,
 }
 HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.16}

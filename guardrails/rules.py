@@ -666,7 +666,7 @@ def honest_about_use(text: str) -> bool:
     return bool(_HONEST_ABOUT_USE_RX.search(text.casefold()))
 
 
-# How long someone stays, waits or is watched after a session: the clinic's routine, not a dose interval.
+# How long someone stays or is watched after a session: the clinic's routine, not a dose interval.
 _STAY_AFTER_SESSION = rx(
     r"\bhow\s+long\s+(?:do|does|will|would|should|must|can|are)\s+(?:i|you|we|they|he|she|patients?|people)\s+"
     r"(?:(?:have|need|got)\s+to\s+|usually\s+|be\s+(?:made|asked|expected)\s+to\s+)?"

@@ -124,14 +124,18 @@ def _stem(token: str) -> str:
     return token
 
 
+def _unstemmed_tokens(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stop-word-free, lightly stemmed word tokens."""
-    return [_stem(t) for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS]
+    return [_stem(t) for t in _unstemmed_tokens(text)]
 
 
 def content_words(text: str) -> str:
     """The text's words that are not stop words, lower-cased but unstemmed, so a model can still read them."""
-    return " ".join(t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS)
+    return " ".join(_unstemmed_tokens(text))
 
 
 class LexicalIndex:

@@ -704,24 +704,71 @@ _DARK_WORDS = rx(
 )
 
 
-def nothing_has_worked(text: str) -> bool:
-    """A treatment history told as such, with no word of dying, giving up or harm anywhere in the message."""
+# A history of recovery ("I'm 3 years sober", "I had a drinking problem"): a reason for caution the
+# asker raises about a treatment, which the trained layers confuse with despair.
+_RECOVERY_HISTORY = rx(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|several|many)\s+(?:days?|weeks?|months?|years?)\s+"
+    r"(?:sober|clean|dry|in\s+recovery|off\s+(?:the\s+)?(?:drink|booze|alcohol|drugs|it))\b|"
+    r"\b(?:i'?m|i\s+am|been|stayed|staying|still)\s+(?:sober|clean)\b|"
+    r"\b(?:had|have|with|past|history\s+of)\s+(?:an?\s+)?(?:drinking|alcohol|drug|substance|addiction)\s+"
+    r"(?:problems?|issues?|history|addiction)\b"
+)
+
+
+# A recovery history counts only in a question about what comes next, without a relapse or a wish to
+# be gone ("8 months clean and i used yesterday. the world would be lighter without me").
+_ASKS = rx(r"\?|^\W*(?:what|how|is|are|can|could|should|would|will|does|do|am)\b")
+_RELAPSE = rx(
+    r"\b(?:relaps\w*|slipped|fell\s+off|down\s+the\s+drain|back\s+on\s+it|"
+    r"used\s+(?:again|yesterday|last\s+night|today|tonight))\b"
+)
+_GONE = rx(r"\b(?:without\s+me|better\s+off|make\s+it\s+official|no\s+way\s+out)\b")
+
+
+def history_not_distress(text: str) -> bool:
+    """A treatment history of nothing having worked, or a question from someone in recovery, with no
+    word of dying, giving up or harm anywhere in the message."""
     text = text.casefold()
-    return bool(_NOTHING_HAS_WORKED.search(text)) and not _DARK_WORDS.search(text) and not distressed(text)
+    if _DARK_WORDS.search(text) or _GONE.search(text) or distressed(text):
+        return False
+    if _NOTHING_HAS_WORKED.search(text):
+        return True
+    return bool(_RECOVERY_HISTORY.search(text) and _ASKS.search(text) and not _RELAPSE.search(text))
+
+
+# Drugs someone found ("found some pills as well", "found a bag in his room"): a question about what
+# they are or what they do, which the trained layers confuse with asking where to get them.
+_FOUND_DRUGS = rx(
+    r"\b(?:found|came\s+across|discovered)\s+(?:some|a|an|the|this|these|two|three|few|a\s+few|a\s+bag\s+of|"
+    rf"a\s+baggie\s+of)?\s*(?:\w+\s+)?(?:pills?|tablets?|powder|bags?|baggies?|wraps?|stash|drugs|capsules?|crystals?|"
+    rf"{SUBSTANCE})\b"
+)
+_SEEKING_MORE = rx(
+    r"\b(?:where|more|again|get\s+(?:some|more|hold)|score|source|buy\w*|order\w*|sell\w*|dealer|plug|online|"
+    r"(?:web)?sites?|shops?|vendors?|telegram|snapchat|apps?|cheap\w*|pric\w+)\b"
+)
+
+
+def found_not_sought(text: str) -> bool:
+    """Drugs someone found, with no word of getting more, buying or selling."""
+    text = text.casefold()
+    return bool(_FOUND_DRUGS.search(text)) and not _SEEKING_MORE.search(text)
 
 
 # What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": no_emergency_now,
     "dosing": lambda text: honest_about_use(text) or routine_not_amount(text),
-    "self_harm": nothing_has_worked,
+    "self_harm": history_not_distress,
+    "sourcing": found_not_sought,
 }
 
 
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
     over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
-    session or missing one's own dose; a treatment history of nothing having worked."""
+    session or missing one's own dose; a treatment history of nothing having worked, or of recovery;
+    drugs someone found and does not seek more of."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

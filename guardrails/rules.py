@@ -691,6 +691,31 @@ _SKIP_A_DOSE = rx(
 )
 
 
+# Whether a mix is dangerous ("is k ok with a few drinks", "what if I've been drinking too"): a
+# question about a risk the articles explain, which the trained layers read as asking for an amount.
+_OTHER_SUBSTANCE = rx(
+    r"\b(?:drinks?|drinking|drunk|pints?|beers?|wine|alcohol|booze|mdma|molly|pills|coke|cocaine|speed|"
+    r"benzos?|xanax|valium|diazepam|ghb|g|balloons?|nitrous|nos|weed|cannabis|opioids?|heroin|methadone)\b"
+)
+_RISK_ASKED = rx(
+    r"\b(?:dangerous|danger|safe|ok|okay|alright|bad|risky|risks?|harmful|worried|interact\w*|blunt\w*)\b|"
+    r"^\W*(?:and\s+)?(?:what|how)\s+about\b|\bwhat\s+if\b"
+)
+_AMOUNT_ASKED = rx(
+    r"\bhow\s+(?:much|many|long|often|soon)\b|\b(?:wie\s+viel\w*|cu[aá]nt[oa]s?|combien|quant[oia]s?|doses?|dosage|dosing|mg|ml|grams?|ratio|amounts?|max\w*|min\w*|"
+    r"limits?|upper|numbers?|strength|frequency|schedule|taper\w*|redos\w*|doubl\w*|tolerance|time|times|per\s+day)\b|"
+    r"\d*\.\d+|\b\d+\s*(?:mg|ml|g|ug|mcg|mgs)\b|\btake\s+(?:another|more|a\s+second)\b|"
+    r"\b(?:\d+|two|three|four|five|couple\s+of|few)\s+(?:bumps?|lines?|keys?|points?|grams?|g|mg|ml)\b|"
+    r"\b(?:more|another|again|top\s*up|redose)\b[^.?!]{0,20}\b(?:ket|k|ketamine|bump|line)\b"
+)
+
+
+def mixing_risk(text: str) -> bool:
+    """Whether ketamine and something else together are dangerous, with no amount, count or interval asked."""
+    text = text.casefold()
+    return bool(_OTHER_SUBSTANCE.search(text) and _RISK_ASKED.search(text) and not _AMOUNT_ASKED.search(text))
+
+
 def routine_not_amount(text: str) -> bool:
     """How long one stays or is watched after a session, or missing one's own prescribed dose: no
     amount or interval of a drug is asked."""
@@ -758,7 +783,7 @@ def found_not_sought(text: str) -> bool:
 # What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": no_emergency_now,
-    "dosing": lambda text: honest_about_use(text) or routine_not_amount(text),
+    "dosing": lambda text: honest_about_use(text) or routine_not_amount(text) or mixing_risk(text),
     "self_harm": history_not_distress,
     "sourcing": found_not_sought,
 }
@@ -767,7 +792,8 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
     over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
-    session or missing one's own dose; a treatment history of nothing having worked, or of recovery;
+    session or missing one's own dose; whether a mix is dangerous; a treatment history of nothing
+    having worked, or of recovery;
     drugs someone found and does not seek more of."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)

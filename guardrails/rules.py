@@ -702,8 +702,9 @@ _RISK_ASKED = rx(
     r"^\W*(?:and\s+)?(?:what|how)\s+about\b|\bwhat\s+if\b"
 )
 _AMOUNT_ASKED = rx(
-    r"\bhow\s+(?:much|many|long|often|soon)\b|\b(?:wie\s+viel\w*|cu[aá]nt[oa]s?|combien|quant[oia]s?|doses?|dosage|dosing|mg|ml|grams?|ratio|amounts?|max\w*|min\w*|"
-    r"limits?|upper|numbers?|strength|frequency|schedule|taper\w*|redos\w*|doubl\w*|tolerance|time|times|per\s+day)\b|"
+    r"\bhow\s+(?:much|many|long|often|soon)\b|\b(?:wie\s+viel\w*|cu[aá]nt[oa]s?|combien|quant[oia]s?)\b|"
+    r"\b(?:doses?|dosage|dosing|mg|ml|grams?|ratio|amounts?|max\w*|min\w*|limits?|upper|numbers?|strength|"
+    r"frequency|schedule|taper\w*|redos\w*|doubl\w*|tolerance|time|times|per\s+day)\b|"
     r"\d*\.\d+|\b\d+\s*(?:mg|ml|g|ug|mcg|mgs)\b|\btake\s+(?:another|more|a\s+second)\b|"
     r"\b(?:\d+|two|three|four|five|couple\s+of|few)\s+(?:bumps?|lines?|keys?|points?|grams?|g|mg|ml)\b|"
     r"\b(?:more|another|again|top\s*up|redose)\b[^.?!]{0,20}\b(?:ket|k|ketamine|bump|line)\b"
@@ -711,7 +712,7 @@ _AMOUNT_ASKED = rx(
 
 
 def mixing_risk(text: str) -> bool:
-    """Whether ketamine and something else together are dangerous, with no amount, count or interval asked."""
+    """Whether a mix with something else is dangerous, with no amount, count or interval asked."""
     text = text.casefold()
     return bool(_OTHER_SUBSTANCE.search(text) and _RISK_ASKED.search(text) and not _AMOUNT_ASKED.search(text))
 
@@ -738,10 +739,8 @@ _RECOVERY_HISTORY = rx(
     r"\b(?:had|have|with|past|history\s+of)\s+(?:an?\s+)?(?:drinking|alcohol|drug|substance|addiction)\s+"
     r"(?:problems?|issues?|history|addiction)\b"
 )
-
-
-# A recovery history counts only in a question about what comes next, without a relapse or a wish to
-# be gone ("8 months clean and i used yesterday. the world would be lighter without me").
+# It counts only in a question about what comes next, without a relapse or a wish to be gone
+# ("8 months clean and i used yesterday. the world would be lighter without me").
 _ASKS = rx(r"\?|^\W*(?:what|how|is|are|can|could|should|would|will|does|do|am)\b")
 _RELAPSE = rx(
     r"\b(?:relaps\w*|slipped|fell\s+off|down\s+the\s+drain|back\s+on\s+it|"
@@ -793,8 +792,7 @@ def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
     over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
     session or missing one's own dose; whether a mix is dangerous; a treatment history of nothing
-    having worked, or of recovery;
-    drugs someone found and does not seek more of."""
+    having worked, or a question from someone in recovery; drugs someone found and does not seek."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

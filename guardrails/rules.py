@@ -743,10 +743,10 @@ _RECOVERY_HISTORY = rx(
 # ("8 months clean and i used yesterday. the world would be lighter without me").
 _ASKS = rx(r"\?|^\W*(?:what|how|is|are|can|could|should|would|will|does|do|am)\b")
 _RELAPSE = rx(
-    r"\b(?:relaps\w*|slipped|fell\s+off|down\s+the\s+drain|back\s+on\s+it|"
+    r"\b(?:relaps\w*|slipped|fell\s+off|back\s+on\s+it|"
     r"used\s+(?:again|yesterday|last\s+night|today|tonight))\b"
 )
-_GONE = rx(r"\b(?:without\s+me|better\s+off|make\s+it\s+official|no\s+way\s+out)\b")
+_GONE = rx(r"\b(?:without\s+me|better\s+off|no\s+way\s+out)\b")
 
 
 def history_not_distress(text: str) -> bool:

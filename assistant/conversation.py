@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corpus.errors import AssistantError
+from corpus.places import places, without_places
 from guardrails.rules import mentions_substance
 from index.lexical import content_words
 
@@ -77,14 +78,17 @@ def readings(turns: Sequence[str]) -> list[str]:
     whose lead sentence is likelier to answer (on the blind follow-ups this beat preferring the
     earlier subject for turns with a pronoun). The subject is the content words of the two turns
     before (fewer when one of them changed the subject), without the earlier questions' wording
-    ("how", "does it cause"), which would pull the answer back to them.
+    ("how", "does it cause"), which would pull the answer back to them, and without the places they
+    name when the turn names its own ("and in Australia?" after a question about the UK).
     """
     question = turns[-1].strip()
     if len(turns) < 2 or announces_new_topic(question) or names_its_subject(question):
         return [question]
     subject = []
+    names_a_place = bool(places(question))
     for earlier in reversed(turns[-3:-1]):
-        subject.append(content_words(_NEW_TOPIC.sub(" ", earlier)))
+        earlier_subject = _NEW_TOPIC.sub(" ", earlier)
+        subject.append(content_words(without_places(earlier_subject) if names_a_place else earlier_subject))
         if announces_new_topic(earlier):
             break
     return [question, " ".join([question, *subject])]

@@ -10,6 +10,7 @@ import numpy as np
 from assistant.config import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_ANSWER_SIMILARITY_FLOOR
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
+from corpus.places import names_only_other_places, places
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -168,6 +169,7 @@ class ExtractiveAnswerer:
             return Extraction([], best, nearest)
         # The lead is the most probable sentence that can be quoted; the others must come close to it.
         floor = self.answer_threshold
+        asked = places(question)
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
         for i in np.argsort(-probabilities, kind="stable"):
@@ -177,7 +179,10 @@ class ExtractiveAnswerer:
             text = candidate.passage.text[
                 candidate.start - candidate.passage.start : candidate.end - candidate.passage.start
             ]
-            if _SIGNPOST.search(text):
+            # A sentence (or its section) about other places than the question's answers another question.
+            if _SIGNPOST.search(text) or names_only_other_places(
+                asked, f"{candidate.passage.section} {text}"
+            ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))
             if sentence is None:

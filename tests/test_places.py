@@ -1,0 +1,61 @@
+"""Places: a question about one place is not answered with the facts of another."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import AnswerPipeline
+from corpus.places import names_only_other_places, places, without_places
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Is ketamine legal in the UK?", {"united kingdom"}),
+        ("Possession is illegal under U.S. federal law.", {"united states"}),
+        ("In the United States, the FDA approved it in 2019.", {"united states"}),
+        ("NICE guidance on depression", {"united kingdom"}),
+        ("ket law australia", {"australia"}),
+        ("In Northern Ireland the rules match", {"northern ireland"}),
+        ("the EMA and Ireland", {"european union", "ireland"}),
+        # Acronyms that are also words count only in capitals.
+        ("can they help us, is it nice", set()),
+        ("the ema said", set()),
+    ],
+)
+def test_places_are_read_by_name_and_acronym(text: str, named: set[str]) -> None:
+    assert places(text) == named
+
+
+def test_a_sentence_about_only_other_places_answers_another_question() -> None:
+    assert names_only_other_places(places("what about the netherlands"), "Ketamine is Class B in the UK.")
+    assert names_only_other_places(places("drug driving limit in england"), "Scotland set a limit in 2019.")
+    # A whole holds for its parts and a part answers for its whole.
+    assert not names_only_other_places(places("is it legal in England"), "In the UK it is a Class B drug.")
+    assert not names_only_other_places(places("is it legal in the UK"), "Scotland set a limit in 2019.")
+    # A sentence that names no place, or a question that names none, is not held back.
+    assert not names_only_other_places(places("is it legal in Spain"), "It is a controlled drug.")
+    assert not names_only_other_places(frozenset(), "Ketamine is Class B in the UK.")
+    assert "UK" not in without_places("legal status in the UK compared to the US")
+
+
+def _conversation(*turns: str) -> list[dict[str, str]]:
+    messages = []
+    for turn in turns[:-1]:
+        messages += [{"role": "user", "content": turn}, {"role": "assistant", "content": "(an answer)"}]
+    return [*messages, {"role": "user", "content": turns[-1]}]
+
+
+def test_a_question_about_a_place_is_answered_from_that_place_or_not_at_all(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    # The articles cover the law of the UK, the US, Canada and Australia, not of the Netherlands.
+    for conversation in (
+        _conversation("Is ketamine legal in the Netherlands?"),
+        _conversation("is ketamine legal in the uk", "what about the netherlands"),
+    ):
+        result = shipped_pipeline.run(conversation)
+        assert result.status == "abstained", (conversation, result.answer)
+    canada = shipped_pipeline.run(_conversation("is ketamine legal in the uk", "and in canada?"))
+    assert canada.status == "answered" and "Canada" in canada.citations[0].quote, canada.answer
+    assert not any(places(c.quote) - {"canada"} for c in canada.citations), canada.answer

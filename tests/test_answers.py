@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.conversation import ConversationError, readings
+from assistant.conversation import ConversationError, readings, with_standard_names
 from assistant.pipeline import ABSTAIN_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
@@ -120,6 +120,33 @@ def test_follow_up_is_resolved_against_the_earlier_turn(shipped_pipeline: Answer
         ]
     )
     assert any(c.article_id == "ketamine-bladder-syndrome" for c in other.citations)
+
+
+def test_drugs_called_by_street_or_brand_names_are_read_with_their_standard_names() -> None:
+    assert with_standard_names("and with coke?") == "and with coke? (cocaine)"
+    assert (
+        with_standard_names("k and weed after a few pints")
+        == "k and weed after a few pints (alcohol, cannabis)"
+    )
+    assert with_standard_names("is ket ok with Xanax") == "is ket ok with Xanax (benzodiazepines)"
+    # Named already, ketamine's own street names, and words that mean something else are left alone.
+    for question in ("ketamine and cocaine together", "is ket addictive", "MD here: speed of onset?", "5 g"):
+        assert with_standard_names(question) == question
+
+
+def test_a_drug_called_by_its_street_name_is_answered_about_that_drug(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    weed = shipped_pipeline.run("k and weed together, anything to worry about")
+    assert weed.status == "answered" and "cannabis" in weed.citations[0].quote, weed.answer
+    coke = shipped_pipeline.run(
+        [
+            {"role": "user", "content": "is it ok to mix ket with alcohol"},
+            {"role": "assistant", "content": "(an answer)"},
+            {"role": "user", "content": "and with coke?"},
+        ]
+    )
+    assert any("cocaine" in c.quote for c in coke.citations), coke.answer
 
 
 def test_a_follow_up_is_read_alone_and_with_the_subject_of_the_turns_before() -> None:

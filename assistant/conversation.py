@@ -24,16 +24,21 @@ _NEW_TOPIC = re.compile(
     re.IGNORECASE,
 )
 
-# The articles name other drugs by their standard names; people use street and brand names. The
-# question encoder learned ketamine's own street names from its training questions (adding
-# "ketamine" to "ket" cost correct abstentions on the blind questions' development half), so only
-# the other drugs' names are added. Ambiguous ones are left out: "pills", "speed" (of onset),
-# "MD" (a doctor), "G" (grams), "joint" (pain).
+# The articles name other drugs by their standard names, and medicines by their class; people use
+# street and brand names. The question encoder learned ketamine's own street names from its training
+# questions (adding "ketamine" to "ket" cost correct abstentions on the blind questions' development
+# half), so only the other drugs' names are added. Ambiguous ones are left out: "pills", "speed" (of
+# onset), "MD" (a doctor), "G" (grams), "joint" (pain).
 _STANDARD_NAMES = {
     "alcohol": r"booze|drinks?|drinking|drunk|pints?|beers?|wine|vodka",
     "cocaine": r"coke",
     "MDMA": r"molly|mandy|ecstasy",
-    "benzodiazepines": r"benzos?|xanax|xannies|valium",
+    "benzodiazepines": r"benzos?|xanax|xannies|valium|alprazolam|diazepam|clonazepam|klonopin|lorazepam|ativan",
+    "opioids": r"heroin|fentanyl|morphine|oxycodone|oxycontin|codeine|tramadol|methadone|buprenorphine|subutex",
+    "SSRI antidepressants": r"ssris?|sertraline|zoloft|fluoxetine|prozac|citalopram|escitalopram|lexapro|cipralex|"
+    r"paroxetine|seroxat|paxil",
+    "MAOI antidepressants": r"maois?|phenelzine|nardil|tranylcypromine|parnate|moclobemide|selegiline",
+    "blood pressure medicines": r"amlodipine|ramipril|lisinopril|losartan|bisoprolol|atenolol|propranolol",
     "cannabis": r"weed|spliffs?",
     "stimulants": r"adderall|elvanse|vyvanse|ritalin",
     "nitrous oxide": r"nitrous|balloons",

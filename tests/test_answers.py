@@ -129,6 +129,9 @@ def test_drugs_called_by_street_or_brand_names_are_read_with_their_standard_name
         == "k and weed after a few pints (alcohol, cannabis)"
     )
     assert with_standard_names("is ket ok with Xanax") == "is ket ok with Xanax (benzodiazepines)"
+    assert with_standard_names("I take lexapro and amlodipine") == (
+        "I take lexapro and amlodipine (SSRI antidepressants, blood pressure medicines)"
+    )
     # Named already, ketamine's own street names, and words that mean something else are left alone.
     for question in ("ketamine and cocaine together", "is ket addictive", "MD here: speed of onset?", "5 g"):
         assert with_standard_names(question) == question

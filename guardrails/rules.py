@@ -760,6 +760,15 @@ def history_not_distress(text: str) -> bool:
     return bool(_RECOVERY_HISTORY.search(text) and _ASKS.search(text) and not _RELAPSE.search(text))
 
 
+def mixing_not_distress(text: str) -> bool:
+    """A question whether a mix is dangerous ("what if I've been drinking too"), with no word of dying,
+    giving up, harm, a lethal amount or despair anywhere in the message."""
+    lowered = text.casefold()
+    if _DARK_WORDS.search(lowered) or _GONE.search(lowered) or LETHALITY.search(lowered) or distressed(text):
+        return False
+    return mixing_risk(text) and bool(_ASKS.search(lowered))
+
+
 # Drugs someone found ("found some pills as well", "found a bag in his room"): a question about what
 # they are or what they do, which the trained layers confuse with asking where to get them.
 _FOUND_DRUGS = rx(
@@ -783,7 +792,7 @@ def found_not_sought(text: str) -> bool:
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": no_emergency_now,
     "dosing": lambda text: honest_about_use(text) or routine_not_amount(text) or mixing_risk(text),
-    "self_harm": history_not_distress,
+    "self_harm": lambda text: history_not_distress(text) or mixing_not_distress(text),
     "sourcing": found_not_sought,
 }
 
@@ -791,8 +800,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
     over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
-    session or missing one's own dose; whether a mix is dangerous; a treatment history of nothing
-    having worked, or a question from someone in recovery; drugs someone found and does not seek."""
+    session or missing one's own dose; whether a mix is dangerous (as dosing, or as distress when
+    no word of harm or despair comes with it); a treatment history of nothing having worked, or a
+    question from someone in recovery; drugs someone found and does not seek."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

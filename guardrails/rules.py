@@ -749,11 +749,17 @@ _RELAPSE = rx(
 _GONE = rx(r"\b(?:without\s+me|better\s+off|no\s+way\s+out)\b")
 
 
+def _speaks_of_harm(lowered: str) -> bool:
+    """Whether a case-folded message holds a word of dying, giving up or harm, a wish to be gone or a
+    distress phrase."""
+    return bool(_DARK_WORDS.search(lowered) or _GONE.search(lowered) or distressed(lowered))
+
+
 def history_not_distress(text: str) -> bool:
     """A treatment history of nothing having worked, or a question from someone in recovery, with no
     word of dying, giving up or harm anywhere in the message."""
     text = text.casefold()
-    if _DARK_WORDS.search(text) or _GONE.search(text) or distressed(text):
+    if _speaks_of_harm(text):
         return False
     if _NOTHING_HAS_WORKED.search(text):
         return True
@@ -764,7 +770,7 @@ def mixing_not_distress(text: str) -> bool:
     """A question whether a mix is dangerous ("what if I've been drinking too"), with no word of dying,
     giving up, harm, a lethal amount or despair anywhere in the message."""
     lowered = text.casefold()
-    if _DARK_WORDS.search(lowered) or _GONE.search(lowered) or LETHALITY.search(lowered) or distressed(text):
+    if _speaks_of_harm(lowered) or LETHALITY.search(lowered):
         return False
     return mixing_risk(text) and bool(_ASKS.search(lowered))
 

@@ -179,9 +179,11 @@ class ExtractiveAnswerer:
             text = candidate.passage.text[
                 candidate.start - candidate.passage.start : candidate.end - candidate.passage.start
             ]
-            # A sentence (or its section) about other places than the question's answers another question.
+            # A sentence about other places than the question's answers another question. The sentence's
+            # own places decide ("Scotland introduced limits" under a UK heading is not England's law);
+            # a sentence that names none is as regional as its section.
             if _SIGNPOST.search(text) or names_only_other_places(
-                asked, f"{candidate.passage.section} {text}"
+                asked, text if places(text) else candidate.passage.section
             ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))

@@ -59,3 +59,14 @@ def test_a_question_about_a_place_is_answered_from_that_place_or_not_at_all(
     canada = shipped_pipeline.run(_conversation("is ketamine legal in the uk", "and in canada?"))
     assert canada.status == "answered" and "Canada" in canada.citations[0].quote, canada.answer
     assert not any(places(c.quote) - {"canada"} for c in canada.citations), canada.answer
+
+
+def test_a_sentence_that_names_its_own_place_is_judged_by_it_not_by_its_section(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    # The articles give Scotland's drug-driving limits under a United Kingdom heading; they do not
+    # answer a question about England, whose law they state in other sentences.
+    result = shipped_pipeline.run(_conversation("is there a drug driving limit for ketamine in england"))
+    assert result.status == "answered", result.answer
+    for citation in result.citations:
+        assert "england" in places(citation.quote) or not places(citation.quote), citation.quote

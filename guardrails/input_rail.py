@@ -18,6 +18,7 @@ from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
     Context,
     RuleHit,
+    asks_about_supplies,
     distressed,
     emergency_over,
     exempt_from_semantic,
@@ -143,8 +144,15 @@ class InputRail:
                 distress_before |= hit.category == "self_harm"
                 recent = position >= len(normalized) - EMERGENCY_LOOKBACK
                 emergency_before |= recent and hit.category == "emergency"
+        supplies_before = bool(normalized) and any(asks_about_supplies(v) for v in normalized[-1].views[:2])
         context = Context(
-            substance, jailbreak_before, wrapper_before, refused_before, distress_before, emergency_before
+            substance,
+            jailbreak_before,
+            wrapper_before,
+            refused_before,
+            distress_before,
+            emergency_before,
+            supplies_before,
         )
         return context, hit
 

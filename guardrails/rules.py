@@ -44,6 +44,9 @@ class Context:
     distress_before: bool = False
     # An emergency the rules found in one of the last two earlier turns.
     emergency_before: bool = False
+    # The turn before asked about harm-reduction supplies (a test kit, naloxone), so "where can I
+    # buy one" asks for the supplies, not the drug.
+    supplies_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,8 @@ _PRICE_AND_WHERE = rx(
 )
 
 _SUPPLY_SLANG = rx(
+    # "where can I score" with nothing after it: "score" with no object is only ever drugs here
+    r"\bwhere\s+(?:can|could|do|should|would)\s+(?:i|we|u|you|one)\s+(?:score|cop)\s*(?:from|round\s+here|near\s+me|tonight|$|[?.!])|"
     r"\b(?:who'?s\s+holding|who\s+is\s+holding|hook\s+(?:me|us)\s+up|sort\s+(?:me|us)\s+out\s+with|(?:a|need\s+a|my)\s+connect\b|"
     r"who\s+do\s+i\s+(?:message|text|call|hit\s+up)|who(?:'s|\s+is)?\s+(?:selling|supplies|supplying|dealing)|(?:^\W*|\bis\s+|\bare\s+)(?:any|some)(?:one|body)\s+(?:selling|dealing)|who\s+sells|going\s+rate|"
     r"cheapest\s+place|get\s+my\s+hands\s+on|(?:any|a)\s+plugs?\b|handle\s+for|which\s+app\s+do\s+dealers|become\s+an?\s+(?:\w+\s+)?dealer|"
@@ -553,6 +558,23 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
 )
 
 
+# Harm-reduction supplies that are sold legally: a drug-checking kit, test strips, naloxone.
+_SUPPLIES = rx(
+    r"\b(?:testing|test|reagent|drug[-\s]checking)\s+kits?\b|\bkits?\s+to\s+test\b|\b(?:fentanyl\s+)?test(?:ing)?\s+strips?\b|"
+    r"\b(?:naloxone|narcan)\b"
+)
+
+
+def asks_about_supplies(text: str) -> bool:
+    """Whether `text` speaks of harm-reduction supplies that are sold legally."""
+    return bool(_SUPPLIES.search(text))
+
+
+def _supplies_meant(text: str, context: Context, _matched: str) -> bool:
+    """ "Where can I buy one" after a question about test kits, naming no drug itself."""
+    return context.supplies_before and not _SUBSTANCE.search(text)
+
+
 def _dealing_target(text: str, context: Context, matched: str) -> bool:
     return _has_target(text, context) or bool(_DEALING_WORD.search(text))
 
@@ -573,13 +595,16 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("medicine-for-a-condition", lambda t, c, m: _treatment_for_a_condition(t)),
     IntentRule("sourcing.price-and-where", _PRICE_AND_WHERE, requires=(_has_target,)),
     IntentRule(
-        "sourcing.supply-chain", _SUPPLY_CHAIN, requires=(_dealing_target,), unless=(_SPOTTING_DECEPTION,)
+        "sourcing.supply-chain",
+        _SUPPLY_CHAIN,
+        requires=(_dealing_target,),
+        unless=(_SPOTTING_DECEPTION, _supplies_meant),
     ),
     IntentRule("sourcing.acquire", _ACQUIRE_SUBSTANCE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.make", _MAKE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.sell", _SELL, unless=(_SPOTTING_DECEPTION,)),
-    IntentRule("sourcing.acquire", _ACQUIRE_PRONOUN, requires=(_has_target,)),
+    IntentRule("sourcing.acquire", _ACQUIRE_PRONOUN, requires=(_has_target,), unless=(_supplies_meant,)),
     IntentRule("sourcing.acquire", _WHERE_BEFORE_VERB, requires=(_has_target,)),
     IntentRule(
         "sourcing.no-prescription",

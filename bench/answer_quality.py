@@ -11,13 +11,16 @@ With `--sweep 0.03,0.07,0.10` it prints the table behind the selector threshold 
 With `--unknown-articles` it answers each answerable turn twice: as shipped, and with the selector's
 memory forgetting every training question answered from the articles that hold its gold sentences,
 as if those articles had been added after training.
+With `--by-memory` it also splits the turns by how near the nearest training question is (the
+selector's question encoder), which shows where writing training questions would help most.
 Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
-     [--sweep T,T,...] [--unknown-articles] [--questions FILE]
+     [--sweep T,T,...] [--unknown-articles] [--by-memory] [--questions FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -46,6 +49,9 @@ def main() -> None:
     parser.add_argument(
         "--unknown-articles", action="store_true", help="also answer as if the gold articles were new"
     )
+    parser.add_argument(
+        "--by-memory", action="store_true", help="also split by the nearest training question's similarity"
+    )
     args = parser.parse_args()
     if args.show_failures and args.split != "dev":
         parser.error("the held-out half's failures are not for reading")
@@ -62,6 +68,8 @@ def main() -> None:
     for metric in answer_quality_metrics(judged):
         if metric.n:
             print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+    if args.by_memory:
+        by_memory(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, judged)
     if args.chart:
         earlier = measure(
             Settings(data_dir=args.data_dir, answer_cache_size=0, answer_selection="similarity"), cases, False
@@ -112,6 +120,34 @@ def unknown_articles(settings: Settings, cases: list[dict]) -> None:
         for metric in answer_quality_metrics(judged):
             if metric.n and metric.name.count(".") == 1:
                 print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+
+
+MEMORY_BANDS = (0.0, 0.6, 0.7, 0.8, 1.01)
+
+
+def by_memory(settings: Settings, cases: list[dict], judged: list[JudgedTurn]) -> None:
+    """First sentence answers and correct abstentions, by the nearest training question's similarity
+    to the last turn (the turn alone, as the selector's memory first reads it)."""
+    answerer = load_pipeline(settings).answerer
+    assert isinstance(answerer, ExtractiveAnswerer) and answerer.selector is not None, (
+        "needs the learned selector"
+    )
+    selector = answerer.selector
+    nearest = [float((selector.memory.vectors @ selector.embed(c["turns"][-1])).max()) for c in cases]
+    print(
+        "\n| nearest training question | answerable | first sentence answers | unanswerable | correct abstention |"
+    )
+    print("|---|---|---|---|---|")
+    for low, high in itertools.pairwise(MEMORY_BANDS):
+        band = [t for t, n in zip(judged, nearest, strict=True) if low <= n < high]
+        answerable = [t for t in band if t.expect == "answer"]
+        unanswerable = [t for t in band if t.expect == "abstain"]
+        first = sum(t.first_answers for t in answerable)
+        abstained = sum(t.status == "abstained" for t in unanswerable)
+        print(
+            f"| {low:.1f}–{min(high, 1.0):.1f} | {len(answerable)} | {first} ({first / max(1, len(answerable)):.2f}) "
+            f"| {len(unanswerable)} | {abstained} ({abstained / max(1, len(unanswerable)):.2f}) |"
+        )
 
 
 def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[JudgedTurn]:

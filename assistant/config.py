@@ -20,7 +20,7 @@ DEFAULT_ABSTAIN_THRESHOLD = 0.44
 # Both calibrated together on the development half of the blind user questions (docs/abstention.md):
 # the selector's least probability, and the least similarity its answers need (the similarity
 # ranking's 0.44 gate, kept under the selector, turned away answers it had right).
-DEFAULT_ANSWER_THRESHOLD = 0.15
+DEFAULT_ANSWER_THRESHOLD = 0.12
 DEFAULT_ANSWER_SIMILARITY_FLOOR = 0.40
 # A further sentence must itself read as an answer this surely (and reach half the lead's
 # probability); chosen on the same development half for answer precision.

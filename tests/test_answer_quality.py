@@ -40,27 +40,28 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
     assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
 
 
-# Just under what the held-out half measured on 2026-12-05 (session 14: follow-ups read alone and
-# with the earlier turns' subject): first sentence 0.719, some sentence 0.762, precision 0.761,
-# correct abstention 0.525, wrong abstention 0.130, with a few cases of slack for other CPUs
+# Just under what the held-out half measured on 2026-12-05 (session 17: the selector retrained on
+# 6,333 questions, threshold 0.12): first sentence 0.746, some sentence 0.784, precision 0.792,
+# correct abstention 0.508, wrong abstention 0.097, with a few cases of slack for other CPUs
 # (docs/abstention.md). Its failures are not read; raise these when the answers improve.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.68,
-    "answers.any_sentence_answers": 0.72,
-    "answers.precision": 0.73,
-    "answers.correct_abstention": 0.49,
+    "answers.first_sentence_answers": 0.71,
+    "answers.any_sentence_answers": 0.75,
+    "answers.precision": 0.76,
+    "answers.correct_abstention": 0.47,
 }
-HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.16}
+HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.13}
 
 
 # The blind follow-up turns (evals/user_followups.jsonl, session 14): conversations written from
 # personas alone, the last turn of each labelled by others. Held out before reading each turn with
 # the earlier turns' subject: first sentence 0.384, precision 0.347, correct abstention 0.080, wrong
-# abstention 0.093; after: 0.581, 0.610, 0.200, 0.047.
+# abstention 0.093; after: 0.581, 0.610, 0.200, 0.047. Session 17 (retrained selector, on a CPU where
+# the earlier selector also measured 3 of 25 correct abstentions): 0.605, 0.667, 0.120, 0.058.
 FOLLOW_UP_FLOORS = {
-    "answers.first_sentence_answers": 0.54,
-    "answers.precision": 0.57,
-    "answers.correct_abstention": 0.12,
+    "answers.first_sentence_answers": 0.56,
+    "answers.precision": 0.62,
+    "answers.correct_abstention": 0.08,
 }
 FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.08}
 

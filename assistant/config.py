@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     answer_cache_size: int = Field(
         256, ge=0, description="Answers kept for repeated questions (0 turns the cache off)."
     )
+    embedding_cache_size: int = Field(
+        1024,
+        ge=0,
+        description="Question vectors kept, so a conversation's earlier turns are not embedded again with "
+        "every request (0 turns it off).",
+    )
     allowed_domains: list[str] = Field(
         list(DEFAULT_ALLOWED_DOMAINS), description="Link domains vetting lets through."
     )

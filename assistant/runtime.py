@@ -29,7 +29,7 @@ from guardrails import (
     SemanticLayer,
 )
 from index.builder import BuildReport, IndexBuilder
-from index.embedder import Embedder, SentenceTransformerEmbedder, bundled_model_path
+from index.embedder import Embedder, RememberingEmbedder, SentenceTransformerEmbedder, bundled_model_path
 from index.passages import PassageIndex
 from index.store import ChromaStore
 
@@ -147,7 +147,9 @@ def load_pipeline(
     settings: Settings, store: ChromaStore | None = None, model: Any | None = None
 ) -> AnswerPipeline:
     """The full pipeline over the live index; `model` (a LangChain chat model) overrides the settings' one."""
-    embedder = serving_embedder(settings)
+    embedder: Embedder = serving_embedder(settings)
+    if settings.embedding_cache_size:
+        embedder = RememberingEmbedder(embedder, settings.embedding_cache_size)
     index = PassageIndex.open(store or open_store(settings), embedder, settings.artifacts_path)
     answerer = ExtractiveAnswerer(
         index,

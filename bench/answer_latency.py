@@ -1,14 +1,18 @@
 """Answer latency in a warm process, by status, and against the plain LangChain RAG chain.
 
 Our full pipeline (input rail, hybrid retrieval, the learned answer selector, cited extractive
-answer, output rail; answer cache off), once per ONNX precision asked for, and the evaluation
+answer, output rail; answer and embedding caches off), once per ONNX precision asked for, and the evaluation
 harness's plain-RAG baseline (dense top-4 from the same Chroma collection through LangChain, torch
 embedder, top passage as the answer) answer the same questions in the same process, several rounds:
 each round every contender answers all questions in a block, in an order rotating by round (or,
 with --interleave, question by question). Medians and p95 are reported with their ratio to the
 baseline, then the median time of each stage per precision. Follow-up turns (the blind
 conversations of evals/user_followups.jsonl) are timed apart: most are answered twice, once per
-reading (`assistant.conversation.readings`), and the baseline has no follow-ups to compare.
+reading (`assistant.conversation.readings`), and the baseline has no follow-ups to compare. They are
+timed two ways: the whole conversation sent to a process that has seen none of it (as an API
+client with its own history might), and turn by turn as the widget asks, where the earlier turns'
+vectors are remembered (`ASSISTANT_EMBEDDING_CACHE_SIZE`; only the last turn is timed). Every other
+measurement runs with the answer and embedding caches off.
 Run: .venv/bin/python bench/answer_latency.py [--rounds 3] [--precisions fp32,int8] [--data-dir DIR] [--interleave]
 """
 
@@ -31,6 +35,8 @@ from common import built_settings, follow_up_conversations, machine, percentile,
 from assistant.config import Settings
 from assistant.runtime import build_index, export_serving_models, load_pipeline
 from evaluation.baseline import PlainRagBaseline
+from guardrails.input_rail import InputRail
+from index.embedder import RememberingEmbedder
 
 REFUSALS = [
     "how much ket should I take tonight",
@@ -60,16 +66,18 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.data_dir:
-        settings = Settings(data_dir=args.data_dir, answer_cache_size=0)
+        settings = Settings(data_dir=args.data_dir, answer_cache_size=0, embedding_cache_size=0)
         build_index(settings)
     else:
         settings = built_settings()
     precisions = args.precisions.split(",")
     pipelines = {}
+    remembering = {}
     for precision in precisions:
         chosen = settings.model_copy(update={"onnx_precision": precision})
         export_serving_models(chosen)
         pipelines[precision] = load_pipeline(chosen)
+        remembering[precision] = load_pipeline(chosen.model_copy(update={"embedding_cache_size": 1024}))
     import torch
 
     # The baseline's torch at one intra-op thread, as our torch embedder runs (a fresh build in this
@@ -85,6 +93,7 @@ def main() -> None:
     ours: dict[str, dict[str, list[float]]] = {p: defaultdict(list) for p in precisions}
     same: dict[str, list[float]] = {p: [] for p in precisions}
     follow_ups: dict[str, dict[str, list[float]]] = {p: defaultdict(list) for p in precisions}
+    turn_by_turn: dict[str, dict[str, list[float]]] = {p: defaultdict(list) for p in precisions}
     base: list[float] = []
     contenders = [*precisions, "baseline"]
 
@@ -117,14 +126,24 @@ def main() -> None:
         for turns in follow_up_conversations():
             messages = [{"role": "user", "content": turn} for turn in turns]
             for precision in precisions:
-                elapsed, result = timed(partial(pipelines[precision].run, messages))
+                cold = pipelines[precision]
+                assert isinstance(cold.input_guard, InputRail)
+                cold.input_guard.forget()  # its verdicts on earlier turns would outlive the first round
+                elapsed, result = timed(partial(cold.run, messages))
                 follow_ups[precision][result.status].append(elapsed)
+                asking = remembering[precision]
+                assert isinstance(asking.embedder, RememberingEmbedder)
+                asking.embedder.forget()
+                for turn in range(1, len(messages)):
+                    asking.run(messages[:turn])
+                elapsed, result = timed(partial(asking.run, messages))
+                turn_by_turn[precision][result.status].append(elapsed)
 
     print(f"# Answer latency, warm, in-process — {machine()}")
     print(
         f"{len(questions)} questions + {len(REFUSALS) * 10} refusal prompts "
         f"+ {len(follow_up_conversations())} follow-up conversations × {args.rounds} rounds, "
-        f"{'interleaved question by question' if args.interleave else 'in blocks'}; answer cache off; "
+        f"{'interleaved question by question' if args.interleave else 'in blocks'}; answer and embedding caches off; "
         f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after\n"
     )
     print("| path | n | p50 ms | p95 ms |\n|---|---|---|---|")
@@ -140,12 +159,13 @@ def main() -> None:
             f"| ours ({precision}), same questions as the baseline | {len(same[precision])} "
             f"| {statistics.median(same[precision]):.2f} | {percentile(same[precision], 0.95):.2f} |"
         )
-        answered = follow_ups[precision]["answered"]
-        if answered:
-            print(
-                f"| ours ({precision}), answered follow-up turns | {len(answered)} "
-                f"| {statistics.median(answered):.2f} | {percentile(answered, 0.95):.2f} |"
-            )
+        for way, timings in (("whole conversation", follow_ups), ("turn by turn", turn_by_turn)):
+            answered = timings[precision]["answered"]
+            if answered:
+                print(
+                    f"| ours ({precision}), answered follow-up turns, {way} | {len(answered)} "
+                    f"| {statistics.median(answered):.2f} | {percentile(answered, 0.95):.2f} |"
+                )
     print(
         f"| plain LangChain RAG baseline | {len(base)} | {statistics.median(base):.2f} "
         f"| {percentile(base, 0.95):.2f} |\n"

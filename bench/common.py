@@ -43,12 +43,13 @@ def follow_up_conversations() -> list[list[str]]:
 
 
 def built_settings() -> Any:
-    """Settings over a fresh temporary data folder with the shipped corpus indexed; answer cache off."""
+    """Settings over a fresh temporary data folder with the shipped corpus indexed; answer and
+    embedding caches off."""
     import tempfile
 
     from assistant.config import Settings
     from assistant.runtime import build_index
 
-    settings = Settings(data_dir=Path(tempfile.mkdtemp()), answer_cache_size=0)
+    settings = Settings(data_dir=Path(tempfile.mkdtemp()), answer_cache_size=0, embedding_cache_size=0)
     build_index(settings)
     return settings

@@ -112,6 +112,7 @@ def main() -> None:
         "ASSISTANT_DATA_DIR": str(data_dir),
         "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000000",
         "ASSISTANT_ANSWER_CACHE_SIZE": "0",
+        "ASSISTANT_EMBEDDING_CACHE_SIZE": "0",
     }
     server = subprocess.Popen(
         [

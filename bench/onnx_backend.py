@@ -306,7 +306,11 @@ def serving_quality(data_dir: Path | None) -> None:
         for part in ("chroma", "artifacts"):
             shutil.copytree(built / part, folder / part)
         settings = Settings(
-            data_dir=folder, answer_cache_size=0, onnx_precision=precision, onnx_dir=built / "onnx"
+            data_dir=folder,
+            answer_cache_size=0,
+            embedding_cache_size=0,
+            onnx_precision=precision,
+            onnx_dir=built / "onnx",
         )
         found: dict[str, Any] = {}
         turns: dict[str, list[bool]] = {}

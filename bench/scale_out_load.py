@@ -90,6 +90,7 @@ def main() -> None:
             "ASSISTANT_REDIS_URL": redis_url,
             "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000000",
             "ASSISTANT_ANSWER_CACHE_SIZE": "0",
+            "ASSISTANT_EMBEDDING_CACHE_SIZE": "0",
         }
         for count in (1, 2):
             with ExitStack() as stack:

@@ -314,7 +314,9 @@ def _system_under_test(
 
     _build_index(settings, progress)
     # Every case is computed: a cached answer would time nothing and hide run-to-run changes in --repeat.
-    pipeline = load_pipeline(settings.model_copy(update={"answer_cache_size": 0}), model=model)
+    pipeline = load_pipeline(
+        settings.model_copy(update={"answer_cache_size": 0, "embedding_cache_size": 0}), model=model
+    )
     details = {
         "answerer": "llm" if pipeline.generator is not None else "extractive",
         "model": _model_name(settings, model) if pipeline.generator is not None else None,

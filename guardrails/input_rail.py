@@ -268,6 +268,11 @@ class InputRail:
                     self._distress_verdicts.popitem(last=False)
         return any(known.values())
 
+    def forget(self) -> None:
+        """Drop the remembered verdicts on earlier turns (benchmarks time a conversation never seen)."""
+        with self._distress_lock:
+            self._distress_verdicts.clear()
+
     def _overruled(self, hit: object, layer: SemanticLayer, vector: np.ndarray, text: str) -> bool:
         """A nearest-example hit that a later layer confidently calls everyday (the one-nearest example
         misreads other languages' idioms: "subidón de adrenalina", "una sacrée dose de patience")."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -111,3 +112,60 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+class RememberingEmbedder:
+    """An embedder that keeps the vectors of the last `size` texts it embedded.
+
+    Every request of a conversation resends its earlier turns, and the guard reads them again for
+    distress said earlier; each was embedded when it was the newest turn. Vectors are returned as
+    first computed, so a text embeds the same whichever batch it comes in.
+    """
+
+    def __init__(self, inner: Embedder, size: int = 1024) -> None:
+        if size < 1:
+            raise ValueError(
+                f"size must be at least 1, got {size}; use the inner embedder to remember nothing"
+            )
+        self.inner = inner
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # request threads share one embedder
+
+    @property
+    def model_id(self) -> str:
+        return self.inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    @property
+    def loaded(self) -> bool:
+        return bool(getattr(self.inner, "loaded", True))
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Normalised float32 vectors, one row per text; only texts not remembered reach the model."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            found = {text: self._vectors[text] for text in texts if text in self._vectors}
+            for text in found:
+                self._vectors.move_to_end(text)
+        unseen = list(dict.fromkeys(text for text in texts if text not in found))
+        if unseen:
+            vectors = self.inner.embed(unseen)
+            with self._lock:
+                for text, vector in zip(unseen, vectors, strict=True):
+                    found[text] = self._vectors[text] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[text] for text in texts])
+
+    def forget(self) -> None:
+        """Drop every remembered vector (benchmarks time the model, not the memory)."""
+        with self._lock:
+            self._vectors.clear()

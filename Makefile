@@ -44,7 +44,7 @@ bench: setup
 	$(BIN)/python bench/run_all.py
 
 # Retrains what ships from the training data in the repository: the guard's intent classifier and
-# distress head (about a minute each) and the answer selector (about twenty minutes on two cores).
+# distress head (about a minute each) and the answer selector (20 to 30 minutes on two cores).
 train: setup
 	$(BIN)/python -m guardrails.classifier
 	$(BIN)/python -m guardrails.distress

@@ -160,7 +160,8 @@ class RememberingEmbedder:
             vectors = self.inner.embed(unseen)
             with self._lock:
                 for text, vector in zip(unseen, vectors, strict=True):
-                    found[text] = self._vectors[text] = vector
+                    # A copy: a row would keep its whole batch alive.
+                    found[text] = self._vectors[text] = vector.copy()
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
         return np.stack([found[text] for text in texts])

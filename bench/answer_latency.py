@@ -133,7 +133,9 @@ def main() -> None:
                 follow_ups[precision][result.status].append(elapsed)
                 asking = remembering[precision]
                 assert isinstance(asking.embedder, RememberingEmbedder)
-                asking.embedder.forget()
+                assert isinstance(asking.input_guard, InputRail)
+                asking.embedder.forget()  # what it knows comes from this conversation's earlier turns
+                asking.input_guard.forget()
                 for turn in range(1, len(messages)):
                     asking.run(messages[:turn])
                 elapsed, result = timed(partial(asking.run, messages))

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         description="Question vectors kept, so a conversation's earlier turns are not embedded again with "
         "every request (0 turns it off).",
     )
+    embedding_workers: int = Field(
+        3,
+        ge=0,
+        description="Threads that start a question's other model passes (the answer selector's encoder, a "
+        "follow-up's second reading) while the guard embeds it, when they are idle (a busy server's "
+        "requests do that work in their own thread instead of queueing; 0 always does).",
+    )
     allowed_domains: list[str] = Field(
         list(DEFAULT_ALLOWED_DOMAINS), description="Link domains vetting lets through."
     )

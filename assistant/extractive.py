@@ -112,9 +112,17 @@ class ExtractiveAnswerer:
         self.keep_floor = keep_floor
         self.similarity_floor = similarity_floor
 
-    def run(self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage]) -> Extraction:
+    def run(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        hits: list[RetrievedPassage],
+        answer_vector: np.ndarray | None = None,
+    ) -> Extraction:
+        """The sentences that answer `question` (none: abstain). `answer_vector` is the question as
+        the selector's encoder places it, when the caller has computed it already."""
         if self.selector is not None:
-            return self._select(question, query_vector, hits, self.selector)
+            return self._select(question, query_vector, hits, self.selector, answer_vector)
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
         for hit in hits:
@@ -153,10 +161,17 @@ class ExtractiveAnswerer:
         return Extraction(_reading_order([s for s, _ in chosen]), best)
 
     def _select(
-        self, question: str, query_vector: np.ndarray, hits: list[RetrievedPassage], selector: AnswerSelector
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        hits: list[RetrievedPassage],
+        selector: AnswerSelector,
+        answer_vector: np.ndarray | None,
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
-        found = selector.candidates(self.index, question, query_vector, hits, min_words=self.min_words)
+        found = selector.candidates(
+            self.index, question, query_vector, hits, min_words=self.min_words, answer_vector=answer_vector
+        )
         if not found:
             return Extraction([], 0.0)
         probabilities = selector.probabilities(found)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +32,7 @@ from index.retrieval import HybridRetriever, RetrievedPassage, Retriever
 
 if TYPE_CHECKING:
     from assistant.generative import GenerativeAnswerer
+    from assistant.selection import AnswerSelector
 
 ABSTAIN_MESSAGE = (
     "I don't have a vetted source that answers this, so I won't guess. "
@@ -54,6 +57,7 @@ class AnswerPipeline:
         max_related: int = 3,
         cache_size: int = 256,
         generator: GenerativeAnswerer | None = None,
+        spare_workers: SpareWorkers | None = None,
     ) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
@@ -70,6 +74,9 @@ class AnswerPipeline:
         self.generator = generator
         # The asking interface's language, for the guard's replies (None: the question's language).
         self.reply_language: str | None = None
+        # Where a question's other model passes (the selector's encoder, a follow-up's second reading)
+        # run while the guard embeds it: each pass takes one core, and they are most of an answer's time.
+        self.spare_workers = spare_workers
 
     def in_language(self, language: str | None) -> AnswerPipeline:
         """This pipeline with the guard replying in `language` (the asking interface's); it shares
@@ -190,13 +197,16 @@ class AnswerPipeline:
 
     def _prepare(self, turns: list[str], clock: _Clock) -> AnswerResult | _Prepared:
         """Guard, retrieve and extract: a final result (refused, escalated) or what answering needs."""
-        embedding_of = _Embeddings(self.embedder)
+        vectors = _Vectors(self.embedder, self.answerer.selector, self.spare_workers)
+        queries = readings(turns)
+        asked = turns[-1].strip()
+        # What the readings will need starts on spare cores now; the guard embeds `asked` meanwhile.
+        vectors.start(queries, asked)
         if self.input_guard is not None:
-            decision = self.input_guard.run(
-                turns, lambda: embedding_of(turns[-1].strip()), language=self.reply_language
-            )
+            decision = self.input_guard.run(turns, lambda: vectors.base(asked), language=self.reply_language)
             clock.lap("guard")
             if decision.action != "allow":
+                vectors.cancel()
                 return AnswerResult(
                     status="refused" if decision.action == "refuse" else "escalated",
                     answer=decision.message,
@@ -204,17 +214,17 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        return self._read(turns, embedding_of, clock)
+        return self._read(queries, vectors, clock)
 
-    def _read(self, turns: list[str], embedding_of: Callable[[str], np.ndarray], clock: _Clock) -> _Prepared:
+    def _read(self, queries: list[str], vectors: _Vectors, clock: _Clock) -> _Prepared:
         """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
         best: _Prepared | None = None
-        for query in readings(turns):
-            query_vector = embedding_of(query)
+        for query in queries:
+            query_vector = vectors.base(query)
             clock.lap("embed")
             hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
             clock.lap("retrieve")
-            extraction = self.answerer.run(query, query_vector, hits)
+            extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query))
             clock.lap("answer")
             found = _Prepared(query, hits, extraction.sentences, extraction.closest_article)
             if best is None or found.strength > best.strength:
@@ -225,11 +235,11 @@ class AnswerPipeline:
     def retrieve(self, turns: Sequence[str], k: int | None = None) -> list[RetrievedPassage]:
         """The top `k` passages (default: as many as answering uses) for the reading of the last turn
         that answering keeps; no guard. For retrieval metrics."""
-        embedding_of = _Embeddings(self.embedder)
-        kept = self._read(list(turns), embedding_of, _Clock())
+        vectors = _Vectors(self.embedder)
+        kept = self._read(readings(turns), vectors, _Clock())
         if k is None or k == self.k:
             return kept.hits
-        return self.retriever.run(kept.query, k=k, query_vector=embedding_of(kept.query))
+        return self.retriever.run(kept.query, k=k, query_vector=vectors.base(kept.query))
 
     def _extractive(
         self, prepared: _Prepared, clock: _Clock, verification: Verification | None
@@ -347,17 +357,91 @@ class _Prepared:
         return (bool(self.sentences), self.sentences[0].score if self.sentences else 0.0)
 
 
-class _Embeddings:
-    """Each text embedded once: the guard's semantic layer and the question's first reading share it."""
+class SpareWorkers:
+    """Threads that run work beside a request's own thread, but only while one of them is idle.
 
-    def __init__(self, embedder: Embedder) -> None:
+    A busy server already keeps every core working on requests; queueing a request's second model
+    pass behind other requests' would make it wait, so `submit` declines instead (the caller runs
+    the work itself) when all `workers` are taken.
+    """
+
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(
+                f"workers must be at least 1, got {workers}; pass no pool to run everything inline"
+            )
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="spare-worker")
+        self._idle = threading.BoundedSemaphore(workers)
+
+    def submit(self, work: Callable[..., Any], *args: Any) -> Future[Any] | None:
+        """`work(*args)` started on an idle worker, or None when every worker is busy."""
+        if not self._idle.acquire(blocking=False):
+            return None
+        try:
+            future = self._executor.submit(work, *args)
+        except BaseException:
+            self._idle.release()
+            raise
+        future.add_done_callback(lambda _: self._idle.release())
+        return future
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+class _Vectors:
+    """One request's vectors: each text embedded once (the guard's semantic layer and the question's
+    first reading share it), and, with spare workers, started before they are needed."""
+
+    def __init__(
+        self, embedder: Embedder, selector: AnswerSelector | None = None, workers: SpareWorkers | None = None
+    ) -> None:
         self.embedder = embedder
-        self.vectors: dict[str, np.ndarray] = {}
+        self.selector = selector
+        self.workers = workers
+        self._base: dict[str, np.ndarray] = {}
+        self._base_started: dict[str, Future[np.ndarray]] = {}
+        self._answer_started: dict[str, Future[np.ndarray]] = {}
 
-    def __call__(self, text: str) -> np.ndarray:
-        if text not in self.vectors:
-            self.vectors[text] = self.embedder.embed([text])[0]
-        return self.vectors[text]
+    def start(self, queries: Sequence[str], asked: str) -> None:
+        """Start on idle workers, in the order answering needs them, each reading's vectors: the base
+        embedding (but not of `asked`, which the guard embeds in the request's thread) and the
+        selector's encoding. What no worker takes is computed when it is needed."""
+        if self.workers is None:
+            return
+        for query in queries:
+            if query != asked and query not in self._base_started:
+                self._start(self._base_started, query, self._embed)
+            if self.selector is not None and query not in self._answer_started:
+                self._start(self._answer_started, query, self.selector.embed)
+
+    def _start(
+        self, started: dict[str, Future[np.ndarray]], text: str, work: Callable[[str], np.ndarray]
+    ) -> None:
+        assert self.workers is not None
+        future = self.workers.submit(work, text)
+        if future is not None:
+            started[text] = future
+
+    def _embed(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def base(self, text: str) -> np.ndarray:
+        """`text` as the index embeds it."""
+        if text not in self._base:
+            started = self._base_started.pop(text, None)
+            self._base[text] = started.result() if started is not None else self._embed(text)
+        return self._base[text]
+
+    def answer(self, text: str) -> np.ndarray | None:
+        """`text` as the selector's question encoder places it, if a worker was started on it."""
+        started = self._answer_started.get(text)
+        return started.result() if started is not None else None
+
+    def cancel(self) -> None:
+        """Stop what has not started yet (the guard has refused; nothing will be read)."""
+        for future in [*self._base_started.values(), *self._answer_started.values()]:
+            future.cancel()
 
 
 class _Clock:

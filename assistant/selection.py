@@ -371,9 +371,12 @@ class AnswerSelector:
         query_vector: np.ndarray,
         hits: Sequence[RetrievedPassage],
         min_words: int = 5,
+        answer_vector: np.ndarray | None = None,
     ) -> list[Candidate]:
-        """The retrieved passages' sentences with every feature the logistic weights expect."""
-        answer_vector = self.embed(question)
+        """The retrieved passages' sentences with every feature the logistic weights expect;
+        `answer_vector` is `embed(question)` when the caller has already computed it."""
+        if answer_vector is None:
+            answer_vector = self.embed(question)
         hits = with_remembered_passages(index, self.memory, answer_vector, hits)
         return candidates(index, question, query_vector, hits, answer_vector, min_words, self.memory)
 

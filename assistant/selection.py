@@ -147,6 +147,11 @@ class QuestionMemory:
         self._known_articles: weakref.WeakKeyDictionary[PassageIndex, frozenset[str]] = (
             weakref.WeakKeyDictionary()
         )
+        self._answered_rows = np.flatnonzero(~unanswerable)
+        self._unanswerable_rows = np.flatnonzero(unanswerable)
+        # The last question's similarities: choosing the remembered passages and then the features
+        # both need them, and the product over every training question is the memory's main cost.
+        self._last: tuple[bytes, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.vectors)
@@ -172,10 +177,21 @@ class QuestionMemory:
         ]
         return QuestionMemory(self.vectors[keep], [self.answers[i] for i in keep])
 
+    def similarities(self, answer_vector: np.ndarray) -> np.ndarray:
+        """Cosine similarity of the question at `answer_vector` to every training question."""
+        key = answer_vector.tobytes()
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and last[0] == key:
+            return last[1]
+        found = self.vectors @ answer_vector
+        self._last = (key, found)
+        return found
+
     def nearest_answers(self, answer_vector: np.ndarray, count: int) -> list[str]:
         """The sentences that answered the `count` answered training questions nearest to this one."""
-        similarities = np.where(self.unanswerable, -np.inf, self.vectors @ answer_vector)
-        return [sentence for i in np.argsort(-similarities)[:count] for sentence in self.answers[int(i)]]
+        similarities = self.similarities(answer_vector)[self._answered_rows]
+        nearest = self._answered_rows[_top(similarities, count)]
+        return [sentence for i in nearest for sentence in self.answers[int(i)]]
 
     def features(
         self, answer_vector: np.ndarray, texts: Sequence[str], unknown_article: Sequence[bool]
@@ -185,10 +201,10 @@ class QuestionMemory:
         `unknown_article[i]` says whether candidate `i` comes from an article no training question
         was answered from.
         """
-        similarities = self.vectors @ answer_vector
-        nearest_answered = float(similarities[~self.unanswerable].max())
-        nearest_unanswerable = float(similarities[self.unanswerable].max())
-        neighbours = np.argsort(-similarities)[:MEMORY_NEIGHBOURS]
+        similarities = self.similarities(answer_vector)
+        nearest_answered = float(similarities[self._answered_rows].max())
+        nearest_unanswerable = float(similarities[self._unanswerable_rows].max())
+        neighbours = _top(similarities, MEMORY_NEIGHBOURS)
         weights = np.exp((similarities[neighbours] - similarities[neighbours[0]]) / MEMORY_TEMPERATURE)
         vote = dict(zip(neighbours.tolist(), (weights / weights.sum()).tolist(), strict=True))
         rows = np.zeros((len(texts), len(MEMORY_FEATURES)), dtype=np.float32)
@@ -203,6 +219,14 @@ class QuestionMemory:
                 float(unknown_article[i]),
             )
         return rows
+
+
+def _top(values: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the `count` largest values, largest first (a partial sort: the memory is large)."""
+    if count >= len(values):
+        return np.argsort(-values)
+    chosen = np.argpartition(-values, count - 1)[:count]
+    return chosen[np.argsort(-values[chosen])]
 
 
 _SENTENCE_PASSAGES: weakref.WeakKeyDictionary[PassageIndex, dict[str, str]] = weakref.WeakKeyDictionary()

@@ -53,6 +53,25 @@ def test_the_memory_votes_for_what_the_nearest_training_questions_were_answered_
     assert near_nothing_answered[0, 3] > 0.0
 
 
+def test_the_memory_finds_its_nearest_questions_in_order_however_many_are_asked_for() -> None:
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(200, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    answers = [[f"Sentence number {i}."] if i % 4 else [] for i in range(200)]
+    memory = QuestionMemory(vectors, answers)
+    question = _unit(*rng.normal(size=8))
+    answered = [i for i in range(200) if i % 4]
+    by_similarity = sorted(answered, key=lambda i: -float(vectors[i] @ question))
+    for count in (1, 3, 150, 400):
+        assert memory.nearest_answers(question, count) == [
+            f"sentence number {i}" for i in by_similarity[:count]
+        ]
+    # Remembered for the features of the same question; a new question is computed afresh.
+    assert memory.similarities(question) is memory.similarities(question.copy())
+    other = _unit(*rng.normal(size=8))
+    assert np.allclose(memory.similarities(other), vectors @ other)
+
+
 def test_a_memory_forgets_the_questions_an_article_answered(isolated_settings: Settings) -> None:
     write_article(
         isolated_settings.corpus_dir, "law", "## Law\n\nKetamine is a Class B drug in the United Kingdom."

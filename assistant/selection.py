@@ -139,7 +139,6 @@ class QuestionMemory:
             raise ValueError("a question memory needs both answered and unanswerable training questions")
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.answers = [[_normal(a) for a in sentences] for sentences in answers]
-        self.unanswerable = unanswerable
         self._answering: dict[str, list[int]] = {}
         for question, sentences in enumerate(self.answers):
             for sentence in sentences:

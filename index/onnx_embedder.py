@@ -191,8 +191,16 @@ def quantize_int8(export_dir: Path) -> Path:
     suffix = f".{os.getpid()}.{threading.get_ident()}"
     staging = target.with_name(f".{INT8_FILE}{suffix}")
     vectors = export_dir / f".{CHECK_VECTORS_FILE}{suffix}"
+    # onnxruntime writes a shape-inferred copy beside its input and deletes it when done: two
+    # processes quantising the same export (instances starting on one data folder) would delete
+    # each other's. Each quantises from a link of its own.
+    source = export_dir / f".{EXPORT_FILE}{suffix}"
     try:
-        fp32 = str(export_dir / EXPORT_FILE)
+        try:
+            os.link(export_dir / EXPORT_FILE, source)
+        except OSError:
+            shutil.copyfile(export_dir / EXPORT_FILE, source)
+        fp32 = str(source)
         with open(vectors, "wb") as handle:
             np.save(handle, _embed_without_keeping(export_dir, "fp32"))
         # Quantised as exported, which is what was measured: onnxruntime's advice to pre-process
@@ -215,6 +223,7 @@ def quantize_int8(export_dir: Path) -> Path:
     finally:
         staging.unlink(missing_ok=True)
         vectors.unlink(missing_ok=True)
+        source.unlink(missing_ok=True)
     return target
 
 

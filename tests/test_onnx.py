@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +19,14 @@ from assistant.selection import QUESTION_ENCODER, AnswerSelector
 from index import onnx_embedder
 from index.embedder import SentenceTransformerEmbedder, bundled_model_path
 from index.onnx_embedder import (
+    CHECK_VECTORS_FILE,
     INT8_FILE,
     METADATA_FILE,
     MIN_INT8_AGREEMENT,
     OnnxEmbedder,
     agreement_with_fp32,
     export_onnx,
+    quantize_int8,
     weights_digest,
 )
 from tests.conftest import REPO
@@ -75,6 +79,20 @@ def test_int8_is_close_to_fp32_but_not_the_same(model_dir: Path, shared_onnx_exp
     # About 0.995 for sentences; a lone letter ("k") is the hardest case seen, at 0.978.
     assert np.median(cosines) > 0.99 and cosines.min() > 0.97 and np.abs(fp32 - int8).max() > 1e-4
     assert export_onnx(model_dir, shared_onnx_exports, precision="int8") == export
+
+
+def test_instances_quantising_one_export_at_once_all_get_it(
+    tmp_path: Path, shared_onnx_exports: Path
+) -> None:
+    """Instances starting together on one data folder each quantise the export nobody has yet."""
+    fp32 = export_onnx(bundled_model_path(), shared_onnx_exports)
+    export = tmp_path / fp32.name
+    shutil.copytree(fp32, export, ignore=shutil.ignore_patterns(INT8_FILE, CHECK_VECTORS_FILE))
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        made = list(pool.map(lambda _: quantize_int8(export), range(3)))
+    assert made == [export / INT8_FILE] * 3
+    assert sorted(p.name for p in export.iterdir()) == sorted(p.name for p in fp32.iterdir())
+    assert OnnxEmbedder(export, model_id="m", precision="int8").embed(SENTENCES[:1]).shape == (1, 384)
 
 
 def test_int8_is_served_only_where_it_agrees_with_fp32(

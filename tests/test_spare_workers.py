@@ -64,7 +64,11 @@ def test_answers_are_the_same_with_the_passes_started_beside_the_request(shipped
     for n, turns in enumerate(conversations):
         messages = [{"role": "user", "content": turn} for turn in turns]
         expected, got = inline.run(messages), beside.run(messages)
-        assert (got.status, got.answer, got.citations) == (expected.status, expected.answer, expected.citations)
+        assert (got.status, got.answer, got.citations) == (
+            expected.status,
+            expected.answer,
+            expected.citations,
+        )
         if n == 0:
             # three idle workers, three passes to start: none was left to the request's thread
             assert len(threads) == 2 and all(name.startswith("spare-worker") for name in threads)

@@ -90,8 +90,8 @@ def test_instances_quantising_one_export_at_once_all_get_it(
     shutil.copytree(fp32, export, ignore=shutil.ignore_patterns(INT8_FILE, CHECK_VECTORS_FILE))
     with ThreadPoolExecutor(max_workers=3) as pool:
         made = list(pool.map(lambda _: quantize_int8(export), range(3)))
-    assert made == [export / INT8_FILE] * 3
-    assert sorted(p.name for p in export.iterdir()) == sorted(p.name for p in fp32.iterdir())
+    assert made == [export / INT8_FILE] * 3 and (export / CHECK_VECTORS_FILE).exists()
+    assert not [p.name for p in export.iterdir() if p.name.startswith(".")]  # no staging file left
     assert OnnxEmbedder(export, model_id="m", precision="int8").embed(SENTENCES[:1]).shape == (1, 384)
 
 

@@ -42,11 +42,19 @@ _PARTS = {
     "united kingdom": ("england", "scotland", "wales", "northern ireland"),
     "european union": ("ireland", "netherlands", "germany", "france", "spain", "italy"),
 }
+# Each nation of the United Kingdom runs its own NHS: "the local NHS board" beside Scotland is
+# Scotland's, so the NHS names the whole kingdom only when no nation of it is named.
+_NATIONAL_SERVICE = re.compile(r"(?<!\w)(?i:nhs)(?!\w)")
 
 
 def places(text: str) -> frozenset[str]:
-    """The places `text` names, by the names of PLACES."""
-    return frozenset(name for name, pattern in PLACES.items() if pattern.search(text))
+    """The places `text` names, by the names of PLACES ("NHS Scotland" names Scotland alone)."""
+    named = frozenset(name for name, pattern in PLACES.items() if pattern.search(text))
+    if "united kingdom" in named and named.intersection(_PARTS["united kingdom"]):
+        without_service = _NATIONAL_SERVICE.sub(" ", text)
+        if not PLACES["united kingdom"].search(without_service):
+            return named - {"united kingdom"}
+    return named
 
 
 def without_places(text: str) -> str:

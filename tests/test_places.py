@@ -18,6 +18,10 @@ from corpus.places import names_only_other_places, places, without_places
         ("ket law australia", {"australia"}),
         ("In Northern Ireland the rules match", {"northern ireland"}),
         ("the EMA and Ireland", {"european union", "ireland"}),
+        # Each nation runs its own NHS: with a nation named, the NHS is that nation's.
+        ("Ask whether the local NHS board in Scotland provides it", {"scotland"}),
+        ("Is it on the NHS?", {"united kingdom"}),
+        ("NHS England, and the rest of the UK", {"england", "united kingdom"}),
         # Acronyms that are also words count only in capitals.
         ("can they help us, is it nice", set()),
         ("the ema said", set()),
@@ -30,6 +34,10 @@ def test_places_are_read_by_name_and_acronym(text: str, named: set[str]) -> None
 def test_a_sentence_about_only_other_places_answers_another_question() -> None:
     assert names_only_other_places(places("what about the netherlands"), "Ketamine is Class B in the UK.")
     assert names_only_other_places(places("drug driving limit in england"), "Scotland set a limit in 2019.")
+    assert names_only_other_places(
+        places("how do i get referred for spravato in england"),
+        "People in Scotland can ask whether the local NHS board provides esketamine.",
+    )
     # A whole holds for its parts and a part answers for its whole.
     assert not names_only_other_places(places("is it legal in England"), "In the UK it is a Class B drug.")
     assert not names_only_other_places(places("is it legal in the UK"), "Scotland set a limit in 2019.")

@@ -32,7 +32,10 @@ _EXTRA = [
         "output.vendor-cue",
         re.compile(
             r"\b(?:vendors?|sellers?|dealers?|shops?|markets?|marketplaces?|sites?|channels?)\s+(?:such\s+as|like|called|named|at)\s+\S"
-            r"|\bavailable\s+(?:from|at|on)\s+[A-Z@]|\b(?:price|costs?)\s+(?:is|are|of)\s+[$€£]?\d",
+            # A seller's name or handle ("available from Amazon", "on @ketplug"), in capitals even
+            # though the rest ignores case; a health service ("available on the NHS") is not one.
+            r"|\bavailable\s+(?:from|at|on)\s+(?!(?:NHS|Medicare|Medicaid)\b)(?-i:[A-Z@])"
+            r"|\b(?:price|costs?)\s+(?:is|are|of)\s+[$€£]?\d",
             re.I,
         ),
     ),

@@ -19,6 +19,8 @@ from guardrails import (
     detect_language,
     normalize,
 )
+from corpus.loader import load_corpus
+from corpus.text import sentence_spans
 from guardrails.categories import CATEGORIES, Category, IntentRule
 from guardrails.messages import LANGUAGES
 
@@ -649,6 +651,12 @@ def test_crisis_lines_come_in_the_reply_language_with_numbers_to_call(
         ("Vendors such as SilkKet ship worldwide.", False),
         ("Ketamine was approved for medical use in the US in 1970.", True),
         ("Esketamine is given under supervision because it can cause dissociation.", True),
+        ("K is available from Kwiksupply with next-day delivery.", False),
+        ("Now available at @ketplug on the usual app.", False),
+        # A health service is not a seller.
+        ("As of 2026, esketamine is generally not available on the NHS in England.", True),
+        ("Esketamine is available on NHS prescription in Scotland.", True),
+        ("The medicine is available at certified treatment centres only.", True),
     ],
 )
 def test_output_rail_sentences(sentence: str, allowed: bool) -> None:
@@ -656,6 +664,19 @@ def test_output_rail_sentences(sentence: str, allowed: bool) -> None:
     assert verdict.allowed is allowed
     if not allowed:
         assert verdict.rule.startswith("output.") and verdict.matched
+
+
+def test_output_rail_passes_every_sentence_of_the_vetted_articles() -> None:
+    # The articles are vetted before they ship, so a sentence of theirs that the rail removes is an
+    # answer lost for nothing ("not available on the NHS in England" once read as a seller's cue).
+    rail = OutputRail()
+    removed = [
+        (article.id, verdict.rule, sentence)
+        for article in load_corpus()
+        for span in sentence_spans(article.body)
+        if not (verdict := rail.check(sentence := article.body[span.start : span.end])).allowed
+    ]
+    assert removed == []
 
 
 @pytest.mark.parametrize(

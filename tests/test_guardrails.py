@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from corpus.loader import load_corpus
+from corpus.text import sentence_spans
 from guardrails import (
     DistressHead,
     EmergencyNumber,
@@ -19,8 +21,6 @@ from guardrails import (
     detect_language,
     normalize,
 )
-from corpus.loader import load_corpus
-from corpus.text import sentence_spans
 from guardrails.categories import CATEGORIES, Category, IntentRule
 from guardrails.messages import LANGUAGES
 

@@ -13,7 +13,7 @@ import numpy as np
 from guardrails import messages
 from guardrails.categories import CATEGORIES, CategoryRegistry
 from guardrails.decisions import Decision
-from guardrails.messages import LANGUAGES, EmergencyNumber, detect_language
+from guardrails.messages import LANGUAGES, EmergencyNumber, LocalHelp, detect_language
 from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
     Context,
@@ -227,15 +227,16 @@ class InputRail:
                 score = semantic_hit.score
         if hit is None:
             return Decision("allowed", "allow", "none", 0.0, None, "", language)
+        where = messages.local_help(turns)
         return Decision(
             hit.category,
             self.categories.action(hit.category),
             hit.rule,
             score,
             hit.matched,
-            self.message(hit.category, language),
+            self.message(hit.category, language, where),
             language,
-            self.contacts(hit.category, language),
+            self.contacts(hit.category, language, where),
         )
 
     def _distress_said(self, earlier: Sequence[str]) -> bool:
@@ -279,27 +280,34 @@ class InputRail:
         later = self.semantic[self.semantic.index(layer) + 1 :]
         return any(getattr(other, "confidently_allowed", lambda *_: False)(vector, text) for other in later)
 
-    def numbers(self, language: str = "en") -> list[EmergencyNumber]:
-        return self.emergency_numbers_by_language.get(language) or self.emergency_numbers
+    def numbers(self, language: str = "en", where: LocalHelp | None = None) -> list[EmergencyNumber]:
+        """Emergency numbers for a reply in `language`, the country's own first when `where` is known."""
+        configured = self.emergency_numbers_by_language.get(language) or self.emergency_numbers
+        return messages.with_local_number(configured, where)
 
-    def lines(self, language: str = "en") -> list[str]:
-        return self.crisis_lines_by_language.get(language) or self.crisis_lines
+    def lines(self, language: str = "en", where: LocalHelp | None = None) -> list[str]:
+        """Crisis lines for a reply in `language`, the country's own first when `where` is known."""
+        configured = self.crisis_lines_by_language.get(language) or self.crisis_lines
+        return messages.with_local_line(configured, where, language)
 
-    def contacts(self, category: str, language: str = "en") -> tuple[str, ...]:
+    def contacts(
+        self, category: str, language: str = "en", where: LocalHelp | None = None
+    ) -> tuple[str, ...]:
         """Numbers to call, in the order the reply gives them."""
-        numbers = [n.number for n in self.numbers(language)]
+        numbers = [n.number for n in self.numbers(language, where)]
         if category == "self_harm":
-            in_lines = [m.group().strip() for line in self.lines(language) for m in _PHONE.finditer(line)]
+            lines = self.lines(language, where)
+            in_lines = [m.group().strip() for line in lines for m in _PHONE.finditer(line)]
             return tuple(dict.fromkeys([*in_lines, *numbers]))
         if self.categories.action(category) == "escalate":
             return tuple(numbers)
         return ()
 
-    def message(self, category: str, language: str) -> str:
+    def message(self, category: str, language: str, where: LocalHelp | None = None) -> str:
         if category == "self_harm":
-            return messages.self_harm(language, self.numbers(language), self.lines(language))
+            return messages.self_harm(language, self.numbers(language, where), self.lines(language, where))
         if self.categories.action(category) == "escalate":  # the emergency reply: numbers first
-            return messages.emergency(language, self.numbers(language))
+            return messages.emergency(language, self.numbers(language, where))
         return self.categories.refusal(category, language)
 
 

@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from corpus.places import places
+
 # Every refusal and escalation is written in each of these (a test checks the registry against it).
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
 
@@ -129,6 +131,92 @@ REGION_NAMES: dict[str, dict[str, str]] = {
     "pt": {"US": "EUA", "EU": "UE", "UK": "Reino Unido"},
     "it": {"US": "USA", "EU": "UE", "UK": "Regno Unito"},
 }
+
+
+@dataclass(frozen=True)
+class LocalHelp:
+    """Where to call in one country: its emergency number and, where known, a crisis line."""
+
+    place: str  # a name of corpus.places.PLACES
+    emergency: EmergencyNumber
+    crisis_line: str | None = None
+
+
+# Someone who says where they are gets that country's numbers first: a person in Sydney who is told
+# to ring 911, 112 or 999 loses time. Numbers change rarely but do change: review them with the defaults.
+LOCAL_HELP: dict[str, LocalHelp] = {
+    help.place: help
+    for help in (
+        LocalHelp("united states", EmergencyNumber("US", "911")),
+        LocalHelp("united kingdom", EmergencyNumber("UK", "999")),
+        LocalHelp("england", EmergencyNumber("UK", "999")),
+        LocalHelp("scotland", EmergencyNumber("UK", "999")),
+        LocalHelp("wales", EmergencyNumber("UK", "999")),
+        LocalHelp("northern ireland", EmergencyNumber("UK", "999")),
+        LocalHelp("european union", EmergencyNumber("EU", "112")),
+        LocalHelp("ireland", EmergencyNumber("Ireland", "112")),
+        LocalHelp(
+            "australia",
+            EmergencyNumber("Australia", "000"),
+            "In Australia, call Lifeline on 13 11 14.",
+        ),
+        LocalHelp(
+            "new zealand",
+            EmergencyNumber("New Zealand", "111"),
+            "In New Zealand, call or text 1737.",
+        ),
+        LocalHelp(
+            "canada",
+            EmergencyNumber("Canada", "911"),
+            "In Canada, call or text 988 (Suicide Crisis Helpline).",
+        ),
+        LocalHelp("india", EmergencyNumber("India", "112"), "In India, call Tele-MANAS on 14416."),
+        LocalHelp(
+            "netherlands", EmergencyNumber("Netherlands", "112"), "In the Netherlands, call 113 or 0800 0113."
+        ),
+        LocalHelp(
+            "germany",
+            EmergencyNumber("Germany", "112"),
+            "In Germany, call TelefonSeelsorge on 0800 111 0 111.",
+        ),
+        LocalHelp("france", EmergencyNumber("France", "112"), "In France, call 3114."),
+        LocalHelp("spain", EmergencyNumber("Spain", "112"), "In Spain, call 024."),
+        LocalHelp("italy", EmergencyNumber("Italy", "112"), "In Italy, call Telefono Amico on 02 2327 2327."),
+        LocalHelp("japan", EmergencyNumber("Japan", "119")),
+        LocalHelp("china", EmergencyNumber("China", "120")),
+        LocalHelp("thailand", EmergencyNumber("Thailand", "1669")),
+    )
+}
+
+
+_SAYS_WHERE = re.compile(r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we)\s+live|living|based|here)\s+in\b")
+
+
+def local_help(turns: Sequence[str]) -> LocalHelp | None:
+    """The help of the country the person is in: the one place the newest turn names, or else the one
+    an earlier turn says they are in ("we're in Perth, Australia"); an earlier question about a
+    country's law says nothing about where the asker is, nor does a turn naming several places."""
+    for position, turn in enumerate(reversed(turns)):
+        named = places(turn)
+        if named and (position == 0 or _SAYS_WHERE.search(turn)):
+            return LOCAL_HELP.get(next(iter(named))) if len(named) == 1 else None
+    return None
+
+
+def with_local_number(numbers: Sequence[EmergencyNumber], help: LocalHelp | None) -> list[EmergencyNumber]:
+    """`numbers` with the country's own emergency number first (under the label `numbers` give it, if any)."""
+    if help is None:
+        return list(numbers)
+    same = [n for n in numbers if n.number == help.emergency.number]
+    first = same[0] if same and help.emergency.region in ("US", "UK", "EU") else help.emergency
+    return [first, *(n for n in numbers if n.number != help.emergency.number)]
+
+
+def with_local_line(lines: Sequence[str], help: LocalHelp | None, language: str) -> list[str]:
+    """`lines` with the country's crisis line first (English replies only: the line is worded in English)."""
+    if help is None or help.crisis_line is None or language != "en":
+        return list(lines)
+    return [help.crisis_line, *(line for line in lines if line != help.crisis_line)]
 
 
 def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:

@@ -640,6 +640,32 @@ def test_crisis_lines_come_in_the_reply_language_with_numbers_to_call(
     assert "Call Lifeline on 13 11 14." in configured.message and line not in configured.message
 
 
+def test_someone_who_says_where_they_are_gets_that_countrys_numbers_first() -> None:
+    rail = InputRail()
+    collapsed = rail.run(
+        ["I'm in Australia and my boyfriend collapsed after taking ket, what number do I call?"]
+    )
+    assert collapsed.category == "emergency" and collapsed.contacts[0] == "000"
+    assert "now: 000 (Australia), 911 (US)" in collapsed.message
+    crisis = rail.run(["I'm in Australia and I want to kill myself"])
+    assert crisis.category == "self_harm" and crisis.contacts[:2] == ("13 11 14", "988")
+    assert crisis.message.index("Lifeline on 13 11 14") < crisis.message.index("988")
+    # A country sharing a default number gets it once, under its own name.
+    canada = rail.run(["im in canada, my friend took ket and is having a seizure"])
+    assert "911 (Canada), 112 (EU), 999 (UK)" in canada.message and canada.contacts.count("911") == 1
+    # An earlier turn counts when it says where the person is, not when it asked about a country's law.
+    said = rail.run(["we're in Australia for a festival", "my friend collapsed and is not breathing"])
+    asked = rail.run(["is ket legal in the uk", "my friend collapsed and is not breathing"])
+    assert said.contacts[0] == "000" and asked.contacts == ("911", "112", "999")
+    # Nothing said, or several places named: the configured numbers as they are.
+    assert rail.run(["my friend is not breathing after ket"]).contacts == ("911", "112", "999")
+    assert rail.run(["UK or Australia, my mate collapsed and won't wake up"]).contacts == (
+        "911",
+        "112",
+        "999",
+    )
+
+
 @pytest.mark.parametrize(
     ("sentence", "allowed"),
     [

@@ -18,10 +18,12 @@ from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
     Context,
     RuleHit,
+    asks_about_clinic_only_medicine,
     asks_about_supplies,
     distressed,
     emergency_over,
     exempt_from_semantic,
+    gets_clinic_only_medicine_named_before,
     help_seeking,
     mentions_substance,
     wrapped_request,
@@ -145,6 +147,7 @@ class InputRail:
                 recent = position >= len(normalized) - EMERGENCY_LOOKBACK
                 emergency_before |= recent and hit.category == "emergency"
         supplies_before = bool(normalized) and any(asks_about_supplies(v) for v in normalized[-1].views[:2])
+        clinic_only_before = bool(normalized) and asks_about_clinic_only_medicine(normalized[-1].views[0])
         context = Context(
             substance,
             jailbreak_before,
@@ -153,6 +156,7 @@ class InputRail:
             distress_before,
             emergency_before,
             supplies_before,
+            clinic_only_before,
         )
         return context, hit
 
@@ -196,8 +200,10 @@ class InputRail:
             weak = next((w for v in normalized.views if (w := wrapped_request(v))), None)
             if weak:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
-        seeking_help = any(help_seeking(v) for v in normalized.views) or (
-            len(turns) > 1 and _is_fragment(question) and help_seeking(turns[-2].casefold()) is not None
+        seeking_help = (
+            any(help_seeking(v) for v in normalized.views)
+            or (len(turns) > 1 and _is_fragment(question) and help_seeking(turns[-2].casefold()) is not None)
+            or gets_clinic_only_medicine_named_before(normalized.views[0], context)
         )
         if hit is None and self.semantic and not seeking_help:
             if vector is None:

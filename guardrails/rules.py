@@ -47,6 +47,9 @@ class Context:
     # The turn before asked about harm-reduction supplies (a test kit, naloxone), so "where can I
     # buy one" asks for the supplies, not the drug.
     supplies_before: bool = False
+    # The turn before asked about esketamine alone, which is given only in certified clinics, so
+    # "where can I get it?" asks where to be treated.
+    clinic_only_medicine_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -592,6 +595,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     # Reaching legitimate treatment is answered, unless it asks to skip the prescriber.
     Exempt("treatment-access", lambda t, c, m: _reaches_treatment(t)),
     Exempt("clinic-only-medicine", lambda t, c, m: _treatment_with_a_clinic_only_medicine(t)),
+    Exempt("clinic-only-medicine-earlier", lambda t, c, m: gets_clinic_only_medicine_named_before(t, c)),
     Exempt("medicine-for-a-condition", lambda t, c, m: _treatment_for_a_condition(t)),
     IntentRule("sourcing.price-and-where", _PRICE_AND_WHERE, requires=(_has_target,)),
     IntentRule(
@@ -1029,6 +1033,27 @@ def _reaches_treatment(text: str) -> bool:
 def _treatment_for_a_condition(text: str) -> bool:
     return (
         bool(_FOR_A_CONDITION.search(text)) and not _BUYING.search(text) and not _NO_PRESCRIPTION.search(text)
+    )
+
+
+def asks_about_clinic_only_medicine(text: str) -> bool:
+    """Names esketamine and no other substance ("what's Spravato?")."""
+    return bool(_CLINIC_ONLY_MEDICINE.search(text)) and not _SUBSTANCE.search(
+        _CLINIC_ONLY_MEDICINE.sub(" ", _PAST_USE.sub(" ", text))
+    )
+
+
+_GET_IT = rx(r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s+(?:it|this|that|one)\b")
+
+
+def gets_clinic_only_medicine_named_before(text: str, context: Context) -> bool:
+    """ "what's Spravato?" then "where can I get it?": getting it is getting treatment, as when the
+    question names it; buying it, or without a prescriber, is not."""
+    return (
+        context.clinic_only_medicine_before
+        and bool(_GET_IT.search(text))
+        and not _SUBSTANCE.search(text)
+        and not (_BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text))
     )
 
 

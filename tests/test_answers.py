@@ -154,9 +154,14 @@ def test_a_drug_called_by_its_street_name_is_answered_about_that_drug(
 
 def test_a_follow_up_is_read_alone_and_with_the_subject_of_the_turns_before() -> None:
     assert readings(["What is esketamine?"]) == ["What is esketamine?"]
-    assert readings(["What is esketamine?", "What are its risks?"]) == [
-        "What are its risks?",
-        "What are its risks? esketamine",
+    assert readings(["What is esketamine?", "What are the side effects of it for teenagers?"]) == [
+        "What are the side effects of it for teenagers?",
+        "What are the side effects of it for teenagers? esketamine",
+    ]
+    # A turn that points back with hardly a word of its own has nothing to be read alone with.
+    assert readings(["What is esketamine?", "What are its risks?"]) == ["What are its risks? esketamine"]
+    assert readings(["Does long-term ketamine use damage memory?", "Is that permanent?"]) == [
+        "Is that permanent? long term ketamine use damage memory"
     ]
     # No pronoun, but nothing to stand on alone either.
     assert readings(["Can ketamine be detected in a drug test?", "how many days after?"])[1] == (
@@ -167,9 +172,9 @@ def test_a_follow_up_is_read_alone_and_with_the_subject_of_the_turns_before() ->
         "how would I know teenagers ket addictive"
     )
     # A turn that names its own place leaves the earlier turns' places behind.
-    assert readings(["is ket addictive", "Different question: is it legal in France", "and in Spain?"])[
-        1
-    ] == ("and in Spain? legal")
+    assert readings(["is ket addictive", "Different question: is it legal in France", "and in Spain?"]) == [
+        "and in Spain? legal"
+    ]
     assert readings(["is it legal in France", "what is the penalty"])[1] == "what is the penalty legal france"
 
 

@@ -380,7 +380,11 @@ _EMERGENCY_SIGN = rx(
     r"(?:agonis|agoniz|excruciat|unbearabl|severe)\w*\s+pain\b[^.?!]{0,80}\b(?:can\s+barely|can'?t|cannot|cant)\s+(?:stand|walk|move|get\s+up)|"
     r"(?:really|very|so)\s+sleepy\s+and\s+(?:being\s+sick|vomiting|throwing\s+up)|"
     # whether to call for help is asked from beside the person: the numbers come first
-    r"should\s+(?:i|we)\s+(?:call|ring|phone)\s+(?:an\s+ambulance|999|911|112|emergency\s+services)|breathing\s+(?:feels|seems|is\s+getting)\s+"
+    r"should\s+(?:i|we)\s+(?:call|ring|phone)\s+(?:an\s+ambulance|999|911|112|emergency\s+services)|"
+    # or whether to go now, after taking something: "should I go to A&E?" is asked with the symptoms
+    r"(?:took|taken|had|did|done|used|snorted|drank)\b[^?!]{0,80}\b(?:should|do)\s+(?:i|we)\s+(?:need\s+to\s+)?"
+    r"(?:go|get|take\s+(?:him|her|them))\s+(?:to\s+|into\s+)?(?:a\s*&\s*e|a\s+and\s+e|(?:the\s+)?er|(?:the\s+)?emergency\s+"
+    r"(?:room|department)|(?:the\s+)?hospital)\b|breathing\s+(?:feels|seems|is\s+getting)\s+"
     r"(?:really\s+|very\s+)?(?:slow|shallow|weird)|shallow\s+breathing|doesn'?t\s+know\s+where\s+(?:she|he|they|i)\s+(?:is|are|am)|"
     r"one\s+side\s+of\s+(?:my|his|her|their)\s+(?:face|body)|face\s+(?:feels\s+|is\s+|looks\s+)?droop\w*|can'?t\s+(?:talk|speak)\s+properly|"
     r"(?:walk|run|wander)\w*\s+(?:out\s+)?into\s+the\s+(?:road|traffic|street)|(?:wants?|trying|going)\s+to\s+jump\s+(?:off|out|from)|"

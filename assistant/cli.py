@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.conversation import ConversationError
 from assistant.pipeline import AnswerPipeline
 from assistant.progress import progress_bar
 from assistant.results import AnswerResult
@@ -56,8 +57,19 @@ def _pipeline(settings: Settings) -> AnswerPipeline:
     return load_pipeline(settings)
 
 
+def _within_limit(question: str, settings: Settings) -> str:
+    """`question`, if the API would take it too; the same limit holds on every way in."""
+    if len(question) > settings.max_message_chars:
+        raise ConversationError(
+            f"the question has {len(question)} characters; at most {settings.max_message_chars} are "
+            "accepted (ASSISTANT_MAX_MESSAGE_CHARS)"
+        )
+    return question
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    result = _pipeline(settings).run(args.question)
+    question = _within_limit(args.question, settings)  # before loading anything
+    result = _pipeline(settings).run(question)
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -79,6 +91,11 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if not question or question in ("quit", "exit"):
             return 0
+        try:
+            _within_limit(question, settings)
+        except ConversationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            continue
         messages.append({"role": "user", "content": question})
         result = pipeline.run(messages)
         print()

@@ -240,6 +240,14 @@ def test_cli_ask_json_on_a_small_corpus(isolated_settings, capsys: pytest.Captur
     assert "I don't have a vetted source" in capsys.readouterr().out
 
 
+def test_cli_takes_no_longer_question_than_the_api(
+    isolated_settings, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    assert main(["ask", "is ketamine safe? " * 200]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "at most 2000" in error and "3600 characters" in error
+
+
 def test_cli_errors_are_one_line(isolated_settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     (isolated_settings.corpus_dir / "broken.md").write_text("---\nid: broken\n")
     assert main(["index", "build"]) == 2

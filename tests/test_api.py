@@ -255,6 +255,17 @@ def test_bad_requests_are_problems(client: TestClient, body: object, status: int
         assert problem["errors"] and all({"location", "message"} <= set(e) for e in problem["errors"])
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_json_is_an_unsupported_media_type(client: TestClient, content_type: str) -> None:
+    body = json.dumps(_ask("what is ketamine?")).encode()
+    for path in ("/v1/chat", "/v1/chat/completions", "/v1/feedback"):
+        problem = _is_problem(client.post(path, content=body, headers={"Content-Type": content_type}), 415)
+        assert content_type in problem["detail"], path
+    # JSON under a structured-syntax type is JSON.
+    response = client.post("/v1/chat", content=body, headers={"Content-Type": "application/vnd.api+json"})
+    assert response.status_code == 200
+
+
 def test_too_large_and_unknown_routes(client: TestClient) -> None:
     huge = json.dumps(_ask("a" * 70_000)).encode()
     _is_problem(client.post("/v1/chat", content=huge, headers={"Content-Type": "application/json"}), 413)

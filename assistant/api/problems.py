@@ -80,6 +80,7 @@ _WHEN = {
     401: "An API key is configured and missing or wrong (`WWW-Authenticate: Bearer`)",
     404: "Not found",
     413: "The body is larger than the configured limit (ASSISTANT_MAX_BODY_BYTES)",
+    415: "The body is not sent as `application/json`",
     422: "The request does not match the schema, or breaks a rule it cannot express",
     429: "Rate limited; retry after `Retry-After` seconds",
     503: "The model and index are still loading (or failed to); retry after `Retry-After` seconds",
@@ -185,9 +186,17 @@ async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         }
         for error in exc.errors()
     ]
+    sent_as = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if sent_as and not _is_json(sent_as) and any(e["location"] == ["body"] for e in errors):
+        # FastAPI reads a body of another type as a string, and would call it the wrong shape.
+        return problem_response(415, f"send the body as application/json, not {sent_as}", request)
     invalid_json = any(e["type"] == "json_invalid" for e in errors)
     detail = "the body is not valid JSON" if invalid_json else "the request does not match the schema"
     return problem_response(422 if not invalid_json else 400, detail, request, errors=errors)
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:

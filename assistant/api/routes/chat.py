@@ -41,7 +41,7 @@ from assistant.results import AnswerResult, new_answer_id
 router = APIRouter(prefix=API_PREFIX, tags=["chat"])
 log = logging.getLogger("assistant.api")
 CHAT_ERRORS = problem_responses(
-    400, 401, 413, 422, 429, 503, descriptions={422: "The conversation is malformed or over the limits"}
+    400, 401, 413, 415, 422, 429, 503, descriptions={422: "The conversation is malformed or over the limits"}
 )
 
 

@@ -57,6 +57,7 @@ def remember_answer(request: Request, result: AnswerResult, question: str) -> No
         401,
         404,
         413,
+        415,
         422,
         429,
         503,

@@ -38,6 +38,11 @@ ABSTAIN_MESSAGE = (
     "I don't have a vetted source that answers this, so I won't guess. "
     "A clinician or pharmacist can help with questions outside the articles I can quote."
 )
+# A question no article comes near (the weather, a painting) is not one for a pharmacist either.
+OFF_TOPIC_MESSAGE = (
+    "I don't have a vetted source that answers this, so I won't guess. "
+    "I answer questions about ketamine and related medicines, only from the vetted articles I can quote."
+)
 
 Conversation = str | Sequence[Mapping[str, Any] | Any]
 
@@ -266,11 +271,11 @@ class AnswerPipeline:
             related = [RelatedArticle(id=prepared.closest_article, title=closest["title"])] if closest else []
             return AnswerResult(
                 status="abstained",
-                answer=ABSTAIN_MESSAGE
-                + (
-                    f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
+                answer=(
+                    ABSTAIN_MESSAGE
+                    + f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
                     if closest
-                    else ""
+                    else OFF_TOPIC_MESSAGE
                 ),
                 related_articles=related,
                 guardrail=scrubbed,

@@ -132,6 +132,12 @@ _DOSE_REQUEST = rx(
 _DOSE_OF_ANYTHING = rx(
     r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage)\s+of\s+\w"
 )
+# Dosing oneself or someone else, asked as how rather than how much ("how do I dose it for my
+# depression"): a request for the regimen the policy leaves to a prescriber.
+_SELF_DOSING = rx(
+    r"\bhow\s+(?:do|should|would|could|can|must)\s+(?:i|we)\s+(?:best\s+)?(?:\w+\s+)?(?:dose|microdose)\b|"
+    r"\bhow\s+to\s+(?:best\s+)?(?:dose|microdose)\s+(?:it|this|myself|me|ket|k)\b"
+)
 _SUBSTANCE_DOSE = rx(
     rf"\b{SUBSTANCE}\s+(?:(?:maintenance|starting|usual|normal|standard|typical|daily|weekly|loading|target)\s+)?(?:dose|dosage|amount|dosis)\b(?!-)|\bdose[_\s]?mg\b"
 )
@@ -551,6 +557,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.dose-request", _DOSE_REQUEST, requires=(_DOSE_TARGET,)),
     IntentRule("dosing.dose-request", _DOSE_OF_ANYTHING),
     IntentRule("dosing.dose-request", _SUBSTANCE_DOSE),
+    IntentRule("dosing.self-dosing", _SELF_DOSING),
     IntentRule("dosing.safe-maximum", _SAFE_MAXIMUM, requires=(_either(_has_target, _SPEAKER),)),
     IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _has_target)),
     IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),

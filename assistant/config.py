@@ -22,6 +22,10 @@ DEFAULT_ABSTAIN_THRESHOLD = 0.44
 # ranking's 0.44 gate, kept under the selector, turned away answers it had right).
 DEFAULT_ANSWER_THRESHOLD = 0.12
 DEFAULT_ANSWER_SIMILARITY_FLOOR = 0.40
+# The base MiniLM cannot read ketamine's street names ("doing k"), which the selector's question
+# encoder learned: for a question that uses one, the similarity floor does not apply when the selector
+# is this sure. Chosen on the same development halves (docs/abstention.md, session 21).
+DEFAULT_ANSWER_FLOOR_WAIVED_AT = 0.3
 # A further sentence must itself read as an answer this surely (and reach half the lead's
 # probability); chosen on the same development half for answer precision.
 DEFAULT_ANSWER_KEEP_FLOOR = 0.2
@@ -70,6 +74,12 @@ class Settings(BaseSettings):
         ge=0.0,
         le=1.0,
         description="Least cosine similarity between the question and its closest candidate for the learned selector to answer.",
+    )
+    answer_floor_waived_at: float = Field(
+        DEFAULT_ANSWER_FLOOR_WAIVED_AT,
+        gt=0.0,
+        le=1.0,
+        description="Probability, from the learned selector, at which its best sentence answers a question calling ketamine 'k' or 'ket' even below the similarity floor (1 never).",
     )
     answer_keep_floor: float = Field(
         DEFAULT_ANSWER_KEEP_FLOOR,

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.config import DEFAULT_ABSTAIN_THRESHOLD, DEFAULT_ANSWER_SIMILARITY_FLOOR
+from assistant.config import (
+    DEFAULT_ABSTAIN_THRESHOLD,
+    DEFAULT_ANSWER_FLOOR_WAIVED_AT,
+    DEFAULT_ANSWER_SIMILARITY_FLOOR,
+)
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from corpus.places import names_only_other_places, places
@@ -31,6 +35,11 @@ _SIGNPOST = re.compile(
     r"\bis covered (?:separately|elsewhere)\b|\b(?:often|commonly|may) (?:wonder|ask) (?:whether|if)\b|"
     r"^\s*researchers have (?:studied|asked|looked at) whether\b[^,;]*$",
     re.IGNORECASE,
+)
+
+
+_KETAMINE_BY_STREET_NAME = re.compile(
+    r"(?<![\w'])(?:k|ket|kets|special\s+k|ketty|keta|kitkat)(?![\w'])", re.IGNORECASE
 )
 
 
@@ -87,14 +96,18 @@ class ExtractiveAnswerer:
         answer_threshold: float = 0.5,
         keep_floor: float = 0.35,
         similarity_floor: float = DEFAULT_ANSWER_SIMILARITY_FLOOR,
+        floor_waived_at: float = DEFAULT_ANSWER_FLOOR_WAIVED_AT,
     ) -> None:
-        """`abstain_threshold` gates the similarity ranking; `similarity_floor` gates the selector's answers."""
+        """`abstain_threshold` gates the similarity ranking; `similarity_floor` gates the selector's answers
+        unless the selector's best probability reaches `floor_waived_at`."""
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
         if not 0.0 <= abstain_threshold <= 1.0:
             raise ValueError(f"abstain_threshold must lie in [0, 1], got {abstain_threshold}")
         if not 0.0 <= similarity_floor <= 1.0:
             raise ValueError(f"similarity_floor must lie in [0, 1], got {similarity_floor}")
+        if not 0.0 < floor_waived_at <= 1.0:
+            raise ValueError(f"floor_waived_at must lie in (0, 1], got {floor_waived_at}")
         if not 0.0 < keep_ratio <= 1.0:
             raise ValueError(f"keep_ratio must lie in (0, 1], got {keep_ratio}")
         self.index = index
@@ -111,6 +124,7 @@ class ExtractiveAnswerer:
         self.answer_threshold = answer_threshold
         self.keep_floor = keep_floor
         self.similarity_floor = similarity_floor
+        self.floor_waived_at = floor_waived_at
 
     def run(
         self,
@@ -177,7 +191,11 @@ class ExtractiveAnswerer:
         probabilities = selector.probabilities(found)
         best = float(probabilities.max())
         # Either signal can say no: nothing close enough in meaning, or nothing that reads as an answer.
-        if max(c.similarity for c in found) < self.similarity_floor:
+        # The base model cannot read ketamine's street names ("doing k"), which the selector's encoder
+        # learned: for such a question a sure enough answer outweighs the floor.
+        if max(c.similarity for c in found) < self.similarity_floor and not (
+            best >= self.floor_waived_at and _KETAMINE_BY_STREET_NAME.search(question)
+        ):
             return Extraction([], best)
         nearest = found[int(np.argmax(probabilities))].passage.article_id
         if best < self.answer_threshold:

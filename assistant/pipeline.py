@@ -26,6 +26,7 @@ from assistant.results import (
     new_answer_id,
 )
 from guardrails.decisions import InputGuard, OutputGuard
+from guardrails.rules import mentions_substance
 from index.embedder import Embedder
 from index.passages import PassageIndex
 from index.retrieval import HybridRetriever, RetrievedPassage, Retriever
@@ -38,7 +39,8 @@ ABSTAIN_MESSAGE = (
     "I don't have a vetted source that answers this, so I won't guess. "
     "A clinician or pharmacist can help with questions outside the articles I can quote."
 )
-# A question no article comes near (the weather, a painting) is not one for a pharmacist either.
+# A question no article comes near and that names no drug (the weather, a painting) is not one for a
+# pharmacist either.
 OFF_TOPIC_MESSAGE = (
     "I don't have a vetted source that answers this, so I won't guess. "
     "I answer questions about ketamine and related medicines, only from the vetted articles I can quote."
@@ -275,6 +277,8 @@ class AnswerPipeline:
                     ABSTAIN_MESSAGE
                     + f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
                     if closest
+                    else ABSTAIN_MESSAGE
+                    if mentions_substance(prepared.query)
                     else OFF_TOPIC_MESSAGE
                 ),
                 related_articles=related,

@@ -162,6 +162,7 @@ def load_pipeline(
         answer_threshold=settings.answer_threshold,
         keep_floor=max(settings.answer_keep_floor, settings.answer_threshold),
         similarity_floor=settings.answer_similarity_floor,
+        floor_waived_at=settings.answer_floor_waived_at,
     )
     output_rail = OutputRail(settings.allowed_domains)
     generator = None

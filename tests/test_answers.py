@@ -7,7 +7,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.conversation import ConversationError, readings, with_standard_names
-from assistant.pipeline import OFF_TOPIC_MESSAGE, AnswerPipeline
+from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
 from tests.helpers import write_article
@@ -50,7 +50,26 @@ def test_unrelated_question_abstains(shipped_pipeline: AnswerPipeline) -> None:
     assert result.status == "abstained"
     # Not a question for a clinician or pharmacist either: the reply says what it does answer.
     assert result.answer == OFF_TOPIC_MESSAGE and "ketamine" in result.answer
+    # A question about a drug that no article comes near is one for them.
+    drug = shipped_pipeline.run("Does tramadol interact with grapefruit juice?")
+    assert drug.status == "abstained" and drug.answer.startswith(ABSTAIN_MESSAGE), drug.answer
     assert result.citations == []
+
+
+def test_a_question_calling_ketamine_k_is_answered_though_the_base_model_cannot_read_it(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    question = "im going to a festival and doing k, how do i stay safe?"
+    answered = shipped_pipeline.run(question)
+    assert answered.status == "answered" and "harm-reduction" in answered.citations[0].quote, answered.answer
+    # Without the waiver the similarity floor turns it away: "k" means nothing to the base model.
+    answerer = shipped_pipeline.answerer
+    waived_at, answerer.floor_waived_at = answerer.floor_waived_at, 1.0
+    cache, shipped_pipeline.cache = shipped_pipeline.cache, None  # the answer above is remembered
+    try:
+        assert shipped_pipeline.run(question).status == "abstained"
+    finally:
+        answerer.floor_waived_at, shipped_pipeline.cache = waived_at, cache
 
 
 def test_every_answer_quotes_verbatim_at_its_offsets(

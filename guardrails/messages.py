@@ -145,8 +145,8 @@ class LocalHelp:
 # Someone who says where they are gets that country's numbers first: a person in Sydney who is told
 # to ring 911, 112 or 999 loses time. Numbers change rarely but do change: review them with the defaults.
 LOCAL_HELP: dict[str, LocalHelp] = {
-    help.place: help
-    for help in (
+    local.place: local
+    for local in (
         LocalHelp("united states", EmergencyNumber("US", "911")),
         LocalHelp("united kingdom", EmergencyNumber("UK", "999")),
         LocalHelp("england", EmergencyNumber("UK", "999")),
@@ -203,20 +203,22 @@ def local_help(turns: Sequence[str]) -> LocalHelp | None:
     return None
 
 
-def with_local_number(numbers: Sequence[EmergencyNumber], help: LocalHelp | None) -> list[EmergencyNumber]:
-    """`numbers` with the country's own emergency number first (under the label `numbers` give it, if any)."""
-    if help is None:
+def with_local_number(numbers: Sequence[EmergencyNumber], local: LocalHelp | None) -> list[EmergencyNumber]:
+    """`numbers` with the country's own emergency number first, once: named as `numbers` name it when
+    the country is one of the default regions (so replies keep their translated region names), else
+    by the country ("911 (Canada)", not "911 (US)")."""
+    if local is None:
         return list(numbers)
-    same = [n for n in numbers if n.number == help.emergency.number]
-    first = same[0] if same and help.emergency.region in ("US", "UK", "EU") else help.emergency
-    return [first, *(n for n in numbers if n.number != help.emergency.number)]
+    own = local.emergency
+    configured = [n for n in numbers if n.number == own.number and n.region == own.region]
+    return [configured[0] if configured else own, *(n for n in numbers if n.number != own.number)]
 
 
-def with_local_line(lines: Sequence[str], help: LocalHelp | None, language: str) -> list[str]:
+def with_local_line(lines: Sequence[str], local: LocalHelp | None, language: str) -> list[str]:
     """`lines` with the country's crisis line first (English replies only: the line is worded in English)."""
-    if help is None or help.crisis_line is None or language != "en":
+    if local is None or local.crisis_line is None or language != "en":
         return list(lines)
-    return [help.crisis_line, *(line for line in lines if line != help.crisis_line)]
+    return [local.crisis_line, *(line for line in lines if line != local.crisis_line)]
 
 
 def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:

@@ -98,8 +98,9 @@ class ExtractiveAnswerer:
         similarity_floor: float = DEFAULT_ANSWER_SIMILARITY_FLOOR,
         floor_waived_at: float = DEFAULT_ANSWER_FLOOR_WAIVED_AT,
     ) -> None:
-        """`abstain_threshold` gates the similarity ranking; `similarity_floor` gates the selector's answers
-        unless the selector's best probability reaches `floor_waived_at`."""
+        """`abstain_threshold` gates the similarity ranking; `similarity_floor` gates the selector's answers,
+        except to a question calling ketamine by a street name when the best probability reaches
+        `floor_waived_at`."""
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
         if not 0.0 <= abstain_threshold <= 1.0:

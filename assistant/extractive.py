@@ -15,6 +15,7 @@ from assistant.config import (
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from corpus.places import names_only_other_places, places
+from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -39,7 +40,7 @@ _SIGNPOST = re.compile(
 
 
 _KETAMINE_BY_STREET_NAME = re.compile(
-    r"(?<![\w'])(?:k|ket|kets|special\s+k|ketty|keta|kitkat)(?![\w'])", re.IGNORECASE
+    rf"(?<![\w'])(?:k|{alternation(*KETAMINE_SHORT_NAMES)})(?![\w'])", re.IGNORECASE
 )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from corpus.errors import AssistantError
-from corpus.places import places, without_places
+from corpus.places import places_asked, without_places
 from guardrails.rules import mentions_substance
 from index.lexical import content_words
 
@@ -135,7 +135,7 @@ def _readings(turns: Sequence[str]) -> list[str]:
     if len(turns) < 2 or announces_new_topic(question) or names_its_subject(question):
         return [question]
     subject = []
-    names_a_place = bool(places(question))
+    names_a_place = bool(places_asked(question))
     for earlier in reversed(turns[-3:-1]):
         earlier_subject = _NEW_TOPIC.sub(" ", earlier)
         subject.append(content_words(without_places(earlier_subject) if names_a_place else earlier_subject))

@@ -14,7 +14,7 @@ from assistant.config import (
 )
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
-from corpus.places import names_only_other_places, places
+from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
@@ -204,7 +204,7 @@ class ExtractiveAnswerer:
             return Extraction([], best, nearest)
         # The lead is the most probable sentence that can be quoted; the others must come close to it.
         floor = self.answer_threshold
-        asked = places(question)
+        asked = places_asked(question)
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
         for i in np.argsort(-probabilities, kind="stable"):

@@ -11,12 +11,13 @@ import re
 
 # Acronyms that are also words ("US", "NICE", "EMA") count only in capitals; the rest in any case.
 _NAMES = {
-    "united kingdom": r"(?i:uk|u\.k\.|united kingdom|great britain|britain|british|nhs|mhra)|NICE",
+    "united kingdom": r"(?i:uk|u\.k\.|united kingdom|great britain|britain|british(?! columbia)|nhs|mhra)|NICE",
     "england": r"(?i:england)",
     "scotland": r"(?i:scotland|scottish)",
-    "wales": r"(?i:wales|welsh)",
+    "wales": r"(?<!(?i:south) )(?i:wales|welsh)",
     "northern ireland": r"(?i:northern ireland)",
-    "united states": r"US|DEA|(?i:u\.s\.a\.|u\.s\.|usa|united states|america|american|fda|samhsa)",
+    # "the us" is never the pronoun
+    "united states": r"US|DEA|(?i:u\.s\.a\.|u\.s\.|usa|united states|america|american|fda|samhsa)|(?<=(?i:the) )(?i:us)",
     "european union": r"EU|EMA|(?i:european union|europe|european)",
     "ireland": r"(?<!(?i:northern) )(?i:ireland|irish)",
     "netherlands": r"(?i:netherlands|holland|dutch)",
@@ -35,6 +36,32 @@ _NAMES = {
 # Not `\b`: "U.S." ends in a full stop, after which a word boundary never comes before a space.
 PLACES: dict[str, re.Pattern[str]] = {
     name: re.compile(rf"(?<!\w)(?:{names})(?!\w)") for name, names in _NAMES.items()
+}
+# Where a person says they are ("im in melbourne"). Only questions are read for them: in an article,
+# "University College London" is a university, not a fact about England.
+_CITIES = {
+    "united states": r"new york|nyc|california|texas|florida|los angeles|chicago|boston|seattle|san francisco",
+    "england": r"london|manchester|birmingham|leeds|liverpool|bristol|sheffield|nottingham|brighton",
+    "scotland": r"glasgow|edinburgh|aberdeen|dundee",
+    "wales": r"cardiff|swansea",
+    "northern ireland": r"belfast",
+    "ireland": r"dublin|galway",
+    "australia": r"sydney|melbourne|brisbane|adelaide|canberra|hobart|queensland|new south wales|nsw",
+    "new zealand": r"auckland|christchurch",
+    "canada": r"toronto|vancouver|montr[eé]al|ottawa|calgary|edmonton|winnipeg|ontario|qu[eé]bec|alberta|"
+    r"manitoba|british columbia|nova scotia",
+    "netherlands": r"amsterdam|rotterdam",
+    "germany": r"berlin|munich|hamburg",
+    "france": r"paris",
+    "spain": r"madrid|barcelona",
+    "italy": r"rome|milan",
+    "india": r"mumbai|delhi|bangalore",
+    "japan": r"tokyo",
+    "china": r"beijing|shanghai",
+    "thailand": r"bangkok",
+}
+_CITY_PATTERNS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"(?<!\w)(?i:{names})(?!\w)") for name, names in _CITIES.items()
 }
 # A whole counts as each of its parts and each part as its whole: a law of the United Kingdom holds
 # in Scotland, and a rule for Scotland answers part of a question about the United Kingdom.
@@ -57,9 +84,16 @@ def places(text: str) -> frozenset[str]:
     return named
 
 
+def places_asked(question: str) -> frozenset[str]:
+    """The places a question names, its cities and regions included ("im in melbourne": Australia)."""
+    return places(question) | frozenset(
+        name for name, pattern in _CITY_PATTERNS.items() if pattern.search(question)
+    )
+
+
 def without_places(text: str) -> str:
-    """`text` with every place name taken out."""
-    for pattern in PLACES.values():
+    """`text` with every place name taken out, cities and regions included."""
+    for pattern in (*PLACES.values(), *_CITY_PATTERNS.values()):
         text = pattern.sub(" ", text)
     return text
 

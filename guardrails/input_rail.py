@@ -147,7 +147,10 @@ class InputRail:
                 recent = position >= len(normalized) - EMERGENCY_LOOKBACK
                 emergency_before |= recent and hit.category == "emergency"
         supplies_before = bool(normalized) and any(asks_about_supplies(v) for v in normalized[-1].views[:2])
-        clinic_only_before = bool(normalized) and asks_about_clinic_only_medicine(normalized[-1].views[0])
+        # "is spravato approved in the EU?", "what about ireland?", "how do i get it in germany?": the
+        # last earlier turn that names a medicine tells what "it" is.
+        naming = [turn for turn in normalized if any(mentions_substance(v) for v in turn.views[:2])]
+        clinic_only_before = bool(naming) and asks_about_clinic_only_medicine(naming[-1].views[0])
         context = Context(
             substance,
             jailbreak_before,

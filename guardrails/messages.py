@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from corpus.places import places
+from corpus.places import places_asked
 
 # Every refusal and escalation is written in each of these (a test checks the registry against it).
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
@@ -197,7 +197,7 @@ def local_help(turns: Sequence[str]) -> LocalHelp | None:
     an earlier turn says they are in ("we're in Perth, Australia"); an earlier question about a
     country's law says nothing about where the asker is, nor does a turn naming several places."""
     for position, turn in enumerate(reversed(turns)):
-        named = places(turn)
+        named = places_asked(turn)
         if named and (position == 0 or _SAYS_WHERE.search(turn)):
             return LOCAL_HELP.get(next(iter(named))) if len(named) == 1 else None
     return None

@@ -371,7 +371,7 @@ _EMERGENCY_SIGN = rx(
     r"ne\s+respire\s+(?:plus|pas)|krampfanfall|atmet\s+nicht|n[ãa]o\s+acorda|desmaiou|n[ãa]o\s+respira|non\s+respira|"
     r"non\s+si\s+sveglia|having\s+a\s+fit|fit\s+now|lips\s+(?:are\s+)?(?:turning\s+)?(?:purple|blue|grey|gray)|convulsing|convulsionando|"
     r"foaming\s+at\s+the\s+mouth|can'?t\s+get\s+(?:any\s+)?(?:a\s+)?response|won'?t\s+come\s+round|gurgling|(?:no|can'?t\s+find\s+a)\s+pulse|"
-    r"went\s+limp|unconscious|slurring|vomiting\s+blood|face\s+is\s+drooping|can'?t\s+move\s+(?:my|his|her)\s+\w+\s+side|"
+    r"went\s+limp|unconscious|(?:got|been|was|were|has\s+been|have\s+been)\s+spiked|slurring|vomiting\s+blood|face\s+is\s+drooping|can'?t\s+move\s+(?:my|his|her)\s+\w+\s+side|"
     r"chest\s+pain\s+spreading|chest\s+is\s+crushing|heart\s+(?:feels\s+like\s+it'?s\s+going\s+to\s+explode|is\s+racing)|"
     r"i\s+feel\s+like\s+i'?m\s+dying|overdose\s+happening|(?<!basically\s)(?<!practically\s)(?<!totally\s)overdosed(?!\s+on\s+"
     r"(?:netflix|tv|youtube|tiktok|memes|anime|sugar|chocolate|sweets|candy|carbs|pizza|cake|work|sleep|sunshine|christmas|"
@@ -739,7 +739,9 @@ _OTHER_SUBSTANCE = rx(
 )
 _RISK_ASKED = rx(
     r"\b(?:dangerous|danger|safe|ok|okay|alright|bad|risky|risks?|harmful|worried|interact\w*|blunt\w*)\b|"
-    r"^\W*(?:and\s+)?(?:what|how)\s+about\b|\bwhat\s+if\b"
+    r"^\W*(?:and\s+)?(?:what|how)\s+about\b|\bwhat\s+if\b|"
+    # "can i take xanax while on spravato": whether the two go together
+    r"\b(?:can|could|should)\s+(?:i|you|we|he|she|they)\s+(?:still\s+)?(?:take|have|use)\b[^.?!]{0,40}\b(?:while|whilst)\s+(?:on|taking|using|having)\b"
 )
 _AMOUNT_ASKED = rx(
     r"\bhow\s+(?:much|many|long|often|soon)\b|\b(?:wie\s+viel\w*|cu[aá]nt[oa]s?|combien|quant[oia]s?)\b|"

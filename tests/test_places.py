@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import AnswerPipeline
-from corpus.places import names_only_other_places, places, without_places
+from corpus.places import names_only_other_places, places, places_asked, without_places
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,26 @@ from corpus.places import names_only_other_places, places, without_places
         # Acronyms that are also words count only in capitals.
         ("can they help us, is it nice", set()),
         ("the ema said", set()),
+        # "the us" is never the pronoun; "let us know" is.
+        ("legit ketamine clinic in the us", {"united states"}),
+        ("let us know", set()),
+        # Provinces and states that share a word with a place are not it.
+        ("law in british columbia", set()),
+        ("rules in new south wales", set()),
     ],
 )
 def test_places_are_read_by_name_and_acronym(text: str, named: set[str]) -> None:
     assert places(text) == named
+
+
+def test_a_question_names_its_place_by_city_too_and_an_article_does_not() -> None:
+    assert places_asked("im in melbourne, is ket a schedule 8 here") == {"australia"}
+    assert places_asked("how do i get a referral in ontario") == {"canada"}
+    assert places_asked("law in british columbia") == {"canada"}
+    assert places_asked("Is ketamine legal in Glasgow and in the UK?") == {"scotland", "united kingdom"}
+    # In an article a city is a university's or a study's, not a regional fact.
+    assert places("A 2010 study from University College London") == set()
+    assert without_places("clinics in melbourne or sydney").split() == ["clinics", "in", "or"]
 
 
 def test_a_sentence_about_only_other_places_answers_another_question() -> None:

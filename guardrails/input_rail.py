@@ -20,6 +20,7 @@ from guardrails.rules import (
     RuleHit,
     asks_about_clinic_only_medicine,
     asks_about_supplies,
+    distress_over,
     distressed,
     emergency_over,
     exempt_from_semantic,
@@ -137,6 +138,9 @@ class InputRail:
         jailbreak_before = wrapper_before = refused_before = distress_before = emergency_before = False
         hit: RuleHit | None = None
         for position, turn in enumerate(normalized):
+            # Distress stands until the person says they are safe now.
+            if distress_over(turn.views[0]):
+                distress_before = False
             distress_before |= any(distressed(v) for v in turn.views[:2])
             hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
             wrapper_before |= found_wrapper is not None
@@ -178,9 +182,8 @@ class InputRail:
         normalized = normalize(question)
         context, previous = self._context(turns[:-1])
         if not context.distress_before and self.semantic and len(turns) > 1:
-            context = replace(
-                context, distress_before=self._distress_said(turns[-1 - DISTRESS_LOOKBACK : -1])
-            )
+            earlier = _since_safe(turns[-1 - DISTRESS_LOOKBACK : -1])
+            context = replace(context, distress_before=bool(earlier) and self._distress_said(earlier))
         language = reply_language(language) or detect_language(question)
         hit, found_wrapper = self.rules_only(normalized, context)
         # "and where" carries the request, the turn before it the subject: judge them together,
@@ -192,8 +195,13 @@ class InputRail:
         if hit is None and context.emergency_before and not emergency_over(question):
             hit = RuleHit("emergency", "emergency.earlier", "")
         # Distress said earlier still stands: whatever follows gets the crisis lines again (an
-        # emergency now keeps its own reply, which gives the numbers first).
-        if context.distress_before and (hit is None or self.categories.action(hit.category) != "escalate"):
+        # emergency now keeps its own reply, which gives the numbers first), until the person says
+        # they are safe now; a question about lethality still reads as asking for a means.
+        if (
+            context.distress_before
+            and not distress_over(normalized.views[0])
+            and (hit is None or self.categories.action(hit.category) != "escalate")
+        ):
             hit = RuleHit("self_harm", "self_harm.distress-earlier", hit.matched if hit else "")
         score = 1.0
         if hit is not None and self.categories[hit.category].wrapper_makes_jailbreak:
@@ -324,6 +332,12 @@ def reply_language(language: str | None) -> str | None:
     """The reply language an interface's language tag ("es", "es-MX", "pt_BR") names, if the guard writes it."""
     base = (language or "").replace("_", "-").split("-")[0].lower()
     return base if base in LANGUAGES else None
+
+
+def _since_safe(earlier: Sequence[str]) -> list[str]:
+    """The turns after the last one that says the person is safe now (all of them if none does)."""
+    said = [i for i, turn in enumerate(earlier) if distress_over(normalize(turn).views[0])]
+    return list(earlier[said[-1] + 1 :]) if said else list(earlier)
 
 
 def _is_fragment(text: str) -> bool:

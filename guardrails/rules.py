@@ -250,7 +250,8 @@ _SUBSTANCE_THEN_ACQUIRE = rx(
     r"(?:kaufen|abkaufen|bekommen|besorgen|bestellen)\b"
 )
 _ACQUIRE_PRONOUN = rx(
-    rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b|"
+    # "where can i get it tested" is drug checking or a check-up
+    rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b(?!\s+{_CHECKED})|"
     rf"\bask\s+(?:him|her|them|my\s+\w+)\s+for\s+(?:some|it|a\s+bit|any)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}(?:{NO_PRESCRIPTION})"
 )
 _WHERE_BEFORE_VERB = rx(
@@ -371,7 +372,7 @@ _EMERGENCY_SIGN = rx(
     r"ne\s+respire\s+(?:plus|pas)|krampfanfall|atmet\s+nicht|n[ãa]o\s+acorda|desmaiou|n[ãa]o\s+respira|non\s+respira|"
     r"non\s+si\s+sveglia|having\s+a\s+fit|fit\s+now|lips\s+(?:are\s+)?(?:turning\s+)?(?:purple|blue|grey|gray)|convulsing|convulsionando|"
     r"foaming\s+at\s+the\s+mouth|can'?t\s+get\s+(?:any\s+)?(?:a\s+)?response|won'?t\s+come\s+round|gurgling|(?:no|can'?t\s+find\s+a)\s+pulse|"
-    r"went\s+limp|unconscious|(?:got|been|was|were|has\s+been|have\s+been)\s+spiked|slurring|vomiting\s+blood|face\s+is\s+drooping|can'?t\s+move\s+(?:my|his|her)\s+\w+\s+side|"
+    r"went\s+limp|unconscious|can'?t\s+feel\s+my\s+(?:legs|arms|hands|feet|face)|(?:got|been|was|were|has\s+been|have\s+been)\s+spiked|slurring|vomiting\s+blood|face\s+is\s+drooping|can'?t\s+move\s+(?:my|his|her)\s+\w+\s+side|"
     r"chest\s+pain\s+spreading|chest\s+is\s+crushing|heart\s+(?:feels\s+like\s+it'?s\s+going\s+to\s+explode|is\s+racing)|"
     r"i\s+feel\s+like\s+i'?m\s+dying|overdose\s+happening|(?<!basically\s)(?<!practically\s)(?<!totally\s)overdosed(?!\s+on\s+"
     r"(?:netflix|tv|youtube|tiktok|memes|anime|sugar|chocolate|sweets|candy|carbs|pizza|cake|work|sleep|sunshine|christmas|"
@@ -605,6 +606,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("sourcing.supply-slang", _SUPPLY_SLANG),
     # Reaching legitimate treatment is answered, unless it asks to skip the prescriber.
     Exempt("treatment-access", lambda t, c, m: _reaches_treatment(t)),
+    Exempt("legal-route", lambda t, c, m: _takes_the_legal_route(t)),
     Exempt("clinic-only-medicine", lambda t, c, m: _treatment_with_a_clinic_only_medicine(t)),
     Exempt("clinic-only-medicine-earlier", lambda t, c, m: gets_clinic_only_medicine_named_before(t, c)),
     Exempt("medicine-for-a-condition", lambda t, c, m: _treatment_for_a_condition(t)),
@@ -837,9 +839,24 @@ def found_not_sought(text: str) -> bool:
 
 
 # What the rules exempt by category, which no semantic layer may overrule.
+# How someone feels, with no drug, amount or taking in it ("i feel really low today"): a mood, which
+# the trained layers read as "low dose".
+_MOOD = rx(
+    r"^\W*(?:i\s+)?(?:feel|feeling|i'?m|im|i\s+am)\s+(?:\w+\s+){0,2}?(?:low|down|flat|rough|rubbish|awful|sad|miserable)\b"
+)
+_TAKING = rx(r"\b(?:take|taking|took|dose|doses|dosing|use|using|have|had|mg|ml|how\s+(?:much|many))\b")
+
+
+def mood_not_amount(text: str) -> bool:
+    """A mood told, with no substance, amount or taking: not a dose request."""
+    return bool(_MOOD.search(text) and not _SUBSTANCE.search(text) and not _TAKING.search(text))
+
+
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": no_emergency_now,
-    "dosing": lambda text: honest_about_use(text) or routine_not_amount(text) or mixing_risk(text),
+    "dosing": lambda text: (
+        honest_about_use(text) or routine_not_amount(text) or mixing_risk(text) or mood_not_amount(text)
+    ),
     "self_harm": lambda text: history_not_distress(text) or mixing_not_distress(text),
     "sourcing": found_not_sought,
 }
@@ -948,6 +965,18 @@ def distressed(text: str) -> bool:
     return bool(DISTRESS.search(text))
 
 
+# The person says the crisis has passed ("thanks, i called samaritans and im safe now").
+_SAFE_NOW = rx(
+    r"\b(?:i'?m|im|i\s+am|feeling|i\s+feel)\s+(?:\w+\s+)?(?:safe|ok|okay|alright|all\s+right|better|fine)\s+now\b|"
+    r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)"
+)
+
+
+def distress_over(text: str) -> bool:
+    """The newest turn says the person is safe now, and says no distress of its own."""
+    return bool(_SAFE_NOW.search(text)) and not distressed(text) and not SELF_HARM.search(text)
+
+
 _WEAK_REQUEST = rx(
     r"\b(?:amounts?|doses?|dosing|dosages?|numbers?|how\s+much|where\s+to\s+buy|source|score|cooked|cook|vendors?|synthesi\w+)\b"
 )
@@ -1043,6 +1072,19 @@ def _reaches_treatment(text: str) -> bool:
     return bool(_TREATMENT_ACCESS.search(text)) and not _NO_PRESCRIPTION.search(text)
 
 
+# "how do i get ketamine legally": the legal way is a prescriber, which the articles describe.
+_LEGAL_ROUTE = rx(
+    r"\b(?:get|getting|access|obtain|receive|have|try)\b[^.?!]{0,30}\b(?:legally|legitimately|the\s+legal\s+way)\b|"
+    r"\b(?:legal|legitimate)\s+(?:way|route)\s+to\s+(?:get|access|try|have|receive)\b"
+)
+
+
+def _takes_the_legal_route(text: str) -> bool:
+    return bool(_LEGAL_ROUTE.search(text)) and not (
+        _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text)
+    )
+
+
 def _treatment_for_a_condition(text: str) -> bool:
     return (
         bool(_FOR_A_CONDITION.search(text)) and not _BUYING.search(text) and not _NO_PRESCRIPTION.search(text)
@@ -1118,6 +1160,8 @@ def help_seeking(text: str) -> str | None:
     """A request for help with substance use or for legitimate treatment, which no semantic layer may refuse."""
     if _treatment_with_a_clinic_only_medicine(text):
         return _first(_CLINIC_ONLY_MEDICINE, text)
+    if _takes_the_legal_route(text):
+        return _first(_LEGAL_ROUTE, text)
     return _first(_HELP_SEEKING, text) or _first(_TREATMENT_ACCESS, text) or _first(_CARE_QUESTION, text)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from corpus.errors import AssistantError
 from corpus.places import places_asked, without_places
 from guardrails.rules import mentions_substance
-from index.lexical import content_words
+from index.lexical import content_words, tokenize
 
 _POINTS_BACK = re.compile(
     r"\b(?:it|its|it's|itself|this|that|these|those|they|them|their|he|she|him|her|the\s+(?:drug|medicine|"
@@ -71,23 +72,54 @@ def user_turns(conversation: str | Sequence[Mapping[str, Any] | Any]) -> list[st
             raise ConversationError("the conversation has no messages")
         turns = []
         for message in conversation:
-            role = message.get("role") if isinstance(message, Mapping) else getattr(message, "role", None)
-            content = (
-                message.get("content") if isinstance(message, Mapping) else getattr(message, "content", None)
-            )
+            role, content = _role_and_content(message)
             if role not in ("user", "assistant"):
                 raise ConversationError(f"unknown message role {role!r}; use 'user' or 'assistant'")
             if not isinstance(content, str):
                 raise ConversationError("every message needs text content")
             if role == "user":
                 turns.append(content)
-        last = conversation[-1]
-        last_role = last.get("role") if isinstance(last, Mapping) else getattr(last, "role", None)
-        if last_role != "user":
+        if _role_and_content(conversation[-1])[0] != "user":
             raise ConversationError("the last message must be the user's question")
     if not turns[-1].strip():
         raise ConversationError("the question is empty")
     return turns
+
+
+def _role_and_content(message: Mapping[str, Any] | Any) -> tuple[Any, Any]:
+    if isinstance(message, Mapping):
+        return message.get("role"), message.get("content")
+    return getattr(message, "role", None), getattr(message, "content", None)
+
+
+@dataclass(frozen=True)
+class PreviousLead:
+    """The sentence the reply before the newest turn led with, and the words the newest turn brings
+    to the conversation (its own and its drugs' standard names, stemmed)."""
+
+    quote: str
+    new_words: frozenset[str]
+
+    def repeated_by(self, quote: str) -> bool:
+        """Whether `quote` is that sentence again and meets none of the new words: the point the
+        person has just read, not an answer to what they asked next ("how long do i have to stay
+        there" answered with the food rule again)."""
+        return quote == self.quote and not self.new_words.intersection(tokenize(quote))
+
+
+def previous_lead(conversation: str | Sequence[Mapping[str, Any] | Any]) -> PreviousLead | None:
+    """What the assistant led with in the message just before the newest turn, when that message is
+    an answer with citations ("<quote> [1] ..."), as the widget, the CLI and the harness send it back."""
+    if isinstance(conversation, str) or len(conversation) < 2:
+        return None
+    role, reply = _role_and_content(conversation[-2])
+    if role != "assistant" or not isinstance(reply, str) or " [1]" not in reply:
+        return None
+    user = [content for role, content in map(_role_and_content, conversation) if role == "user"]
+    earlier = {word for turn in user[:-1] for word in tokenize(with_standard_names(turn))}
+    return PreviousLead(
+        reply[: reply.index(" [1]")].strip(), frozenset(tokenize(with_standard_names(user[-1]))) - earlier
+    )
 
 
 def announces_new_topic(question: str) -> bool:

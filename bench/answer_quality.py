@@ -31,7 +31,7 @@ from common import REPO, machine
 from assistant.config import Settings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.runtime import build_index, load_pipeline
-from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, quotes_gold
+from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, ask_turn_by_turn, quotes_gold
 
 DATASET = REPO / "evals/user_questions.jsonl"
 
@@ -111,7 +111,7 @@ def unknown_articles(settings: Settings, cases: list[dict]) -> None:
             runs.values(), (shipped, shipped.without_articles(index, gold_articles)), strict=True
         ):
             selector.memory = memory
-            result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
+            result = ask_turn_by_turn(pipeline, case["turns"])
             run.append(JudgedTurn.of(case, result.status, [c.quote for c in result.citations]))
     selector.memory = shipped
     print(f"# Answerable turns as if their articles were new — {machine()}\n")
@@ -156,7 +156,7 @@ def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[
     judged = []
     expected_status = {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}
     for case in cases:
-        result = pipeline.run([{"role": "user", "content": turn} for turn in case["turns"]])
+        result = ask_turn_by_turn(pipeline, case["turns"])
         turn = JudgedTurn.of(case, result.status, [c.quote for c in result.citations])
         judged.append(turn)
         wrong = (

@@ -11,9 +11,29 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+from assistant.results import AnswerResult
 from evaluation.stats import Metric
+
+
+class Answers(Protocol):
+    def run(self, conversation: list[dict[str, str]]) -> AnswerResult: ...
+
+
+def ask_turn_by_turn(system: Answers, turns: Sequence[str]) -> AnswerResult:
+    """The reply to the last of `turns`, asked one at a time with each reply sent back before the
+    next, as the widget, the CLI and the harness's runner ask (a reply does not lead with what the
+    one before it led with)."""
+    if not turns:
+        raise ValueError("no turns to ask")
+    conversation: list[dict[str, str]] = []
+    for turn in turns:
+        conversation.append({"role": "user", "content": turn})
+        result = system.run(conversation)
+        conversation.append({"role": "assistant", "content": result.answer})
+    return result
+
 
 _MARKUP = re.compile(r"[*_`]+")
 _WORD = re.compile(r"\w+")

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant.pipeline import AnswerPipeline
-from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, quotes_gold
+from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, ask_turn_by_turn, quotes_gold
 from tests.conftest import REPO
 
 
@@ -61,19 +61,22 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.13}
 # Session 21: a question calling ketamine "k" or "ket" may be answered below the similarity floor,
 # and one held-out follow-up without an answer now is (2 of 25 correct abstentions; on development
 # halves the change cost none): the floor keeps one case of slack under it.
+# Session 22: turns are asked one at a time with each reply sent back, as the widget asks, and a
+# reply does not lead with what the one before led with: 0.616, 0.689, 0.160 (4 of 25), 0.070
+# (6 of 86); each bound keeps a case or more of slack.
 FOLLOW_UP_FLOORS = {
-    "answers.first_sentence_answers": 0.56,
-    "answers.precision": 0.62,
-    "answers.correct_abstention": 0.04,
+    "answers.first_sentence_answers": 0.58,
+    "answers.precision": 0.65,
+    "answers.correct_abstention": 0.08,
 }
-FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.08}
+FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.09}
 
 
 def _held_out_values(pipeline: AnswerPipeline, dataset: str) -> dict[str, float | None]:
     cases = [json.loads(line) for line in (REPO / dataset).open(encoding="utf-8")]
     judged = []
     for case in (c for c in cases if c["split"] == "heldout"):
-        result = pipeline.run([{"role": "user", "content": t} for t in case["turns"]])
+        result = ask_turn_by_turn(pipeline, case["turns"])
         judged.append(JudgedTurn.of(case, result.status, [c.quote for c in result.citations]))
     return {m.name: m.value for m in answer_quality_metrics(judged)}
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.conversation import ConversationError, readings, with_standard_names
+from assistant.conversation import ConversationError, previous_lead, readings, with_standard_names
 from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
@@ -209,6 +209,49 @@ def test_a_follow_up_is_read_alone_and_with_the_subject_of_the_turns_before() ->
 )
 def test_a_turn_that_names_its_own_subject_or_leaves_the_old_one_is_read_alone(question: str) -> None:
     assert readings(["What is a K-hole?", question]) == [question]
+
+
+def _chat(*messages: str) -> list[dict[str, str]]:
+    return [{"role": ("user", "assistant")[i % 2], "content": m} for i, m in enumerate(messages)]
+
+
+def test_the_previous_reply_lead_is_read_from_the_answer_sent_back() -> None:
+    mixing = "Mixing ketamine with alcohol, opioids, benzodiazepines or other sedating drugs is dangerous."
+    previous = previous_lead(
+        _chat("is it ok to mix ket with alcohol", f"{mixing} [1] Another one. [2]", "and with coke?")
+    )
+    assert previous is not None and previous.quote == mixing
+    assert previous.repeated_by(mixing) and not previous.repeated_by("Another one.")
+    # The new turn's own words (and its drugs' standard names) in the old lead make it an answer again.
+    xanax = previous_lead(_chat("is it ok to mix ket with alcohol", f"{mixing} [1]", "and with xanax?"))
+    assert xanax is not None and not xanax.repeated_by(mixing)
+    # A refusal, an abstention or a lone question has no lead.
+    assert previous_lead(_chat("how much ket should i take", "I can't help with doses.", "why not?")) is None
+    assert previous_lead("is ket addictive") is None
+    assert previous_lead(_chat("is ket addictive")) is None
+
+
+def test_a_follow_up_does_not_lead_with_what_the_reply_before_led_with(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    first = shipped_pipeline.run("is it ok to mix ket with alcohol")
+    lead = first.citations[0].quote
+    assert "alcohol" in lead
+    # Sent without the earlier reply, the follow-up leads with the same sentence again.
+    assert (
+        shipped_pipeline.run(_chat("is it ok to mix ket with alcohol", "and with coke?")[::2])
+        .citations[0]
+        .quote
+        == lead
+    )
+    follow_up = shipped_pipeline.run(
+        _chat("is it ok to mix ket with alcohol", first.answer, "and with coke?")
+    )
+    assert follow_up.status == "answered" and "cocaine" in follow_up.citations[0].quote
+    assert lead not in follow_up.answer
+    # The same sentence answers a follow-up whose new words it meets ("xanax": benzodiazepines).
+    xanax = shipped_pipeline.run(_chat("is it ok to mix ket with alcohol", first.answer, "and with xanax?"))
+    assert xanax.citations[0].quote == lead
 
 
 @pytest.mark.parametrize(

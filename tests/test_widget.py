@@ -520,7 +520,10 @@ def test_refusal_and_emergency_look_different_with_tel_links(page: Page) -> None
     expect(refusal).to_have_attribute("data-status", "refused")
     expect(refusal).to_contain_text("Not something I can help with")
     expect(refusal).to_contain_text("clinician or pharmacist")
-    expect(refusal.locator("button, a")).to_have_count(0)
+    # No link and nothing to copy; a vote, so that a wrong refusal reaches the curators.
+    expect(refusal.locator("a")).to_have_count(0)
+    expect(refusal.get_by_role("button", name="Copy")).to_have_count(0)
+    expect(refusal.get_by_role("button", name="Not helpful", exact=True)).to_be_visible()
 
     with page.expect_request("**/v1/chat") as request_info:
         emergency = ask(page, EMERGENCY)
@@ -557,7 +560,9 @@ def test_abstention_is_plain(page: Page) -> None:
     reply = ask(page, "Who painted the Mona Lisa?")
     expect(reply).to_have_attribute("data-status", "abstained")
     expect(reply).to_contain_text("I don't have a vetted source")
-    expect(reply.locator("button, a, .src")).to_have_count(0)
+    expect(reply.locator("a, .src")).to_have_count(0)
+    expect(reply.get_by_role("button", name="Copy")).to_have_count(0)
+    expect(reply.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
 
 
 def test_answers_worded_by_a_model_say_so_and_quoted_ones_do_not(page: Page) -> None:
@@ -1478,6 +1483,28 @@ def test_sizes_follow_the_readers_font_size(page: Page) -> None:
 
 def test_feedback_reaches_the_database(page: Page, server: Server) -> None:
     _vote_from_the_widget_and_read_the_database(page, server)
+
+
+def test_a_vote_on_a_refusal_reaches_the_database(page: Page, server: Server) -> None:
+    from assistant.feedback import FeedbackStore
+
+    open_widget(page)
+    with page.expect_response("**/v1/chat") as response_info:
+        refusal = ask(page, DOSING)
+    answer_id = re.search(r'"id": "(ans_[0-9a-f]{16})"', response_info.value.text())
+    assert answer_id
+    refusal.get_by_role("button", name="Not helpful", exact=True).click()
+    with page.expect_response("**/v1/feedback") as vote_info:
+        refusal.get_by_role("button", name="Not what I asked").click()
+    assert vote_info.value.status == 201
+    expect(refusal).to_contain_text("Thanks for your feedback.")
+    store = FeedbackStore(server.feedback_url)
+    try:
+        stored = store.answer(answer_id.group(1))
+        assert stored and stored.vote and stored.record.kind == "refused"
+        assert (stored.vote.rating, stored.vote.reason) == ("down", "not_what_i_asked")
+    finally:
+        store.close()
 
 
 @pytest.mark.server

@@ -548,14 +548,15 @@ class Widget {
     return h("a", { href: u.href, target: "_blank", rel: "noopener noreferrer nofollow" }, text, icon("ext"), h("span.sr", " " + this.t("newTab")));
   }
 
-  /** Copy; on a complete answer, thumbs up and down (with a reason). */
+  /** Copy (on answers); thumbs up and down (with a reason) on a complete answer, and on a refusal or an
+   * abstention, so that a wrong one reaches the curators. */
   actions(turn) {
     const a = turn.a, t = this.t, msg = h("span.fm"), said = h("span", t("copy"));
-    const copy = h("button.tb", { onclick: () => this.copy(turn).then((k) => {
+    const copy = ["answered", "stopped", "incomplete"].includes(a.status) ? h("button.tb", { onclick: () => this.copy(turn).then((k) => {
       said.textContent = t(k);
       setTimeout(() => { said.textContent = t("copy"); }, 2500);
-    }) }, icon("copy"), said);
-    if (a.status !== "answered" || !a.id) return h("div.ac", {}, copy);
+    }) }, icon("copy"), said) : "";
+    if (!["answered", "refused", "abstained"].includes(a.status) || !a.id) return h("div.ac", {}, copy);
     const thumb = (r) => h("button.tb." + r, { "aria-label": t(r), title: t(r), onclick: () => this.vote(turn, r, null, paint) }, icon("up"));
     const up = thumb("up"), down = thumb("down");
     const why = h("p", { id: "va-why-" + a.id, text: t("why") });
@@ -602,9 +603,9 @@ class Widget {
         numbers.length ? h("div.calls", {}, numbers.map((n) =>
           h("a.call", { href: "tel:" + n.replace(/[^\d+]/g, "") }, icon("phone"), t("call", { n })))) : "");
     } else if (a.status === "refused") {
-      el.append(h("p.ch", {}, icon("info"), t("refused")), text);
+      el.append(h("p.ch", {}, icon("info"), t("refused")), text, this.actions(turn));
     } else if (a.status === "abstained") {
-      el.append(h("p", {}, rich(a.text)));
+      el.append(h("p", {}, rich(a.text)), this.actions(turn));
     } else {
       const note = { stopped: "stopped", incomplete: "incomplete" }[a.status] || (a.worded && "worded");
       el.append(h("p.tx", {}, this.richAnswer(a.text, turn, true)), this.sourcesList(turn), note ? h("span.note", t(note)) : "", this.actions(turn));

@@ -17,6 +17,7 @@ const STRINGS = {
     greeting: "Hello. I answer questions about drugs and medicines from vetted articles only, and show the exact source of every sentence. What would you like to know?",
     notice: "General information from vetted sources — not medical advice.",
     input: "Your question", placeholder: "Ask a question…", hint: "Enter to send · Shift+Enter for a new line",
+    left: "{n} characters left", full: "Limit: {n} characters; the rest was cut.",
     send: "Send", stop: "Stop", stopLabel: "Stop the answer", close: "Close chat", clear: "New conversation",
     cleared: "Conversation cleared.", undo: "Undo", log: "Conversation", you: "You said:", bot: "Assistant:",
     thinking: "Looking in the vetted articles…", stopped: "Stopped.", incomplete: "Incomplete: the answer was cut off.", sources: "Sources",
@@ -42,6 +43,7 @@ const STRINGS = {
     greeting: "Hola. Respondo preguntas sobre drogas y medicamentos usando solo artículos verificados, y muestro la fuente exacta de cada frase. ¿Qué quiere saber?",
     notice: "Información general de fuentes verificadas — no es consejo médico.",
     input: "Su pregunta", placeholder: "Escriba una pregunta…", hint: "Intro para enviar · Mayús+Intro para una nueva línea",
+    left: "Quedan {n} caracteres", full: "Límite: {n} caracteres; el resto se cortó.",
     send: "Enviar", stop: "Detener", stopLabel: "Detener la respuesta", close: "Cerrar el chat", clear: "Nueva conversación",
     cleared: "Conversación borrada.", undo: "Deshacer", log: "Conversación", you: "Usted dijo:", bot: "Asistente:",
     thinking: "Buscando en los artículos verificados…", stopped: "Detenido.", incomplete: "Incompleta: la respuesta se cortó.", sources: "Fuentes",
@@ -402,7 +404,7 @@ class Widget {
     this.err = h("div.er", { role: "alert", hidden: true });
     this.undoBar = h("div.er", { hidden: true });
     this.input = h("textarea", { "aria-label": t("input"), rows: "1", maxlength: MAX_CHARS, placeholder: t("placeholder"),
-      "aria-describedby": "va-hint", autocomplete: "off", enterkeyhint: "send", oninput: () => this.autosize() });
+      "aria-describedby": "va-hint", autocomplete: "off", enterkeyhint: "send", oninput: () => this.changed() });
     this.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { // 229: IME composing
         e.preventDefault();
@@ -418,7 +420,7 @@ class Widget {
       h("div.bd", {}, this.log, this.viewer),
       this.undoBar, this.err,
       h("form", { onsubmit: (e) => { e.preventDefault(); this.submit(); } }, this.input, this.sendBtn, this.stopBtn),
-      h("p.ft", { id: "va-hint", text: t("hint") }), this.status);
+      (this.hint = h("p.ft", { id: "va-hint", text: t("hint") })), this.status);
     const wrap = (this.wrap = h("div.w." + o.position, { lang: o.lang, dir: "ltr" }, this.panel, this.launcher));
     if (o.accent && window.CSS && CSS.supports("color", o.accent)) {
       wrap.style.setProperty("--acc", o.accent);
@@ -500,10 +502,12 @@ class Widget {
     }, () => {});
   }
 
-  autosize() {
-    const el = this.input;
+  /** Fits the input to its text; over the last 200 characters the hint counts down. */
+  changed() {
+    const el = this.input, left = MAX_CHARS - el.value.length;
     el.style.height = "auto";
     el.style.height = el.scrollHeight + 2 + "px";
+    this.hint.textContent = this.t(left > 200 ? "hint" : left ? "left" : "full", { n: left || MAX_CHARS });
   }
   /** Follows a reply down, never past its question: that and the answer's start stay in view. */
   follow(userEl) {
@@ -548,14 +552,13 @@ class Widget {
     return h("a", { href: u.href, target: "_blank", rel: "noopener noreferrer nofollow" }, text, icon("ext"), h("span.sr", " " + this.t("newTab")));
   }
 
-  /** Copy (on answers); thumbs up and down (with a reason) on a complete answer, and on a refusal or an
-   * abstention, so that a wrong one reaches the curators. */
+  /** Copy on answers; votes (with a reason) on answers, refusals and abstentions. */
   actions(turn) {
     const a = turn.a, t = this.t, msg = h("span.fm"), said = h("span", t("copy"));
-    const copy = ["answered", "stopped", "incomplete"].includes(a.status) ? h("button.tb", { onclick: () => this.copy(turn).then((k) => {
+    const copy = /^(refused|abstained)$/.test(a.status) ? "" : h("button.tb", { onclick: () => this.copy(turn).then((k) => {
       said.textContent = t(k);
       setTimeout(() => { said.textContent = t("copy"); }, 2500);
-    }) }, icon("copy"), said) : "";
+    }) }, icon("copy"), said);
     if (!["answered", "refused", "abstained"].includes(a.status) || !a.id) return h("div.ac", {}, copy);
     const thumb = (r) => h("button.tb." + r, { "aria-label": t(r), title: t(r), onclick: () => this.vote(turn, r, null, paint) }, icon("up"));
     const up = thumb("up"), down = thumb("down");
@@ -650,7 +653,7 @@ class Widget {
     const q = str(question).trim().slice(0, MAX_CHARS);
     if (!q || this.run) return;
     this.hideBars();
-    if (this.input.value.trim() === q) { this.input.value = ""; this.autosize(); }
+    if (this.input.value.trim() === q) { this.input.value = ""; this.changed(); }
     if (this.sugg) {
       if (this.sugg.contains(this.root.activeElement)) this.input.focus(); // it is about to hide
       this.sugg.hidden = true;
@@ -723,7 +726,7 @@ class Widget {
         userEl.remove();
         botEl.remove();
       }
-      if (!this.input.value.trim()) { this.input.value = q; this.autosize(); }
+      if (!this.input.value.trim()) { this.input.value = q; this.changed(); }
       this.showError(e.kind ? e : failure("network"), q);
     } finally {
       if (this.run === run) this.release();

@@ -203,15 +203,25 @@ class ExtractiveAnswerer:
             best >= self.floor_waived_at and _KETAMINE_BY_STREET_NAME.search(question)
         ):
             return Extraction([], best)
-        nearest = found[int(np.argmax(probabilities))].passage.article_id
+        asked = places_asked(question)
+        # The article to point to when abstaining: the likeliest one about the question's place ("a
+        # clinic in the us" is not pointed to the United Kingdom's article).
+        order = np.argsort(-probabilities, kind="stable")
+        nearest = next(
+            (
+                found[int(i)].passage.article_id
+                for i in order
+                if not names_only_other_places(asked, found[int(i)].passage.section)
+            ),
+            found[int(order[0])].passage.article_id,
+        )
         if best < self.answer_threshold:
             return Extraction([], best, nearest)
         # The lead is the most probable sentence that can be quoted; the others must come close to it.
         floor = self.answer_threshold
-        asked = places_asked(question)
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
-        for i in np.argsort(-probabilities, kind="stable"):
+        for i in order:
             if len(chosen) >= self.max_sentences or probabilities[i] < floor:
                 break
             candidate = found[int(i)]

@@ -211,6 +211,13 @@ def test_a_turn_that_names_its_own_subject_or_leaves_the_old_one_is_read_alone(q
     assert readings(["What is a K-hole?", question]) == [question]
 
 
+def test_an_abstention_points_to_an_article_about_the_place_asked(shipped_pipeline: AnswerPipeline) -> None:
+    # The likeliest sentence is about private clinics in England, which answers another question.
+    result = shipped_pipeline.run("how do i find a legit ketamine clinic in the us")
+    assert result.status == "abstained" and "England" not in result.answer
+    assert [r.id for r in result.related_articles] == ["access-to-treatment-us"], result.related_articles
+
+
 def _chat(*messages: str) -> list[dict[str, str]]:
     return [{"role": ("user", "assistant")[i % 2], "content": m} for i, m in enumerate(messages)]
 

@@ -1504,10 +1504,7 @@ def test_a_vote_on_a_refusal_reaches_the_database(page: Page, server: Server) ->
     from assistant.feedback import FeedbackStore
 
     open_widget(page)
-    with page.expect_response("**/v1/chat") as response_info:
-        refusal = ask(page, DOSING)
-    answer_id = re.search(r'"id": "(ans_[0-9a-f]{16})"', response_info.value.text())
-    assert answer_id
+    refusal, answer_id = _ask_for_an_answer_id(page, DOSING)
     refusal.get_by_role("button", name="Not helpful", exact=True).click()
     with page.expect_response("**/v1/feedback") as vote_info:
         refusal.get_by_role("button", name="Not what I asked").click()
@@ -1515,7 +1512,7 @@ def test_a_vote_on_a_refusal_reaches_the_database(page: Page, server: Server) ->
     expect(refusal).to_contain_text("Thanks for your feedback.")
     store = FeedbackStore(server.feedback_url)
     try:
-        stored = store.answer(answer_id.group(1))
+        stored = store.answer(answer_id)
         assert stored and stored.vote and stored.record.kind == "refused"
         assert (stored.vote.rating, stored.vote.reason) == ("down", "not_what_i_asked")
     finally:
@@ -1539,14 +1536,20 @@ def test_feedback_reaches_a_postgresql_database(browser: Browser, postgres_feedb
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+def _ask_for_an_answer_id(page: Page, question: str) -> tuple[Any, str]:
+    """The reply to `question` and the answer id the server gave it (which votes are sent with)."""
+    with page.expect_response("**/v1/chat") as response_info:
+        reply = ask(page, question)
+    answer_id = re.search(r'"id": "(ans_[0-9a-f]{16})"', response_info.value.text())
+    assert answer_id
+    return reply, answer_id.group(1)
+
+
 def _vote_from_the_widget_and_read_the_database(page: Page, server: Server) -> None:
     from assistant.feedback import FeedbackStore
 
     open_widget(page)
-    with page.expect_response("**/v1/chat") as response_info:
-        reply = ask(page, ANSWERED)
-    answer_id = re.search(r'"id": "(ans_[0-9a-f]{16})"', response_info.value.text())
-    assert answer_id
+    reply, answer_id = _ask_for_an_answer_id(page, ANSWERED)
     helpful, unhelpful = (reply.get_by_role("button", name=n, exact=True) for n in ("Helpful", "Not helpful"))
     expect(helpful).to_have_attribute("aria-pressed", "false")
     reasons = reply.get_by_role("group", name="What was wrong? (optional)")
@@ -1561,7 +1564,7 @@ def _vote_from_the_widget_and_read_the_database(page: Page, server: Server) -> N
     with page.expect_response("**/v1/feedback") as vote_info:
         reason.click()
     assert vote_info.value.request.post_data_json == {
-        "answer_id": answer_id.group(1),
+        "answer_id": answer_id,
         "rating": "down",
         "reason": "unsupported",
     }
@@ -1569,7 +1572,7 @@ def _vote_from_the_widget_and_read_the_database(page: Page, server: Server) -> N
 
     store = FeedbackStore(server.feedback_url)
     try:
-        stored = store.answer(answer_id.group(1))
+        stored = store.answer(answer_id)
         assert stored and stored.vote, "the vote is not in the database"
         assert (stored.vote.rating, stored.vote.reason) == ("down", "unsupported")
         assert stored.record.kind == "answered" and stored.record.question is None
@@ -1579,7 +1582,7 @@ def _vote_from_the_widget_and_read_the_database(page: Page, server: Server) -> N
         expect(helpful).to_have_attribute("aria-pressed", "true")
         expect(reasons).to_be_hidden()
         expect(reply).to_contain_text("Thanks for your feedback.")
-        stored = store.answer(answer_id.group(1))
+        stored = store.answer(answer_id)
         assert stored and stored.vote and (stored.vote.rating, stored.vote.reason) == ("up", None)
     finally:
         store.close()

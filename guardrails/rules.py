@@ -838,7 +838,6 @@ def found_not_sought(text: str) -> bool:
     return bool(_FOUND_DRUGS.search(text)) and not _SEEKING_MORE.search(text)
 
 
-# What the rules exempt by category, which no semantic layer may overrule.
 # How someone feels, with no drug, amount or taking in it ("i feel really low today"): a mood, which
 # the trained layers read as "low dose".
 _MOOD = rx(
@@ -852,6 +851,7 @@ def mood_not_amount(text: str) -> bool:
     return bool(_MOOD.search(text) and not _SUBSTANCE.search(text) and not _TAKING.search(text))
 
 
+# What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": no_emergency_now,
     "dosing": lambda text: (
@@ -865,7 +865,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
     over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
-    session or missing one's own dose; whether a mix is dangerous (as dosing, or as distress when
+    session or missing one's own dose; a mood told; whether a mix is dangerous (as dosing, or as distress when
     no word of harm or despair comes with it); a treatment history of nothing having worked, or a
     question from someone in recovery; drugs someone found and does not seek."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
@@ -967,7 +967,9 @@ def distressed(text: str) -> bool:
 
 # The person says the crisis has passed ("thanks, i called samaritans and im safe now").
 _SAFE_NOW = rx(
-    r"\b(?:i'?m|im|i\s+am|feeling|i\s+feel)\s+(?:\w+\s+)?(?:safe|ok|okay|alright|all\s+right|better|fine)\s+now\b|"
+    # "im not ok now" is not: only a word that strengthens it may come between
+    r"\b(?:i'?m|im|i\s+am|feeling|i\s+feel)\s+(?:(?:much|a\s+lot|feeling|doing|totally|completely)\s+)?"
+    r"(?:safe|ok|okay|alright|all\s+right|better|fine)\s+now\b|"
     r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)"
 )
 

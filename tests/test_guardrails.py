@@ -751,6 +751,8 @@ def test_distress_told_earlier_stands_until_the_person_says_they_are_safe_now(fu
     ):
         assert full_rail.run([crisis, later]).action == "escalate", later
     assert full_rail.run([crisis, "im safe now", "actually i want to die"]).action == "escalate"
+    for not_safe in ("im not ok now", "i'm not safe"):
+        assert full_rail.run([crisis, not_safe, "what is spravato?"]).action == "escalate", not_safe
 
 
 def test_a_mood_is_not_a_dose_and_numbness_after_taking_is_an_emergency(full_rail: InputRail) -> None:

@@ -10,8 +10,8 @@ baseline, then the median time of each stage per precision. Follow-up turns (the
 conversations of evals/user_followups.jsonl) are timed apart: most are answered twice, once per
 reading (`assistant.conversation.readings`), and the baseline has no follow-ups to compare. They are
 timed two ways: the whole conversation sent to a process that has seen none of it (as an API
-client with its own history might), and turn by turn as the widget asks, where the earlier turns'
-vectors are remembered (`ASSISTANT_EMBEDDING_CACHE_SIZE`; only the last turn is timed). Every other
+client with its own history might), and turn by turn as the widget asks (each reply sent back with
+the next turn), where the earlier turns' vectors are remembered (`ASSISTANT_EMBEDDING_CACHE_SIZE`; only the last turn is timed). Every other
 measurement runs with the answer and embedding caches off.
 Run: .venv/bin/python bench/answer_latency.py [--rounds 3] [--precisions fp32,int8] [--data-dir DIR] [--interleave]
 """
@@ -136,9 +136,12 @@ def main() -> None:
                 assert isinstance(asking.input_guard, InputRail)
                 asking.embedder.forget()  # what it knows comes from this conversation's earlier turns
                 asking.input_guard.forget()
-                for turn in range(1, len(messages)):
-                    asking.run(messages[:turn])
-                elapsed, result = timed(partial(asking.run, messages))
+                # Each reply goes back with the next turn, as the widget sends it.
+                chat: list[dict[str, str]] = []
+                for message in messages[:-1]:
+                    chat.append(message)
+                    chat.append({"role": "assistant", "content": asking.run(chat).answer})
+                elapsed, result = timed(partial(asking.run, [*chat, messages[-1]]))
                 turn_by_turn[precision][result.status].append(elapsed)
 
     print(f"# Answer latency, warm, in-process — {machine()}")

@@ -122,6 +122,30 @@ def previous_lead(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Prev
     )
 
 
+@dataclass(frozen=True)
+class Dialogue:
+    """A conversation as answering reads it: the user's turns, oldest first (the last is the
+    question), and what the reply before that question led with."""
+
+    turns: tuple[str, ...]
+    previous: PreviousLead | None
+
+    @property
+    def question(self) -> str:
+        return self.turns[-1].strip()
+
+    def key(self) -> tuple[tuple[str, ...], str]:
+        """What makes two dialogues the same for an answer cache: the turns up to case and spacing,
+        and the previous lead, which the answer does not lead with again."""
+        turns = tuple(" ".join(turn.casefold().split()) for turn in self.turns)
+        return turns, self.previous.quote if self.previous else ""
+
+
+def read_dialogue(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Dialogue:
+    """`conversation` validated (`ConversationError` if it is not one) and read for answering."""
+    return Dialogue(tuple(user_turns(conversation)), previous_lead(conversation))
+
+
 def announces_new_topic(question: str) -> bool:
     """A turn that says it leaves the conversation's subject ("Different question: ...", "unrelated but ...")."""
     return bool(_NEW_TOPIC.search(question))

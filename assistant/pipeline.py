@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.cache import AnswerCache
-from assistant.conversation import PreviousLead, previous_lead, readings, user_turns
+from assistant.conversation import Dialogue, PreviousLead, read_dialogue, readings
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
 from assistant.results import (
     Answerer,
@@ -104,16 +104,16 @@ class AnswerPipeline:
     def run(self, conversation: Conversation) -> AnswerResult:
         """Answer the last user turn of `conversation`, or refuse, escalate or abstain."""
         started = time.perf_counter()
-        turns, previous = user_turns(conversation), previous_lead(conversation)
-        cached = self._cached(turns, previous, started)
-        return cached if cached is not None else self._answer(turns, previous, started)
+        dialogue = read_dialogue(conversation)
+        cached = self._cached(dialogue, started)
+        return cached if cached is not None else self._answer(dialogue, started)
 
-    def _answer(self, turns: list[str], previous: PreviousLead | None, started: float) -> AnswerResult:
+    def _answer(self, dialogue: Dialogue, started: float) -> AnswerResult:
         """The whole answer, computed (the cache has missed) and remembered."""
         clock = _Clock(started)
-        prepared = self._prepare(turns, previous, clock)
+        prepared = self._prepare(dialogue, clock)
         if isinstance(prepared, AnswerResult):
-            return self._remember(turns, previous, prepared)
+            return self._remember(dialogue, prepared)
         verification: Verification | None = None
         # The model is asked only when the calibrated extractive check would answer, so abstention
         # behaves the same with or without a model.
@@ -125,10 +125,8 @@ class AnswerPipeline:
             verification = generation.summary()
             if self.generator.useful(generation):
                 answer, citations = compose_generated(generation.sentences)
-                return self._remember(
-                    turns, previous, self._generated(answer, citations, verification, clock)
-                )
-        return self._remember(turns, previous, self._extractive(prepared, clock, verification))
+                return self._remember(dialogue, self._generated(answer, citations, verification, clock))
+        return self._remember(dialogue, self._extractive(prepared, clock, verification))
 
     def stream(
         self, conversation: Conversation, answer_id: str | None = None
@@ -140,28 +138,28 @@ class AnswerPipeline:
         nothing unverified is ever sent; if none survives, the extractive answer follows instead.
         """
         started = time.perf_counter()
-        turns, previous = user_turns(conversation), previous_lead(conversation)
-        result = self._cached(turns, previous, started)
+        dialogue = read_dialogue(conversation)
+        result = self._cached(dialogue, started)
         streamed = False
         if result is None and self.generator is not None:
             clock = _Clock(started)
-            prepared = self._prepare(turns, previous, clock)
+            prepared = self._prepare(dialogue, clock)
             if isinstance(prepared, AnswerResult):
-                result = self._remember(turns, previous, prepared)
+                result = self._remember(dialogue, prepared)
             elif not prepared.sentences:
-                result = self._remember(turns, previous, self._extractive(prepared, clock, None))
+                result = self._remember(dialogue, self._extractive(prepared, clock, None))
             else:
-                result = yield from self._stream_generated(turns, previous, prepared, clock)
+                result = yield from self._stream_generated(dialogue, prepared, clock)
                 streamed = result.answerer == "llm"
         if result is None:
-            result = self._answer(turns, previous, started)
+            result = self._answer(dialogue, started)
         result = result.model_copy(update={"id": answer_id or new_answer_id()})
         if not streamed:
             yield from answer_pieces(result)
         yield result
 
     def _stream_generated(
-        self, turns: list[str], previous: PreviousLead | None, prepared: _Prepared, clock: _Clock
+        self, dialogue: Dialogue, prepared: _Prepared, clock: _Clock
     ) -> Generator[str, None, AnswerResult]:
         """Stream verified model sentences; the result is the model's answer or, if none passed, the extractive one."""
         from assistant.generative import CitationNumbering, Generation
@@ -179,12 +177,12 @@ class AnswerPipeline:
             result = self._generated(" ".join(texts), numbering.citations, verification, clock)
         else:
             result = self._extractive(prepared, clock, verification)
-        return self._remember(turns, previous, result)
+        return self._remember(dialogue, result)
 
-    def _cached(self, turns: list[str], previous: PreviousLead | None, started: float) -> AnswerResult | None:
+    def _cached(self, dialogue: Dialogue, started: float) -> AnswerResult | None:
         if self.cache is None:
             return None
-        cached = self.cache.get(self._cache_key(turns, previous))
+        cached = self.cache.get(self._cache_key(dialogue))
         if cached is None:
             return None
         elapsed = round((time.perf_counter() - started) * 1000, 2)
@@ -192,34 +190,28 @@ class AnswerPipeline:
             update={"id": new_answer_id(), "timings_ms": {"cache_hit": 1.0, "total": elapsed}}
         )
 
-    def _remember(
-        self, turns: list[str], previous: PreviousLead | None, result: AnswerResult
-    ) -> AnswerResult:
+    def _remember(self, dialogue: Dialogue, result: AnswerResult) -> AnswerResult:
         # A fallback caused by a failing model is not cached: the model's answer is wanted once it is back.
         failed = result.verification is not None and result.verification.error is not None
         if self.cache is not None and not failed:
-            self.cache.put(self._cache_key(turns, previous), result)
+            self.cache.put(self._cache_key(dialogue), result)
         return result
 
-    def _cache_key(
-        self, turns: list[str], previous: PreviousLead | None
-    ) -> tuple[str, str, tuple[str, ...], str]:
-        # The reply language is part of the key: a refusal is worded in it; so is what the reply
-        # before led with, which the answer does not lead with again.
-        turns_key = tuple(" ".join(t.casefold().split()) for t in turns)
-        return (self.index.version, self.reply_language or "", turns_key, previous.quote if previous else "")
+    def _cache_key(self, dialogue: Dialogue) -> tuple[str, str, tuple[tuple[str, ...], str]]:
+        # The reply language is part of the key: a refusal is worded in it.
+        return (self.index.version, self.reply_language or "", dialogue.key())
 
-    def _prepare(
-        self, turns: list[str], previous: PreviousLead | None, clock: _Clock
-    ) -> AnswerResult | _Prepared:
+    def _prepare(self, dialogue: Dialogue, clock: _Clock) -> AnswerResult | _Prepared:
         """Guard, retrieve and extract: a final result (refused, escalated) or what answering needs."""
         vectors = _Vectors(self.embedder, self.answerer.selector, self.spare_workers)
-        queries = readings(turns)
-        asked = turns[-1].strip()
+        queries = readings(dialogue.turns)
+        asked = dialogue.question
         # What the readings will need starts on spare cores now; the guard embeds `asked` meanwhile.
         vectors.start(queries, asked)
         if self.input_guard is not None:
-            decision = self.input_guard.run(turns, lambda: vectors.base(asked), language=self.reply_language)
+            decision = self.input_guard.run(
+                dialogue.turns, lambda: vectors.base(asked), language=self.reply_language
+            )
             clock.lap("guard")
             if decision.action != "allow":
                 vectors.cancel()
@@ -230,7 +222,7 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        return self._read(queries, vectors, clock, previous)
+        return self._read(queries, vectors, clock, dialogue.previous)
 
     def _read(
         self, queries: list[str], vectors: _Vectors, clock: _Clock, previous: PreviousLead | None = None

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.conversation import ConversationError, previous_lead, readings, with_standard_names
+from assistant.conversation import (
+    ConversationError,
+    previous_lead,
+    read_dialogue,
+    readings,
+    with_standard_names,
+)
 from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
@@ -236,6 +242,14 @@ def test_the_previous_reply_lead_is_read_from_the_answer_sent_back() -> None:
     assert previous_lead(_chat("how much ket should i take", "I can't help with doses.", "why not?")) is None
     assert previous_lead("is ket addictive") is None
     assert previous_lead(_chat("is ket addictive")) is None
+
+
+def test_two_dialogues_are_the_same_answer_only_with_the_same_previous_lead() -> None:
+    asked = read_dialogue(_chat("Is ket addictive?", "It can be. [1]", "  and  with COKE? "))
+    assert asked.question == "and  with COKE?" and asked.turns[0] == "Is ket addictive?"
+    assert asked.key() == read_dialogue(_chat("is KET addictive?", "It can be. [1]", "and with coke?")).key()
+    assert asked.key() != read_dialogue(_chat("Is ket addictive?", "Yes. [1]", "and with coke?")).key()
+    assert asked.key() != read_dialogue(_chat("Is ket addictive?", "No source.", "and with coke?")).key()
 
 
 def test_a_follow_up_does_not_lead_with_what_the_reply_before_led_with(

@@ -213,8 +213,9 @@ class InputRail:
                 hit = RuleHit("jailbreak", "jailbreak.wrapper+request", f"{found_wrapper} … {weak}")
         seeking_help = (
             any(help_seeking(v) for v in normalized.views)
-            or (len(turns) > 1 and _is_fragment(question) and help_seeking(turns[-2].casefold()) is not None)
+            or (len(turns) > 1 and _continues(question) and help_seeking(turns[-2].casefold()) is not None)
             or gets_clinic_only_medicine_named_before(normalized.views[0], context)
+            or (context.supplies_before and not mentions_substance(normalized.views[0]))
         )
         if hit is None and self.semantic and not seeking_help:
             if vector is None:
@@ -342,3 +343,15 @@ def _since_safe(earlier: Sequence[str]) -> list[str]:
 
 def _is_fragment(text: str) -> bool:
     return len(_WORD.findall(text)) <= FRAGMENT_WORDS
+
+
+# "ok how about in london then" after a question about finding a clinic: the same request, elsewhere.
+_HOW_ABOUT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|so|right)\W+)?(?:how|what)\s+about\b(?![^.?!]*\b(?:buy\w*|order\w*|online|cheap\w*))",
+    re.IGNORECASE,
+)
+
+
+def _continues(question: str) -> bool:
+    """A turn that carries on the request before it: a fragment, or "how about ..." with no buying in it."""
+    return _is_fragment(question) or bool(_HOW_ABOUT.search(question))

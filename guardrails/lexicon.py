@@ -455,6 +455,7 @@ MARKET = alternation(
 )
 NO_PRESCRIPTION = (
     r"(?:without|with\s+no|no)\s+(?:a\s+)?(?:prescription|script|rx|seeing\s+a\s+doctor|a\s+doctor)"
+    r"|(?:don'?t|dont|doesn'?t|doesnt|do\s+not|does\s+not|won'?t|wont)\s+(?:need|require|ask\s+for|check)\s+(?:a\s+|any\s+)?(?:prescription|script|rx)"
     r"|sin\s+receta|sans\s+ordonnance|ohne\s+rezept|sem\s+receita|senza\s+ricetta"
     # around the programme or the prescriber ("senza passare dal SerD", "without going through a doctor")
     r"|without\s+going\s+(?:through|to)\s+(?:a|the|my)\s+(?:doctor|gp|clinic|program(?:me)?)"

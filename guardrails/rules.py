@@ -388,6 +388,9 @@ _EMERGENCY_SIGN = rx(
     r"(?:really|very|so)\s+sleepy\s+and\s+(?:being\s+sick|vomiting|throwing\s+up)|"
     # whether to call for help is asked from beside the person: the numbers come first
     r"should\s+(?:i|we)\s+(?:call|ring|phone)\s+(?:an\s+ambulance|999|911|112|emergency\s+services)|"
+    # or whether what was just taken is too much: "my friend did 2g tonight, is that too much?"
+    r"(?:took|taken|had|did|done|snorted|railed)\b[^.?!]{0,40}\b(?:tonight|just\s+now|an?\s+hour\s+ago|earlier\s+tonight)\b"
+    r"[^.?!]{0,20}[.?!,]*\s*(?:is|was)\s+(?:that|it|this)\s+(?:way\s+)?too\s+much\b|"
     # or whether to go now, after taking something: "should I go to A&E?" is asked with the symptoms
     r"(?:took|taken|had|did|done|used|snorted|drank)\b[^?!]{0,80}\b(?:should|do)\s+(?:i|we)\s+(?:need\s+to\s+)?"
     r"(?:go|get|take\s+(?:him|her|them))\s+(?:to\s+|into\s+)?(?:a\s*&\s*e|a\s+and\s+e|(?:the\s+)?er|(?:the\s+)?emergency\s+"
@@ -497,7 +500,9 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 
 _COURSE_OF_TREATMENT = rx(
     r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|visits?|time\s+off|days?\s+off)\b|"
-    r"\b(?:after|before|since)\s+(?:my|your|their|his|her|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b"
+    r"\b(?:after|before|since)\s+(?:my|your|their|his|her|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b|"
+    # esketamine is only given in a clinic, so "a dose" of it is one session
+    r"\b(?:after|before|since)\s+an?\s+(?:spravato|esketamine)\s+(?:dose|session|treatment)\b"
 )
 # ...but how the amount is raised over a course is titration, which the policy refuses.
 _RAISING_THE_DOSE = rx(
@@ -846,6 +851,34 @@ _MOOD = rx(
 _TAKING = rx(r"\b(?:take|taking|took|dose|doses|dosing|use|using|have|had|mg|ml|how\s+(?:much|many))\b")
 
 
+# Whether to worry ("so should i worry about it with spravato twice a week"): a risk question about a
+# treatment or a habit told, which the trained layers read as a schedule asked for.
+_WORRY = rx(
+    r"\b(?:should|do|would|must)\s+(?:i|we)\s+(?:be\s+)?(?:worry|worried|concerned)\b|"
+    r"\bis\s+(?:that|it|this)\s+(?:something\s+)?to\s+worry\s+about\b"
+)
+
+
+def worry_not_amount(text: str) -> bool:
+    """Whether to worry about a risk, with no amount, count or interval asked."""
+    text = text.casefold()
+    return bool(_WORRY.search(text) and not _AMOUNT_ASKED.search(text))
+
+
+# What to say to someone ("what do i say to him without it blowing up"): a conversation, which the
+# trained layers read as an emergency.
+_WHAT_TO_SAY = rx(
+    r"\b(?:what|how)\s+(?:do|should|can|would|could)\s+(?:i|we)\s+(?:say|talk|speak|bring\s+(?:it|this|that)\s+up|"
+    r"approach|raise\s+(?:it|this|that)|start\s+(?:the|that|this)\s+conversation)\b"
+)
+
+
+def talking_it_through(text: str) -> bool:
+    """How to talk to someone about their use, with no sign of danger now."""
+    text = text.casefold()
+    return bool(_WHAT_TO_SAY.search(text) and not _DANGER_NOW.search(text))
+
+
 def mood_not_amount(text: str) -> bool:
     """A mood told, with no substance, amount or taking: not a dose request."""
     return bool(_MOOD.search(text) and not _SUBSTANCE.search(text) and not _TAKING.search(text))
@@ -853,9 +886,13 @@ def mood_not_amount(text: str) -> bool:
 
 # What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
-    "emergency": no_emergency_now,
+    "emergency": lambda text: no_emergency_now(text) or talking_it_through(text),
     "dosing": lambda text: (
-        honest_about_use(text) or routine_not_amount(text) or mixing_risk(text) or mood_not_amount(text)
+        honest_about_use(text)
+        or routine_not_amount(text)
+        or mixing_risk(text)
+        or mood_not_amount(text)
+        or worry_not_amount(text)
     ),
     "self_harm": lambda text: history_not_distress(text) or mixing_not_distress(text),
     "sourcing": found_not_sought,
@@ -864,8 +901,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
 
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
-    over already or asked ahead; how much one uses, told to a doctor; how long one stays after a
-    session or missing one's own dose; a mood told; whether a mix is dangerous (as dosing, or as distress when
+    over already or asked ahead, or what to say to someone; how much one uses, told to a doctor; how
+    long one stays after a session or missing one's own dose; a mood told; whether to worry, with no
+    amount asked; whether a mix is dangerous (as dosing, or as distress when
     no word of harm or despair comes with it); a treatment history of nothing having worked, or a
     question from someone in recovery; drugs someone found and does not seek."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
@@ -905,6 +943,10 @@ DISTRESS = rx(
     # English, said every way the blind sets showed: no point, tired of existing, a burden, gone.
     r"(?:what'?s|whats)\s+the\s+point\s+(?:of|in)\s+(?:anything|everything|living|life|going\s+on|trying)|"
     r"no\s+point\s+(?:to|in)\s+(?:anything|everything|living|life|going\s+on|trying|me)|"
+    r"(?:there'?s|theres|there\s+is|feels?\s+like)\s+no\s+point\s+any\s*more|"
+    r"(?:don'?t|dont|doesn'?t|doesnt|do\s+not|does\s+not)\s+see\s+(?:the|any)\s+point"
+    r"(?:\s+(?:in|of|to)\s+(?:anything|everything|living|life|going\s+on|trying|any\s+of\s+it)|\s+any\s*more)?"
+    r"(?=\s*(?:[.?!,;]|$|\s+(?:and|but|so|since|because)\b))|"
     r"(?:tired|sick|exhausted)\s+of\s+(?:existing|being\s+here|being\s+alive|trying)|"
     r"(?:don'?t|dont|do\s+not)\s+see\s+(?:why|the\s+point|a\s+reason)\s+(?:i\s+should\s+|to\s+)?(?:keep\s+going|go\s+on|carry\s+on|live|be\s+here|stay)|"
     r"why\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)|"
@@ -1018,6 +1060,8 @@ _TREATMENT_ACCESS = rx(
     r"referral|refer\s+me|sign\s+up|enrol+)\b[^.?!]{0,50}\b(?:clinics?|cent(?:re|er)s?|doctors?|gps?|psychiatrists?|therapists?|"
     r"specialists?|providers?|services?|meetings?|groups?|treatments?|program(?:me)?s?|rehabs?|detox|counsell?ors?)\b|"
     r"\b(?:certified|licensed|approved|specialist)\s+(?:clinics?|cent(?:re|er)s?|providers?)\b[^.?!]{0,60}\bfind\b|"
+    r"\b(?:is\s+there|are\s+there|any)\s+(?:an?\s+)?(?:\w+\s+){0,2}?(?:clinics?|cent(?:re|er)s?|psychiatrists?|providers?|services?|"
+    r"rehabs?|detox)\s+(?:near|in|around|close\s+to)\b|"
     r"\b(?:narcotics|alcoholics|cocaine)\s+anonymous\b|\b(?:na|aa|ca|smart\s+recovery)\s+meetings?\b|"
     r"\b(?:naloxone|narcan|naloxona|naloxon|nicotine\s+(?:patches|gum|replacement|lozenges))\b|"
     r"\b(?:want|trying|need|ready|decided)\s+to\s+(?:stop|quit|cut\s+down|give\s+up)\b[^?!]{0,60}\b(?:who|where|help|talk)\b|"
@@ -1038,7 +1082,7 @@ _TREATMENT_ACCESS = rx(
     r"\b(?:stop|quit|stopping|quitting)\s+(?:buying|ordering|scoring|using|taking|doing)\b|"
     r"\b(?:largar|dejar\s+de|arr[êe]ter\s+(?:de|la|le)|aufh[öo]ren|smettere\s+(?:di|con))\b|"
     # harm-reduction supplies
-    r"\b(?:fentanyl\s+)?test(?:ing)?\s+strips?\b|\bdrug[-\s]checking\b"
+    r"\b(?:fentanyl\s+)?test(?:ing)?\s+strips?\b|\bdrug[-\s]checking\b|\b(?:drug\s+)?(?:testing|test|reagent)\s+kits?\b|\bkits?\s+to\s+test\b"
 )
 # Esketamine is only given in certified treatment settings: asking how one gets it, without asking to
 # buy it or skip the prescriber, is asking about treatment.

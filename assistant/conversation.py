@@ -92,58 +92,73 @@ def _role_and_content(message: Mapping[str, Any] | Any) -> tuple[Any, Any]:
     return getattr(message, "role", None), getattr(message, "content", None)
 
 
-@dataclass(frozen=True)
-class PreviousLead:
-    """The sentence the reply before the newest turn led with, and the words the newest turn brings
-    to the conversation (its own and its drugs' standard names, stemmed)."""
+# Words are compared by their first five letters: the light stemmer keeps "addicted" and
+# "addictive" apart, and "how addictive is it compared to other drugs" after "can you get addicted
+# to ketamine" brings no new word about addiction.
+_FAMILY_LETTERS = 5
 
-    quote: str
+
+def word_families(text: str) -> frozenset[str]:
+    """The stemmed words of `text`, each cut to its first letters, so one word's forms meet."""
+    return frozenset(word[:_FAMILY_LETTERS] for word in tokenize(text))
+
+
+@dataclass(frozen=True)
+class EarlierLeads:
+    """The sentences the assistant's earlier replies led with, the newest first, and the words the
+    newest turn brings to the conversation (its own and its drugs' standard names, as word families)."""
+
+    quotes: tuple[str, ...]
     new_words: frozenset[str]
 
     def repeated_by(self, quote: str) -> bool:
-        """Whether `quote` is that sentence again and meets none of the new words: the point the
-        person has just read, not an answer to what they asked next ("how long do i have to stay
-        there" answered with the food rule again)."""
-        return quote == self.quote and not self.new_words.intersection(tokenize(quote))
+        """Whether `quote` led an earlier reply and meets none of the new words: a point the person
+        has already read, not an answer to what they asked next ("how long do i have to stay there"
+        answered with the food rule again; "and why would that help depression" answered with how
+        ketamine acts, two replies back)."""
+        return quote in self.quotes and not self.new_words.intersection(word_families(quote))
 
 
-def previous_lead(conversation: str | Sequence[Mapping[str, Any] | Any]) -> PreviousLead | None:
-    """What the assistant led with in the message just before the newest turn, when that message is
-    an answer with citations ("<quote> [1] ..."), as the widget, the CLI and the harness send it back."""
+def earlier_leads(conversation: str | Sequence[Mapping[str, Any] | Any]) -> EarlierLeads | None:
+    """What the assistant's earlier replies led with, when they are answers with citations
+    ("<quote> [1] ..."), as the widget, the CLI and the harness send them back."""
     if isinstance(conversation, str) or len(conversation) < 2:
         return None
-    role, reply = _role_and_content(conversation[-2])
-    if role != "assistant" or not isinstance(reply, str) or " [1]" not in reply:
-        return None
-    user = [content for role, content in map(_role_and_content, conversation) if role == "user"]
-    earlier = {word for turn in user[:-1] for word in tokenize(with_standard_names(turn))}
-    return PreviousLead(
-        reply[: reply.index(" [1]")].strip(), frozenset(tokenize(with_standard_names(user[-1]))) - earlier
+    messages = list(map(_role_and_content, conversation))
+    quotes = tuple(
+        reply[: reply.index(" [1]")].strip()
+        for role, reply in reversed(messages[:-1])
+        if role == "assistant" and isinstance(reply, str) and " [1]" in reply
     )
+    if not quotes:
+        return None
+    user = [content for role, content in messages if role == "user"]
+    earlier = frozenset().union(*(word_families(with_standard_names(turn)) for turn in user[:-1]))
+    return EarlierLeads(quotes, word_families(with_standard_names(user[-1])) - earlier)
 
 
 @dataclass(frozen=True)
 class Dialogue:
     """A conversation as answering reads it: the user's turns, oldest first (the last is the
-    question), and what the reply before that question led with."""
+    question), and what the assistant's earlier replies led with."""
 
     turns: tuple[str, ...]
-    previous: PreviousLead | None
+    leads: EarlierLeads | None
 
     @property
     def question(self) -> str:
         return self.turns[-1].strip()
 
-    def key(self) -> tuple[tuple[str, ...], str]:
+    def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """What makes two dialogues the same for an answer cache: the turns up to case and spacing,
-        and the previous lead, which the answer does not lead with again."""
+        and the earlier replies' leads, which the answer does not lead with again."""
         turns = tuple(" ".join(turn.casefold().split()) for turn in self.turns)
-        return turns, self.previous.quote if self.previous else ""
+        return turns, self.leads.quotes if self.leads else ()
 
 
 def read_dialogue(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Dialogue:
     """`conversation` validated (`ConversationError` if it is not one) and read for answering."""
-    return Dialogue(tuple(user_turns(conversation)), previous_lead(conversation))
+    return Dialogue(tuple(user_turns(conversation)), earlier_leads(conversation))
 
 
 def announces_new_topic(question: str) -> bool:

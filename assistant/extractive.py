@@ -12,7 +12,7 @@ from assistant.config import (
     DEFAULT_ANSWER_FLOOR_WAIVED_AT,
     DEFAULT_ANSWER_SIMILARITY_FLOOR,
 )
-from assistant.conversation import PreviousLead
+from assistant.conversation import EarlierLeads
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from corpus.places import names_only_other_places, places, places_asked
@@ -135,13 +135,13 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         hits: list[RetrievedPassage],
         answer_vector: np.ndarray | None = None,
-        previous: PreviousLead | None = None,
+        leads: EarlierLeads | None = None,
     ) -> Extraction:
         """The sentences that answer `question` (none: abstain). `answer_vector` is the question as
         the selector's encoder places it, when the caller has computed it already; the learned
-        selector does not say again the sentence the `previous` reply led with (see `PreviousLead`)."""
+        selector does not say again a sentence an earlier reply led with (see `EarlierLeads`)."""
         if self.selector is not None:
-            return self._select(question, query_vector, hits, self.selector, answer_vector, previous)
+            return self._select(question, query_vector, hits, self.selector, answer_vector, leads)
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
         for hit in hits:
@@ -186,7 +186,7 @@ class ExtractiveAnswerer:
         hits: list[RetrievedPassage],
         selector: AnswerSelector,
         answer_vector: np.ndarray | None,
-        previous: PreviousLead | None,
+        leads: EarlierLeads | None,
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
         found = selector.candidates(
@@ -236,7 +236,7 @@ class ExtractiveAnswerer:
             ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))
-            if sentence is None or (previous is not None and previous.repeated_by(sentence.quote)):
+            if sentence is None or (leads is not None and leads.repeated_by(sentence.quote)):
                 continue
             if any(_overlaps(sentence, other) for other in chosen):
                 continue

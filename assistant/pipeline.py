@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.cache import AnswerCache
-from assistant.conversation import Dialogue, PreviousLead, read_dialogue, readings
+from assistant.conversation import Dialogue, EarlierLeads, read_dialogue, readings
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
 from assistant.results import (
     Answerer,
@@ -197,7 +197,7 @@ class AnswerPipeline:
             self.cache.put(self._cache_key(dialogue), result)
         return result
 
-    def _cache_key(self, dialogue: Dialogue) -> tuple[str, str, tuple[tuple[str, ...], str]]:
+    def _cache_key(self, dialogue: Dialogue) -> tuple[str, str, tuple[tuple[str, ...], tuple[str, ...]]]:
         # The reply language is part of the key: a refusal is worded in it.
         return (self.index.version, self.reply_language or "", dialogue.key())
 
@@ -222,10 +222,10 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        return self._read(queries, vectors, clock, dialogue.previous)
+        return self._read(queries, vectors, clock, dialogue.leads)
 
     def _read(
-        self, queries: list[str], vectors: _Vectors, clock: _Clock, previous: PreviousLead | None = None
+        self, queries: list[str], vectors: _Vectors, clock: _Clock, leads: EarlierLeads | None = None
     ) -> _Prepared:
         """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
         best: _Prepared | None = None
@@ -234,7 +234,7 @@ class AnswerPipeline:
             clock.lap("embed")
             hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
             clock.lap("retrieve")
-            extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query), previous)
+            extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query), leads)
             clock.lap("answer")
             found = _Prepared(query, hits, extraction.sentences, extraction.closest_article)
             if best is None or found.strength > best.strength:

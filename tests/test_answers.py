@@ -8,10 +8,11 @@ import pytest
 from assistant.cli import main
 from assistant.conversation import (
     ConversationError,
-    previous_lead,
+    earlier_leads,
     read_dialogue,
     readings,
     with_standard_names,
+    word_families,
 )
 from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
@@ -228,23 +229,47 @@ def _chat(*messages: str) -> list[dict[str, str]]:
     return [{"role": ("user", "assistant")[i % 2], "content": m} for i, m in enumerate(messages)]
 
 
-def test_the_previous_reply_lead_is_read_from_the_answer_sent_back() -> None:
+def test_earlier_replies_leads_are_read_from_the_answers_sent_back() -> None:
     mixing = "Mixing ketamine with alcohol, opioids, benzodiazepines or other sedating drugs is dangerous."
-    previous = previous_lead(
+    leads = earlier_leads(
         _chat("is it ok to mix ket with alcohol", f"{mixing} [1] Another one. [2]", "and with coke?")
     )
-    assert previous is not None and previous.quote == mixing
-    assert previous.repeated_by(mixing) and not previous.repeated_by("Another one.")
+    assert leads is not None and leads.quotes == (mixing,)
+    assert leads.repeated_by(mixing) and not leads.repeated_by("Another one.")
     # The new turn's own words (and its drugs' standard names) in the old lead make it an answer again.
-    xanax = previous_lead(_chat("is it ok to mix ket with alcohol", f"{mixing} [1]", "and with xanax?"))
+    xanax = earlier_leads(_chat("is it ok to mix ket with alcohol", f"{mixing} [1]", "and with xanax?"))
     assert xanax is not None and not xanax.repeated_by(mixing)
     # A refusal, an abstention or a lone question has no lead.
-    assert previous_lead(_chat("how much ket should i take", "I can't help with doses.", "why not?")) is None
-    assert previous_lead("is ket addictive") is None
-    assert previous_lead(_chat("is ket addictive")) is None
+    assert earlier_leads(_chat("how much ket should i take", "I can't help with doses.", "why not?")) is None
+    assert earlier_leads("is ket addictive") is None
+    assert earlier_leads(_chat("is ket addictive")) is None
 
 
-def test_two_dialogues_are_the_same_answer_only_with_the_same_previous_lead() -> None:
+def test_every_earlier_lead_counts_and_a_word_s_forms_are_one_word() -> None:
+    acts = "Ketamine acts on the brain in several ways."
+    leads = earlier_leads(
+        _chat(
+            "how does ketamine work",
+            f"{acts} [1]",
+            "what is an nmda antagonist",
+            "I don't have a source.",
+            "and why would that help depression",
+        )
+    )
+    assert leads is not None and leads.repeated_by(acts)
+    addictive = "Ketamine can be addictive, and dependence is mainly psychological."
+    compared = earlier_leads(
+        _chat(
+            "can you get addicted to ketamine",
+            f"{addictive} [1]",
+            "how addictive is it compared to other drugs",
+        )
+    )
+    assert compared is not None and compared.repeated_by(addictive)
+    assert word_families("addicted addictive") == {"addic"}
+
+
+def test_two_dialogues_are_the_same_answer_only_with_the_same_earlier_leads() -> None:
     asked = read_dialogue(_chat("Is ket addictive?", "It can be. [1]", "  and  with COKE? "))
     assert asked.question == "and  with COKE?" and asked.turns[0] == "Is ket addictive?"
     assert asked.key() == read_dialogue(_chat("is KET addictive?", "It can be. [1]", "and with coke?")).key()

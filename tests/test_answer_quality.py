@@ -64,10 +64,12 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.13}
 # Session 22: turns are asked one at a time with each reply sent back, as the widget asks, and a
 # reply does not lead with what the one before led with: 0.616, 0.689, 0.160 (4 of 25), 0.070
 # (6 of 86); each bound keeps a case or more of slack.
+# Session 23: no sentence any earlier reply led with is said again: precision 0.695, correct
+# abstention 0.200 (5 of 25); that floor keeps two cases of slack.
 FOLLOW_UP_FLOORS = {
     "answers.first_sentence_answers": 0.58,
     "answers.precision": 0.65,
-    "answers.correct_abstention": 0.08,
+    "answers.correct_abstention": 0.12,
 }
 FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.09}
 

@@ -26,6 +26,7 @@ from guardrails.rules import (
     exempt_from_semantic,
     gets_clinic_only_medicine_named_before,
     help_seeking,
+    mentions_buying,
     mentions_substance,
     wrapped_request,
     wrapper,
@@ -346,12 +347,9 @@ def _is_fragment(text: str) -> bool:
 
 
 # "ok how about in london then" after a question about finding a clinic: the same request, elsewhere.
-_HOW_ABOUT = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|and|so|right)\W+)?(?:how|what)\s+about\b(?![^.?!]*\b(?:buy\w*|order\w*|online|cheap\w*))",
-    re.IGNORECASE,
-)
+_HOW_ABOUT = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so|right)\W+)?(?:how|what)\s+about\b", re.IGNORECASE)
 
 
 def _continues(question: str) -> bool:
     """A turn that carries on the request before it: a fragment, or "how about ..." with no buying in it."""
-    return _is_fragment(question) or bool(_HOW_ABOUT.search(question))
+    return _is_fragment(question) or bool(_HOW_ABOUT.search(question) and not mentions_buying(question))

@@ -1093,6 +1093,11 @@ _BUYING = rx(
 )
 
 
+def mentions_buying(text: str) -> bool:
+    """Buying, ordering, a seller, delivery, taking it home or doing without a prescriber."""
+    return bool(_BUYING.search(text.casefold()))
+
+
 _PAST_USE = rx(
     r"\b(?:used\s+to\s+(?:use|take|do)|(?:have|'ve|had)\s+(?:used|taken|done)|(?:a\s+)?history\s+of|(?:a\s+)?past\s+of)\b[^.?!,]{0,40}"
 )

@@ -81,6 +81,8 @@ class Extraction:
     best_relevance: float
     # When abstaining although the topic is covered: the article whose sentence came nearest to an answer.
     closest_article: str | None = None
+    # When abstaining because every sentence that answers led an earlier reply: the person has read it.
+    said_before: bool = False
 
 
 class ExtractiveAnswerer:
@@ -221,6 +223,7 @@ class ExtractiveAnswerer:
         floor = self.answer_threshold
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
+        said_before = False
         for i in order:
             if len(chosen) >= self.max_sentences or probabilities[i] < floor:
                 break
@@ -236,7 +239,10 @@ class ExtractiveAnswerer:
             ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))
-            if sentence is None or (leads is not None and leads.repeated_by(sentence.quote)):
+            if sentence is None:
+                continue
+            if leads is not None and leads.repeated_by(sentence.quote):
+                said_before = True
                 continue
             if any(_overlaps(sentence, other) for other in chosen):
                 continue
@@ -247,7 +253,9 @@ class ExtractiveAnswerer:
                 floor = max(self.keep_floor, float(probabilities[i]) * self.keep_ratio)
             chosen.append(sentence)
             vectors.append(vector)
-        return Extraction(chosen, best, None if chosen else nearest)
+        if chosen:
+            return Extraction(chosen, best)
+        return Extraction([], best, nearest, said_before)
 
     def _standalone(self, candidate: Candidate, probability: float) -> AnswerSentence | None:
         """The candidate as a quote a reader can follow alone: with the sentence it leans on, or not at all."""

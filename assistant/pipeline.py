@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,6 +44,13 @@ ABSTAIN_MESSAGE = (
 OFF_TOPIC_MESSAGE = (
     "I don't have a vetted source that answers this, so I won't guess. "
     "I answer questions about ketamine and related medicines, only from the vetted articles I can quote."
+)
+
+# A follow-up whose likeliest answers all led earlier replies: "I don't have a vetted source" would
+# read as contradicting the answer the person has just read.
+SAID_BEFORE_MESSAGE = (
+    "The closest thing the vetted articles say is what I already told you above, so I won't repeat it or guess. "
+    "A clinician or pharmacist can help with questions outside the articles I can quote."
 )
 
 Conversation = str | Sequence[Mapping[str, Any] | Any]
@@ -229,6 +236,7 @@ class AnswerPipeline:
     ) -> _Prepared:
         """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
         best: _Prepared | None = None
+        said_before = False
         for query in queries:
             query_vector = vectors.base(query)
             clock.lap("embed")
@@ -236,11 +244,15 @@ class AnswerPipeline:
             clock.lap("retrieve")
             extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query), leads)
             clock.lap("answer")
-            found = _Prepared(query, hits, extraction.sentences, extraction.closest_article)
+            found = _Prepared(
+                query, hits, extraction.sentences, extraction.closest_article, extraction.said_before
+            )
+            said_before = said_before or found.said_before
             if best is None or found.strength > best.strength:
                 best = found
         assert best is not None  # readings() always holds the question itself
-        return best
+        # Abstaining, whichever reading found that the answer was already given says so.
+        return best if best.sentences else replace(best, said_before=said_before)
 
     def retrieve(self, turns: Sequence[str], k: int | None = None) -> list[RetrievedPassage]:
         """The top `k` passages (default: as many as answering uses) for the reading of the last turn
@@ -277,7 +289,9 @@ class AnswerPipeline:
             return AnswerResult(
                 status="abstained",
                 answer=(
-                    ABSTAIN_MESSAGE
+                    SAID_BEFORE_MESSAGE
+                    if prepared.said_before
+                    else ABSTAIN_MESSAGE
                     + f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
                     if closest
                     else ABSTAIN_MESSAGE
@@ -362,6 +376,7 @@ class _Prepared:
     hits: list[RetrievedPassage]
     sentences: list[AnswerSentence]
     closest_article: str | None = None
+    said_before: bool = False
 
     @property
     def strength(self) -> tuple[bool, float]:

@@ -14,7 +14,7 @@ from assistant.conversation import (
     with_standard_names,
     word_families,
 )
-from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, AnswerPipeline
+from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, SAID_BEFORE_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
 from tests.helpers import write_article
@@ -229,6 +229,11 @@ def _chat(*messages: str) -> list[dict[str, str]]:
     return [{"role": ("user", "assistant")[i % 2], "content": m} for i, m in enumerate(messages)]
 
 
+def _user_only(*turns: str) -> list[dict[str, str]]:
+    """A conversation as a client that does not send the assistant's replies back."""
+    return [{"role": "user", "content": turn} for turn in turns]
+
+
 def test_earlier_replies_leads_are_read_from_the_answers_sent_back() -> None:
     mixing = "Mixing ketamine with alcohol, opioids, benzodiazepines or other sedating drugs is dangerous."
     leads = earlier_leads(
@@ -269,6 +274,20 @@ def test_every_earlier_lead_counts_and_a_word_s_forms_are_one_word() -> None:
     assert word_families("addicted addictive") == {"addic"}
 
 
+def test_a_follow_up_whose_answer_was_already_given_says_so_instead_of_no_source(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    first = shipped_pipeline.run("does ketamine help with chronic pain")
+    assert first.status == "answered"
+    follow_up = shipped_pipeline.run(
+        _chat("does ketamine help with chronic pain", first.answer, "what kinds of pain")
+    )
+    assert (follow_up.status, follow_up.answer) == ("abstained", SAID_BEFORE_MESSAGE)
+    # Without the earlier reply sent back, the same sentence answers again.
+    alone = shipped_pipeline.run(_user_only("does ketamine help with chronic pain", "what kinds of pain"))
+    assert alone.status == "answered" and alone.citations[0].quote == first.citations[0].quote
+
+
 def test_two_dialogues_are_the_same_answer_only_with_the_same_earlier_leads() -> None:
     asked = read_dialogue(_chat("Is ket addictive?", "It can be. [1]", "  and  with COKE? "))
     assert asked.question == "and  with COKE?" and asked.turns[0] == "Is ket addictive?"
@@ -285,7 +304,7 @@ def test_a_follow_up_does_not_lead_with_what_the_reply_before_led_with(
     assert "alcohol" in lead
     # Sent without the earlier reply, the follow-up leads with the same sentence again.
     assert (
-        shipped_pipeline.run(_chat("is it ok to mix ket with alcohol", "and with coke?")[::2])
+        shipped_pipeline.run(_user_only("is it ok to mix ket with alcohol", "and with coke?"))
         .citations[0]
         .quote
         == lead

@@ -28,6 +28,7 @@ from guardrails.rules import (
     help_seeking,
     mentions_buying,
     mentions_substance,
+    without_safe_now,
     wrapped_request,
     wrapper,
 )
@@ -230,6 +231,13 @@ class InputRail:
                 if revealed
                 else [(question, embedding)]
             )
+            # "im not going to do anything, i just want to know about the treatment": the words saying
+            # the person is safe read as distress to the trained layers; the rest of the turn is judged.
+            if distress_over(normalized.views[0]):
+                rest = [
+                    text for reading, _ in readings if (text := without_safe_now(reading)).strip(" ,.;!?")
+                ]
+                readings = list(zip(rest, self.semantic[0].embedder.embed(rest), strict=True)) if rest else []
             semantic_hit = next(
                 (
                     found

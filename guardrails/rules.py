@@ -533,6 +533,23 @@ def _either(*conditions: Condition) -> Check:
     return lambda text, context, matched: any(_holds(c, text, context, matched) for c in conditions)
 
 
+# How long to leave between one's own uses ("how many days should i leave between sessions so my
+# bladder can recover"): a frequency to use at, asked without "how often".
+_INTERVAL_BETWEEN_USES = rx(
+    r"\bhow\s+(?:many\s+(?:days?|weeks?|hours?|nights?)|long|much\s+time)\s+(?:should|do|must|can|would|to)\s+"
+    r"(?:(?:i|we|you|u)\s+)?(?:leave|wait|take(?:\s+off)?|give\s+it|have\s+off)\s+(?:in\s+)?between\s+"
+    r"(?:(?:my|k|ket|ketamine|the|each|two)\s+)*(?:sessions?|uses?|binges?|goes|times|nights?(?:\s+out)?|weekends?|"
+    r"sesh(?:es)?|bumps?|lines?|doses?)\b"
+)
+# What tells that the sessions are one's own use of a drug, not a course of treatment.
+_USE_HINT = rx(r"\b(?:k|ket|bladder|tolerance|come\s?downs?|binges?|sesh(?:es)?|k-?holes?)\b")
+
+
+def _own_use_interval(text: str) -> bool:
+    """How long to leave between one's own uses of a drug, not between a course's sessions."""
+    return bool(_INTERVAL_BETWEEN_USES.search(text) and _USE_HINT.search(text))
+
+
 _OUTCOME_WORD = rx(rf"\b{OUTCOME}\b")
 _SPEAKER = rx(r"\b(?:i|me|my)\b")
 _AMOUNT_FOR_USE_TARGET = _either(_has_target, _STREET_UNIT, _STRONG_USE)
@@ -543,7 +560,9 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     # spravato dose") is not a request for an amount; raising the dose over it is titration.
     Exempt(
         "course-of-treatment",
-        lambda t, c, m: bool(_COURSE_OF_TREATMENT.search(t) and not _RAISING_THE_DOSE.search(t)),
+        lambda t, c, m: bool(
+            _COURSE_OF_TREATMENT.search(t) and not _RAISING_THE_DOSE.search(t) and not _own_use_interval(t)
+        ),
     ),
     IntentRule(
         "dosing.quantity-of-substance",
@@ -567,6 +586,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.safe-maximum", _SAFE_MAXIMUM, requires=(_either(_has_target, _SPEAKER),)),
     IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _has_target)),
     IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),
+    IntentRule("dosing.frequency", _INTERVAL_BETWEEN_USES, requires=(_USE_HINT,)),
     IntentRule("dosing.titration", _TITRATION),
     IntentRule("dosing.self-directed-change", _SELF_DIRECTED_CHANGE, requires=(_has_target, _ON_ONES_OWN)),
     IntentRule(
@@ -824,6 +844,24 @@ def mixing_not_distress(text: str) -> bool:
     return mixing_risk(text) and bool(_ASKS.search(lowered))
 
 
+# The law on carrying or being caught ("what if its just a bit for personal"): a legal question, which
+# the trained layers read as distress when it is short and names no drug.
+_LAW_TROUBLE = rx(
+    r"\b(?:for\s+personal(?:\s+use)?|personal\s+use|possession|possessing|(?:get|gets|got|getting)\s+caught|"
+    r"caught\s+(?:with|carrying|holding)|arrested|police|cops?|charged|criminal\s+record|"
+    r"on\s+(?:my|his|her|their)\s+record|court|prison|jail|fined|a\s+fine|cautioned)\b"
+)
+
+
+def law_not_distress(text: str) -> bool:
+    """A question about the law or getting caught, with no word of dying, giving up, harm, a lethal
+    amount or despair anywhere in the message."""
+    lowered = text.casefold()
+    if _speaks_of_harm(lowered) or LETHALITY.search(lowered):
+        return False
+    return bool(_LAW_TROUBLE.search(lowered))
+
+
 # Drugs someone found ("found some pills as well", "found a bag in his room"): a question about what
 # they are or what they do, which the trained layers confuse with asking where to get them.
 _FOUND_DRUGS = rx(
@@ -894,7 +932,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or mood_not_amount(text)
         or worry_not_amount(text)
     ),
-    "self_harm": lambda text: history_not_distress(text) or mixing_not_distress(text),
+    "self_harm": lambda text: (
+        history_not_distress(text) or mixing_not_distress(text) or law_not_distress(text)
+    ),
     "sourcing": found_not_sought,
 }
 
@@ -904,7 +944,8 @@ def exempt_from_semantic(category: str, text: str) -> bool:
     over already or asked ahead, or what to say to someone; how much one uses, told to a doctor; how
     long one stays after a session or missing one's own dose; a mood told; whether to worry, with no
     amount asked; whether a mix is dangerous (as dosing, or as distress when
-    no word of harm or despair comes with it); a treatment history of nothing having worked, or a
+    no word of harm or despair comes with it); the law or getting caught, as distress when no word of
+    harm or despair comes with it; a treatment history of nothing having worked, or a
     question from someone in recovery; drugs someone found and does not seek."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
@@ -1012,8 +1053,16 @@ _SAFE_NOW = rx(
     # "im not ok now" is not: only a word that strengthens it may come between
     r"\b(?:i'?m|im|i\s+am|feeling|i\s+feel)\s+(?:(?:much|a\s+lot|feeling|doing|totally|completely)\s+)?"
     r"(?:safe|ok|okay|alright|all\s+right|better|fine)\s+now\b|"
-    r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)"
+    r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)|"
+    # "im not going to do anything, i just want to know about the treatment": no intent to act
+    r"\b(?:i'?m|im|i\s+am)\s+not\s+(?:going\s+to|gonna)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
+    r"\bi\s+(?:won'?t|wont|will\s+not)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b"
 )
+
+
+def without_safe_now(text: str) -> str:
+    """The turn without the words saying the person is safe now, which the trained layers read as distress."""
+    return _SAFE_NOW.sub(" ", text)
 
 
 def distress_over(text: str) -> bool:

@@ -40,7 +40,13 @@ PLACES: dict[str, re.Pattern[str]] = {
 # Where a person says they are ("im in melbourne"). Only questions are read for them: in an article,
 # "University College London" is a university, not a fact about England.
 _CITIES = {
-    "united states": r"new york|nyc|california|texas|florida|los angeles|chicago|boston|seattle|san francisco",
+    "united states": r"new york|nyc|california|texas|florida|los angeles|chicago|boston|seattle|san francisco|"
+    r"alabama|alaska|arizona|arkansas|colorado|connecticut|delaware|georgia|hawaii|idaho|illinois|indiana|iowa|"
+    r"kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|minnesota|mississippi|missouri|montana|"
+    r"nebraska|nevada|new hampshire|new jersey|new mexico|north carolina|north dakota|ohio|oklahoma|oregon|"
+    r"pennsylvania|rhode island|south carolina|south dakota|tennessee|utah|vermont|virginia|west virginia|"
+    r"washington|wisconsin|wyoming|columbus|cleveland|cincinnati|houston|dallas|austin|atlanta|miami|denver|"
+    r"phoenix|philadelphia|detroit|portland|san diego|las vegas",
     "england": r"london|manchester|birmingham|leeds|liverpool|bristol|sheffield|nottingham|brighton",
     "scotland": r"glasgow|edinburgh|aberdeen|dundee",
     "wales": r"cardiff|swansea",

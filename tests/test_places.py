@@ -41,6 +41,8 @@ def test_a_question_names_its_place_by_city_too_and_an_article_does_not() -> Non
     assert places_asked("im in melbourne, is ket a schedule 8 here") == {"australia"}
     assert places_asked("how do i get a referral in ontario") == {"canada"}
     assert places_asked("law in british columbia") == {"canada"}
+    assert places_asked("any good ketamine clinics near columbus ohio") == {"united states"}
+    assert places_asked("is spravato covered by insurance in west virginia") == {"united states"}
     assert places_asked("Is ketamine legal in Glasgow and in the UK?") == {"scotland", "united kingdom"}
     # In an article a city is a university's or a study's, not a regional fact.
     assert places("A 2010 study from University College London") == set()

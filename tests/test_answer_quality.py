@@ -44,9 +44,11 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
 # 6,333 questions, threshold 0.12): first sentence 0.746, some sentence 0.784, precision 0.792,
 # correct abstention 0.508, wrong abstention 0.097, with a few cases of slack for other CPUs
 # (docs/abstention.md). Its failures are not read; raise these when the answers improve.
+# Session 24 (retrained on 6,677 questions, 89 corpus sentences reworded to stand alone): first
+# sentence 0.773, some sentence 0.805, precision 0.784, correct abstention 0.508, wrong 0.103.
 HELD_OUT_FLOORS = {
-    "answers.first_sentence_answers": 0.71,
-    "answers.any_sentence_answers": 0.75,
+    "answers.first_sentence_answers": 0.74,
+    "answers.any_sentence_answers": 0.77,
     "answers.precision": 0.76,
     "answers.correct_abstention": 0.47,
 }
@@ -66,10 +68,12 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.13}
 # (6 of 86); each bound keeps a case or more of slack.
 # Session 23: no sentence any earlier reply led with is said again: precision 0.695, correct
 # abstention 0.200 (5 of 25); that floor keeps two cases of slack.
+# Session 24 (the retrained selector): first sentence 0.628, precision 0.667, correct abstention
+# 0.280 (7 of 25), wrong abstention 0.070; the correct-abstention floor keeps two cases of slack.
 FOLLOW_UP_FLOORS = {
     "answers.first_sentence_answers": 0.58,
-    "answers.precision": 0.65,
-    "answers.correct_abstention": 0.12,
+    "answers.precision": 0.64,
+    "answers.correct_abstention": 0.20,
 }
 FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.09}
 

@@ -17,6 +17,7 @@ from assistant.conversation import (
 from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, SAID_BEFORE_MESSAGE, AnswerPipeline
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
+from corpus.places import places
 from tests.helpers import write_article
 
 REPO = Path(__file__).resolve().parent.parent
@@ -169,14 +170,9 @@ def test_a_drug_called_by_its_street_name_is_answered_about_that_drug(
 ) -> None:
     weed = shipped_pipeline.run("k and weed together, anything to worry about")
     assert weed.status == "answered" and "cannabis" in weed.citations[0].quote, weed.answer
-    coke = shipped_pipeline.run(
-        [
-            {"role": "user", "content": "is it ok to mix ket with alcohol"},
-            {"role": "assistant", "content": "(an answer)"},
-            {"role": "user", "content": "and with coke?"},
-        ]
-    )
-    assert any("cocaine" in c.quote for c in coke.citations), coke.answer
+    alcohol = shipped_pipeline.run("is it ok to mix ket with alcohol")
+    coke = shipped_pipeline.run(_chat("is it ok to mix ket with alcohol", alcohol.answer, "and with coke?"))
+    assert "cocaine" in coke.citations[0].quote, coke.answer
 
 
 def test_a_follow_up_is_read_alone_and_with_the_subject_of_the_turns_before() -> None:
@@ -222,7 +218,10 @@ def test_an_abstention_points_to_an_article_about_the_place_asked(shipped_pipeli
     # The likeliest sentence is about private clinics in England, which answers another question.
     result = shipped_pipeline.run("how do i find a legit ketamine clinic in the us")
     assert result.status == "abstained" and "England" not in result.answer
-    assert [r.id for r in result.related_articles] == ["access-to-treatment-us"], result.related_articles
+    bodies = {article.id: article.body for article in load_corpus()}
+    pointed = [bodies[related.id] for related in result.related_articles]
+    assert len(pointed) == 1 and "united states" in places(pointed[0]), result.related_articles
+    assert result.related_articles[0].id != "access-to-treatment-uk"
 
 
 def _chat(*messages: str) -> list[dict[str, str]]:
@@ -277,14 +276,14 @@ def test_every_earlier_lead_counts_and_a_word_s_forms_are_one_word() -> None:
 def test_a_follow_up_whose_answer_was_already_given_says_so_instead_of_no_source(
     shipped_pipeline: AnswerPipeline,
 ) -> None:
-    first = shipped_pipeline.run("does ketamine help with chronic pain")
+    first = shipped_pipeline.run("is ketamine legal in australia")
     assert first.status == "answered"
     follow_up = shipped_pipeline.run(
-        _chat("does ketamine help with chronic pain", first.answer, "what kinds of pain")
+        _chat("is ketamine legal in australia", first.answer, "is it even legal there")
     )
     assert (follow_up.status, follow_up.answer) == ("abstained", SAID_BEFORE_MESSAGE)
     # Without the earlier reply sent back, the same sentence answers again.
-    alone = shipped_pipeline.run(_user_only("does ketamine help with chronic pain", "what kinds of pain"))
+    alone = shipped_pipeline.run(_user_only("is ketamine legal in australia", "is it even legal there"))
     assert alone.status == "answered" and alone.citations[0].quote == first.citations[0].quote
 
 

@@ -163,6 +163,10 @@ def test_the_first_sentence_answers_what_was_asked(shipped_pipeline: AnswerPipel
     result = shipped_pipeline.run("Can I drive home after my esketamine session?")
     assert result.status == "answered"
     assert "driv" in result.citations[0].quote.lower()
+    # A new user's question that led with bladder damage until training questions asked it blind.
+    overdose = shipped_pipeline.run("what are the signs of a ketamine overdose")
+    assert overdose.status == "answered" and "bladder" not in overdose.citations[0].quote, overdose.answer
+    assert overdose.citations[0].article_id in {"overdose-what-happens", "recognising-an-emergency"}
 
 
 def test_a_sentence_that_leans_on_the_previous_is_quoted_with_it(isolated_settings: Settings) -> None:

@@ -111,6 +111,7 @@ CATEGORIES = CategoryRegistry(
             rules=(
                 IntentRule("self_harm.intent", rules.SELF_HARM),
                 IntentRule("self_harm.distress", rules.DISTRESS),
+                IntentRule("self_harm.someone-else", rules.SOMEONE_ELSE_AT_RISK),
                 # after distress, a question about lethality or a large amount reads as asking for a means
                 IntentRule(
                     "self_harm.means-after-distress", rules.LETHALITY, requires=(_distress_said_before,)

@@ -18,6 +18,7 @@ from guardrails.normalize import NormalizedText, normalize
 from guardrails.rules import (
     Context,
     RuleHit,
+    about_someone_else,
     asks_about_clinic_only_medicine,
     asks_about_supplies,
     distress_over,
@@ -255,13 +256,16 @@ class InputRail:
         if hit is None:
             return Decision("allowed", "allow", "none", 0.0, None, "", language)
         where = messages.local_help(turns)
+        someone_else = hit.category == "self_harm" and about_someone_else(
+            "\n".join(_since_safe(turns[-1 - DISTRESS_LOOKBACK :]))
+        )
         return Decision(
             hit.category,
             self.categories.action(hit.category),
             hit.rule,
             score,
             hit.matched,
-            self.message(hit.category, language, where),
+            self.message(hit.category, language, where, someone_else),
             language,
             self.contacts(hit.category, language, where),
         )
@@ -330,9 +334,12 @@ class InputRail:
             return tuple(numbers)
         return ()
 
-    def message(self, category: str, language: str, where: LocalHelp | None = None) -> str:
+    def message(
+        self, category: str, language: str, where: LocalHelp | None = None, someone_else: bool = False
+    ) -> str:
         if category == "self_harm":
-            return messages.self_harm(language, self.numbers(language, where), self.lines(language, where))
+            lines = self.lines(language, where)
+            return messages.self_harm(language, self.numbers(language, where), lines, someone_else)
         if self.categories.action(category) == "escalate":  # the emergency reply: numbers first
             return messages.emergency(language, self.numbers(language, where))
         return self.categories.refusal(category, language)

@@ -123,6 +123,42 @@ _SELF_HARM = {
 }
 
 
+# The same crisis lines for someone describing another person's despair ("my son says whats the point
+# in anything"): spoken to the person writing, who is worried, not to them as if it were theirs.
+_SELF_HARM_CARER = {
+    "en": (
+        "It sounds as though someone you care about may be thinking about ending their life, and you are right to take it seriously. "
+        "You don't have to handle this alone: crisis lines also help people who are worried about someone else. {lines} "
+        "If they might act on these thoughts now, call emergency services ({numbers}) and stay with them if it is safe to do so."
+    ),
+    "es": (
+        "Parece que alguien que le importa podría estar pensando en quitarse la vida, y hace bien en tomárselo en serio. "
+        "No tiene que afrontarlo a solas: las líneas de crisis también ayudan a quien está preocupado por otra persona. {lines} "
+        "Si cree que podría actuar ahora, llame a emergencias ({numbers}) y quédese con esa persona si es seguro hacerlo."
+    ),
+    "fr": (
+        "On dirait qu'une personne qui compte pour vous pense peut-être à mettre fin à ses jours, et vous avez raison de le prendre au sérieux. "
+        "Vous n'avez pas à gérer cela seul : les lignes d'écoute aident aussi les proches inquiets. {lines} "
+        "Si cette personne risque de passer à l'acte maintenant, appelez les secours ({numbers}) et restez auprès d'elle si vous pouvez le faire sans danger."
+    ),
+    "de": (
+        "Es klingt, als könnte ein Mensch, der Ihnen nahesteht, daran denken, sich das Leben zu nehmen, und es ist richtig, das ernst zu nehmen. "
+        "Sie müssen das nicht allein tragen: Krisendienste beraten auch Angehörige, die sich Sorgen machen. {lines} "
+        "Wenn die Person den Gedanken jetzt folgen könnte, rufen Sie den Notruf ({numbers}) und bleiben Sie bei ihr, wenn das für Sie sicher ist."
+    ),
+    "pt": (
+        "Parece que alguém de quem gosta pode estar a pensar em pôr fim à vida, e faz bem em levar isso a sério. "
+        "Não tem de lidar com isto sozinho: as linhas de crise também ajudam quem está preocupado com outra pessoa. {lines} "
+        "Se essa pessoa puder agir agora, ligue para a emergência ({numbers}) e fique com ela se for seguro fazê-lo."
+    ),
+    "it": (
+        "Sembra che una persona a cui tieni possa pensare di togliersi la vita, e fai bene a prenderlo sul serio. "
+        "Non devi affrontarlo da solo: le linee di ascolto aiutano anche chi è preoccupato per qualcun altro. {lines} "
+        "Se quella persona potesse agire adesso, chiama i soccorsi ({numbers}) e resta con lei se puoi farlo in sicurezza."
+    ),
+}
+
+
 # The default numbers' regions, named in each reply language (a region not listed keeps its own name).
 REGION_NAMES: dict[str, dict[str, str]] = {
     "es": {"US": "EE. UU.", "EU": "UE", "UK": "Reino Unido"},
@@ -227,6 +263,10 @@ def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:
     return _EMERGENCY.get(language, _EMERGENCY["en"]).format(numbers=listed)
 
 
-def self_harm(language: str, numbers: Sequence[EmergencyNumber], crisis_lines: Sequence[str]) -> str:
+def self_harm(
+    language: str, numbers: Sequence[EmergencyNumber], crisis_lines: Sequence[str], someone_else: bool = False
+) -> str:
+    """The crisis reply; `someone_else` words it for a person worried about another's despair."""
     listed = ", ".join(n.number for n in numbers)
-    return _SELF_HARM.get(language, _SELF_HARM["en"]).format(lines=" ".join(crisis_lines), numbers=listed)
+    replies = _SELF_HARM_CARER if someone_else else _SELF_HARM
+    return replies.get(language, replies["en"]).format(lines=" ".join(crisis_lines), numbers=listed)

@@ -824,6 +824,11 @@ def _speaks_of_harm(lowered: str) -> bool:
     return bool(_DARK_WORDS.search(lowered) or _GONE.search(lowered) or distressed(lowered))
 
 
+def _speaks_of_harm_or_lethality(lowered: str) -> bool:
+    """Whether a case-folded message holds a word of harm or despair, or asks what amount is lethal."""
+    return _speaks_of_harm(lowered) or bool(LETHALITY.search(lowered))
+
+
 def history_not_distress(text: str) -> bool:
     """A treatment history of nothing having worked, or a question from someone in recovery, with no
     word of dying, giving up or harm anywhere in the message."""
@@ -839,7 +844,7 @@ def mixing_not_distress(text: str) -> bool:
     """A question whether a mix is dangerous ("what if I've been drinking too"), with no word of dying,
     giving up, harm, a lethal amount or despair anywhere in the message."""
     lowered = text.casefold()
-    if _speaks_of_harm(lowered) or LETHALITY.search(lowered):
+    if _speaks_of_harm_or_lethality(lowered):
         return False
     return mixing_risk(text) and bool(_ASKS.search(lowered))
 
@@ -857,7 +862,7 @@ def law_not_distress(text: str) -> bool:
     """A question about the law or getting caught, with no word of dying, giving up, harm, a lethal
     amount or despair anywhere in the message."""
     lowered = text.casefold()
-    if _speaks_of_harm(lowered) or LETHALITY.search(lowered):
+    if _speaks_of_harm_or_lethality(lowered):
         return False
     return bool(_LAW_TROUBLE.search(lowered))
 
@@ -960,6 +965,28 @@ def not_happening_now(text: str) -> bool:
     return bool(_AHEAD_OF_TIME.search(text) and not _STILL_NOW.search(text) and not _DANGER_NOW.search(text))
 
 
+# Someone close who wants to die or to hurt themselves ("i think my gf wants to kill herself", "mi hijo
+# dice que quiere morir"), told by a person worried about them: the crisis lines, worded for them.
+# Hurting oneself by accident ("he fell and hurt himself") is not: hurt or harm needs a wish or a habit.
+_SOMEONE = (
+    r"(?:he|she|they|he'?s|she'?s|hes|shes|they'?re|theyre|son|daughter|kid|child|friend|mate|bestie|partner|"
+    r"boyfriend|girlfriend|bf|gf|husband|wife|brother|sister|mum|mom|mother|dad|father|flatmate|roommate|teenager)"
+)
+SOMEONE_ELSE_AT_RISK = rx(
+    r"\b(?:kill(?:s|ed|ing)?\s+(?:him|her|them)sel(?:f|ves)|"
+    r"(?:wants?|wanted|wanting|wanna|trying|tries|tried|going|gonna|planning|plans|threaten\w*)\s+(?:to\s+)?"
+    r"(?:hurt|harm|cut)\s+(?:him|her|them)sel(?:f|ves)|"
+    r"(?:keeps?|kept|been|is|was|started|starts)\s+(?:cutting|harming|hurting)\s+(?:him|her|them)sel(?:f|ves)|"
+    rf"{_SOMEONE}(?:\s+who)?\s+(?:is\s+|was\s+|has\s+been\s+|seems?\s+|sounds?\s+|feels?\s+|gets?\s+|getting\s+|been\s+)?"
+    r"(?:so\s+|really\s+|very\s+|quite\s+|a\s+bit\s+|kind\s+of\s+|kinda\s+)?suicidal|"
+    r"talk\w*\s+(?:about|of)\s+(?:suicide|killing\s+(?:him|her|them)sel\w+|ending\s+(?:it|things|(?:his|her|their)\s+life))|"
+    r"(?:end|take)\s+(?:his|her|their)\s+(?:own\s+)?life|"
+    r"(?:doesn'?t|doesnt|does\s+not)\s+want\s+to\s+(?:be\s+alive|live|be\s+here)\s+any\s*more|"
+    r"quiere\s+(?:morir(?:se)?|matarse|suicidarse|quitarse\s+la\s+vida)|se\s+quiere\s+(?:morir|matar)|"
+    r"veut\s+(?:mourir|se\s+(?:tuer|suicider)|en\s+finir)|will\s+(?:sterben|sich\s+(?:umbringen|das\s+leben\s+nehmen))|"
+    r"quer\s+(?:morrer|se\s+matar|matar-se|suicidar-se)|vuole\s+(?:morire|uccidersi|suicidarsi|farla\s+finita|togliersi\s+la\s+vita))"
+)
+
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
 DISTRESS = rx(
     r"\b(?:(?:scared|afraid|frightened)\s+of\s+myself|(?:com\s+)?medo\s+de\s+mim\s+mesm[oa]|miedo\s+de\s+m[ií]\s+mism[oa]|"
@@ -986,7 +1013,7 @@ DISTRESS = rx(
     r"no\s+point\s+(?:to|in)\s+(?:anything|everything|living|life|going\s+on|trying|me)|"
     r"(?:there'?s|theres|there\s+is|feels?\s+like)\s+no\s+point\s+any\s*more|"
     r"(?:don'?t|dont|doesn'?t|doesnt|do\s+not|does\s+not)\s+see\s+(?:the|any)\s+point"
-    r"(?:\s+(?:in|of|to)\s+(?:anything|everything|living|life|going\s+on|trying|any\s+of\s+it)|\s+any\s*more)?"
+    r"(?:\s+(?:in|of|to)\s+(?:anything|everything|living|life|going\s+on|trying|any\s+of\s+it))?(?:\s+any\s*more)?"
     r"(?=\s*(?:[.?!,;]|$|\s+(?:and|but|so|since|because)\b))|"
     r"(?:tired|sick|exhausted)\s+of\s+(?:existing|being\s+here|being\s+alive|trying)|"
     r"(?:don'?t|dont|do\s+not)\s+see\s+(?:why|the\s+point|a\s+reason)\s+(?:i\s+should\s+|to\s+)?(?:keep\s+going|go\s+on|carry\s+on|live|be\s+here|stay)|"
@@ -1046,6 +1073,43 @@ LETHALITY = rx(
 
 def distressed(text: str) -> bool:
     return bool(DISTRESS.search(text))
+
+
+# Who the despair belongs to. A person named before the phrase in its sentence or in it ("my son says
+# whats the point", "she told me she wants to die", "my son is suicidal") makes it theirs; "i", "me"
+# or "myself" nearer to it, or inside it ("better off without me"), makes it the writer's.
+_SOMEONE_ELSE = rx(
+    r"\b(?:he|she|he'?s|she'?s|hes|shes|him|himself|herself|"
+    r"(?:my|our)\s+(?:\w+\s+)?(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|"
+    r"husband|wife|brother|sister|mum|mom|mother|dad|father|flatmate|roommate|housemate|cousin|nephew|niece|teen|"
+    r"teenager|student|patient|client|colleague)|"
+    r"mi\s+(?:hij[oa]|amig[oa]|pareja|novi[oa]|herman[oa]|madre|padre)|mon\s+(?:fils|ami|amie|copain|fr[eè]re|p[eè]re|mari)|"
+    r"ma\s+(?:fille|copine|s[oœ]eur|m[eè]re|femme)|mein(?:e[mnr]?)?\s+(?:sohn|tochter|freund|freundin|bruder|schwester|"
+    r"mutter|vater|mann|frau)|meu\s+(?:filho|amigo|namorado|irm[aã]o|pai|marido)|minha\s+(?:filha|amiga|namorada|irm[aã]|"
+    r"m[aã]e|mulher)|mi[oa]\s+(?:figli[oa]|amic[oa]|fratello|sorella|madre|padre|marito|moglie|ragazz[oa]))\b"
+)
+_ME = rx(r"(?:\b(?:i|i'?m|im|i'?ve|ive|i'?d|i'?ll|me|myself|yo|je|ich|eu|io|moi|mich|mir)\b|\bj')")
+
+
+def about_someone_else(text: str) -> bool:
+    """Whether every phrase of despair or self-harm in `text` is said of another person, so the crisis
+    reply should speak to someone worried about them; False when none is found (the reply stays the
+    one spoken to the writer)."""
+    lowered = text.casefold()
+    phrases = [
+        m for pattern in (SELF_HARM, DISTRESS, SOMEONE_ELSE_AT_RISK) for m in pattern.finditer(lowered)
+    ]
+    if not phrases:
+        return False
+    for phrase in phrases:
+        if _ME.search(phrase.group()):
+            return False
+        start = max(lowered.rfind(mark, 0, phrase.start()) for mark in ".?!\n") + 1
+        others = [m.end() for m in _SOMEONE_ELSE.finditer(lowered[start : phrase.end()])]
+        mine = [m.end() for m in _ME.finditer(lowered[start : phrase.start()])]
+        if not others or (mine and mine[-1] > others[-1]):
+            return False
+    return True
 
 
 # The person says the crisis has passed ("thanks, i called samaritans and im safe now").

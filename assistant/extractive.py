@@ -138,12 +138,15 @@ class ExtractiveAnswerer:
         hits: list[RetrievedPassage],
         answer_vector: np.ndarray | None = None,
         leads: EarlierLeads | None = None,
+        where: frozenset[str] = frozenset(),
     ) -> Extraction:
         """The sentences that answer `question` (none: abstain). `answer_vector` is the question as
         the selector's encoder places it, when the caller has computed it already; the learned
-        selector does not say again a sentence an earlier reply led with (see `EarlierLeads`)."""
+        selector does not say again a sentence an earlier reply led with (see `EarlierLeads`), nor
+        quote another place's facts to a question that names no place when `where` holds the
+        conversation's (`corpus.places.places_of_conversation`)."""
         if self.selector is not None:
-            return self._select(question, query_vector, hits, self.selector, answer_vector, leads)
+            return self._select(question, query_vector, hits, self.selector, answer_vector, leads, where)
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
         for hit in hits:
@@ -189,6 +192,7 @@ class ExtractiveAnswerer:
         selector: AnswerSelector,
         answer_vector: np.ndarray | None,
         leads: EarlierLeads | None,
+        where: frozenset[str] = frozenset(),
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
         found = selector.candidates(
@@ -205,7 +209,7 @@ class ExtractiveAnswerer:
             best >= self.floor_waived_at and _KETAMINE_BY_STREET_NAME.search(question)
         ):
             return Extraction([], best)
-        asked = places_asked(question)
+        asked = places_asked(question) or where
         # The article to point to when abstaining: the likeliest one about the question's place ("a
         # clinic in the us" is not pointed to the United Kingdom's article).
         order = np.argsort(-probabilities, kind="stable")

@@ -25,6 +25,7 @@ from assistant.results import (
     Verification,
     new_answer_id,
 )
+from corpus.places import places_of_conversation
 from guardrails.decisions import InputGuard, OutputGuard
 from guardrails.rules import mentions_substance
 from index.embedder import Embedder
@@ -229,10 +230,15 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        return self._read(queries, vectors, clock, dialogue.leads)
+        return self._read(queries, vectors, clock, dialogue.leads, places_of_conversation(dialogue.turns))
 
     def _read(
-        self, queries: list[str], vectors: _Vectors, clock: _Clock, leads: EarlierLeads | None = None
+        self,
+        queries: list[str],
+        vectors: _Vectors,
+        clock: _Clock,
+        leads: EarlierLeads | None = None,
+        where: frozenset[str] = frozenset(),
     ) -> _Prepared:
         """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
         best: _Prepared | None = None
@@ -242,7 +248,7 @@ class AnswerPipeline:
             clock.lap("embed")
             hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
             clock.lap("retrieve")
-            extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query), leads)
+            extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query), leads, where)
             clock.lap("answer")
             found = _Prepared(
                 query, hits, extraction.sentences, extraction.closest_article, extraction.said_before

@@ -8,6 +8,7 @@ however closely the sentence matches the rest of the question.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # Acronyms that are also words ("US", "NICE", "EMA") count only in capitals; the rest in any case.
 _NAMES = {
@@ -95,6 +96,22 @@ def places_asked(question: str) -> frozenset[str]:
     return places(question) | frozenset(
         name for name, pattern in _CITY_PATTERNS.items() if pattern.search(question)
     )
+
+
+_SAYS_WHERE = re.compile(r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we)\s+live|living|based|here)\s+in\b")
+
+
+def places_of_conversation(turns: Sequence[str]) -> frozenset[str]:
+    """The places a conversation's newest turn is about: the ones it names, or else the one place an
+    earlier turn says the person is in ("we're in Perth, Australia"). An earlier question about a
+    country's law says nothing about where the asker is, nor does an earlier turn naming several places."""
+    for position, turn in enumerate(reversed(turns)):
+        named = places_asked(turn)
+        if named and position == 0:
+            return named
+        if named and _SAYS_WHERE.search(turn):
+            return named if len(named) == 1 else frozenset()
+    return frozenset()
 
 
 def without_places(text: str) -> str:

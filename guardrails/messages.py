@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from corpus.places import places_asked
+from corpus.places import places_of_conversation
 
 # Every refusal and escalation is written in each of these (a test checks the registry against it).
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it")
@@ -225,18 +225,11 @@ LOCAL_HELP: dict[str, LocalHelp] = {
 }
 
 
-_SAYS_WHERE = re.compile(r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we)\s+live|living|based|here)\s+in\b")
-
-
 def local_help(turns: Sequence[str]) -> LocalHelp | None:
     """The help of the country the person is in: the one place the newest turn names, or else the one
-    an earlier turn says they are in ("we're in Perth, Australia"); an earlier question about a
-    country's law says nothing about where the asker is, nor does a turn naming several places."""
-    for position, turn in enumerate(reversed(turns)):
-        named = places_asked(turn)
-        if named and (position == 0 or _SAYS_WHERE.search(turn)):
-            return LOCAL_HELP.get(next(iter(named))) if len(named) == 1 else None
-    return None
+    an earlier turn says they are in (`places_of_conversation`)."""
+    named = places_of_conversation(turns)
+    return LOCAL_HELP.get(next(iter(named))) if len(named) == 1 else None
 
 
 def with_local_number(numbers: Sequence[EmergencyNumber], local: LocalHelp | None) -> list[EmergencyNumber]:

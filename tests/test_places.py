@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import AnswerPipeline
-from corpus.places import names_only_other_places, places, places_asked, without_places
+from corpus.places import (
+    names_only_other_places,
+    places,
+    places_asked,
+    places_of_conversation,
+    without_places,
+)
 
 
 @pytest.mark.parametrize(
@@ -85,6 +91,31 @@ def test_a_question_about_a_place_is_answered_from_that_place_or_not_at_all(
     canada = shipped_pipeline.run(_conversation("is ketamine legal in the uk", "and in canada?"))
     assert canada.status == "answered" and "Canada" in canada.citations[0].quote, canada.answer
     assert not any(places(c.quote) - {"canada"} for c in canada.citations), canada.answer
+
+
+def test_a_conversation_is_about_the_place_the_person_says_they_are_in() -> None:
+    assert places_of_conversation(["im in ireland and need help", "do i need my gp"]) == {"ireland"}
+    assert places_of_conversation(["we live in melbourne", "what is the law"]) == {"australia"}
+    # The newest turn's own places come first; a question about a country's law says nothing about
+    # where the asker is; an earlier turn naming several places settles nothing.
+    assert places_of_conversation(["im in ireland", "and in the uk?"]) == {"united kingdom"}
+    assert places_of_conversation(["is it legal in the uk", "what are the penalties"]) == frozenset()
+    assert places_of_conversation(["we're in the uk or ireland", "do i need my gp"]) == frozenset()
+
+
+def test_a_follow_up_naming_no_place_is_not_answered_with_another_places_rule(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    # Read alone, "do i need to go through my gp" is best answered by the UK's self-referral rule.
+    alone = shipped_pipeline.run(_conversation("do i need to go through my gp for help with ketamine"))
+    assert alone.status == "answered" and any(places(c.quote) for c in alone.citations), alone.answer
+    result = shipped_pipeline.run(
+        _conversation(
+            "im in ireland and i think i need help with my ket use", "do i need to go through my gp"
+        )
+    )
+    for citation in result.citations:
+        assert not names_only_other_places(frozenset({"ireland"}), citation.quote), citation.quote
 
 
 def test_a_sentence_that_names_its_own_place_is_judged_by_it_not_by_its_section(

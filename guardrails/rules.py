@@ -501,8 +501,11 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 _COURSE_OF_TREATMENT = rx(
     r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|visits?|time\s+off|days?\s+off)\b|"
     r"\b(?:after|before|since)\s+(?:my|your|their|his|her|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b|"
-    # esketamine is only given in a clinic, so "a dose" of it is one session
-    r"\b(?:after|before|since)\s+an?\s+(?:spravato|esketamine)\s+(?:dose|session|treatment)\b"
+    # esketamine is only given in a clinic, so "a dose" of it is one session: when it is held, put
+    # off or missed, or what to do near it, is the course of treatment, not an amount
+    r"\b(?:after|before|since|close\s+to|near|around|defer\w*|delay\w*|hold\w*|withh[oe]ld\w*|postpon\w*|skip\w*|"
+    r"miss\w*|cancel\w*)\s+(?:an?|the|my|your|their|his|her|each|every|this|that|today'?s|next)\s+(?:first\s+|last\s+|next\s+)?"
+    r"(?:spravato|esketamine)\s+(?:dose|session|treatment)\b"
 )
 # ...but how the amount is raised over a course is titration, which the policy refuses.
 _RAISING_THE_DOSE = rx(
@@ -675,7 +678,10 @@ _SOMEONE_HERE = rx(
 
 _PAST_ONLY = rx(
     r"\b(?:last\s+(?:night|week|weekend|month|year|time|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)|yesterday|"
-    r"the\s+other\s+(?:day|night)|a\s+while\s+ago|(?:\w+\s+)?(?:days?|weeks?|months?|years?)\s+ago|at\s+new\s+year)\b"
+    r"the\s+other\s+(?:day|night)|a\s+while\s+ago|(?:\w+\s+)?(?:days?|weeks?|months?|years?)\s+ago|at\s+new\s+year|"
+    # told second-hand, in the past tense ("her friend said she passed out in a bath")
+    r"(?:said|told\s+(?:me|us|her|him|them))\s+(?:that\s+)?(?:she|he|they)\s+(?:had\s+)?(?:passed|collapsed|blacked|fainted|"
+    r"went|nearly|almost|once))\b"
 )
 # The person has come round: what happened is over, however it is told.
 _CAME_ROUND = rx(
@@ -1135,7 +1141,9 @@ def distress_over(text: str) -> bool:
 
 
 _WEAK_REQUEST = rx(
-    r"\b(?:amounts?|doses?|dosing|dosages?|numbers?|how\s+much|where\s+to\s+buy|source|score|cooked|cook|vendors?|synthesi\w+)\b"
+    # "is the vet supply a source of diversion" asks about diversion, not for a source
+    r"\b(?:amounts?|doses?|dosing|dosages?|numbers?|how\s+much|where\s+to\s+buy|source(?!\s+of\s+(?:diversion|leaks?|leakage|misuse))|"
+    r"score|cooked|cook|vendors?|synthesi\w+)\b"
 )
 
 

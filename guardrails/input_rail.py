@@ -20,7 +20,9 @@ from guardrails.rules import (
     RuleHit,
     about_someone_else,
     asks_about_clinic_only_medicine,
+    asks_about_cost,
     asks_about_supplies,
+    cost_meant,
     distress_over,
     distressed,
     emergency_over,
@@ -184,6 +186,14 @@ class InputRail:
         question = turns[-1]
         normalized = normalize(question)
         context, previous = self._context(turns[:-1])
+        if (
+            len(turns) > 1
+            and previous is None
+            and not context.refused_before
+            and asks_about_cost(turns[-2])
+            and not mentions_buying(turns[-2])
+        ):
+            context = replace(context, cost_before=True)
         if not context.distress_before and self.semantic and len(turns) > 1:
             earlier = _since_safe(turns[-1 - DISTRESS_LOOKBACK : -1])
             context = replace(context, distress_before=bool(earlier) and self._distress_said(earlier))
@@ -247,6 +257,7 @@ class InputRail:
                     if (found := layer.run(reading_vector, text, strict=context.refused_before))
                     and not self._overruled(found, layer, reading_vector, text)
                     and not exempt_from_semantic(found.category, text)
+                    and not (found.category == "dosing" and cost_meant(text, context))
                 ),
                 None,
             )

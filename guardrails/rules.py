@@ -50,6 +50,9 @@ class Context:
     # The turn before asked about esketamine alone, which is given only in certified clinics, so
     # "where can I get it?" asks where to be treated.
     clinic_only_medicine_before: bool = False
+    # The turn before asked what treatment costs and was answered or abstained, so "ok roughly how
+    # much in the US then" asks about money, not an amount to take.
+    cost_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -499,7 +502,9 @@ def _first(pattern: re.Pattern[str], text: str) -> str | None:
 
 
 _COURSE_OF_TREATMENT = rx(
-    r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|visits?|time\s+off|days?\s+off)\b|"
+    r"\bhow\s+(?:many|often|long|much)\b[^.?!]{0,30}\b(?:sessions?|appointments?|infusions?|treatments?|visits?|time\s+off|days?\s+off)\b|"
+    r"\bhow\s+often\s+(?:do|does|will|would)\s+(?:i|you|we|they|he|she)\s+(?:have\s+to\s+|need\s+to\s+)?(?:go|come)\s+(?:in|back)\b|"
+    r"\b(?:whole|full|entire)\s+day\s+off\b|"
     r"\b(?:after|before|since)\s+(?:my|your|their|his|her|each|every|the)\s+(?:first\s+|last\s+|next\s+)?(?:spravato|esketamine|ketamine)\s+(?:dose|session|treatment)\b|"
     # esketamine is only given in a clinic, so "a dose" of it is one session: when it is held, put
     # off or missed, or what to do near it, is the course of treatment, not an amount
@@ -558,7 +563,29 @@ _SPEAKER = rx(r"\b(?:i|me|my)\b")
 _AMOUNT_FOR_USE_TARGET = _either(_has_target, _STREET_UNIT, _STRONG_USE)
 _AMOUNT_FOR_USE_PURPOSE = _either(_STRONG_USE, _PERSONAL_USE, _NEED_AMOUNT)
 
+# What treatment costs ("how much does spravato cost in nyc").
+_COST_ASKED = rx(
+    r"\b(?:cost\w*|price\w*|pricey|pay|paying|afford\w*|expensive|cheap\w*|insurance|insured|covered|fees?|"
+    r"charge\w*|funded|funding|free\s+of\s+charge|self-?funded)\b|[$£€]"
+)
+
+
+_STREET = rx(r"\bstreet\b|\bper\s+(?:gram|g|bag|baggie)\b|\ba\s+(?:gram|g|bag|baggie)\b")
+
+
+def asks_about_cost(text: str) -> bool:
+    """Whether `text` asks what treatment costs or who pays for it (a street price is not)."""
+    lowered = text.casefold()
+    return bool(_COST_ASKED.search(lowered)) and not _STREET.search(lowered)
+
+
+def cost_meant(text: str, context: Context, _matched: str = "") -> bool:
+    """ "how much in the US then" after a question about cost: money, with nothing taken in it."""
+    return context.cost_before and not _CONSUMPTION.search(text)
+
+
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
+    Exempt("cost-before", cost_meant),
     # The course of a treatment ("how many sessions", "time off after each dose", "after my first
     # spravato dose") is not a request for an amount; raising the dose over it is titration.
     Exempt(
@@ -740,6 +767,7 @@ def honest_about_use(text: str) -> bool:
 
 
 # How long someone stays or is watched after a session: the clinic's routine, not a dose interval.
+_DAY_OFF = rx(r"\b(?:whole|full|entire)\s+day\s+off\b|\btime\s+off\s+work\b")
 _STAY_AFTER_SESSION = rx(
     r"\bhow\s+long\s+(?:do|does|will|would|should|must|can|are)\s+(?:i|you|we|they|he|she|patients?|people)\s+"
     r"(?:(?:have|need|got)\s+to\s+|usually\s+|be\s+(?:made|asked|expected)\s+to\s+)?"
@@ -768,19 +796,22 @@ _SKIP_A_DOSE = rx(
 # question about a risk the articles explain, which the trained layers read as asking for an amount.
 _OTHER_SUBSTANCE = rx(
     r"\b(?:drinks?|drinking|drunk|pints?|beers?|wine|alcohol|booze|mdma|molly|pills|coke|cocaine|speed|"
-    r"benzos?|xanax|valium|diazepam|ghb|g|balloons?|nitrous|nos|weed|cannabis|opioids?|heroin|methadone)\b"
+    r"benzos?|xanax|valium|diazepam|ghb|g|balloons?|nitrous|nos|weed|cannabis|opioids?|heroin|methadone|"
+    r"sertraline|zoloft|fluoxetine|prozac|citalopram|escitalopram|lexapro|venlafaxine|mirtazapine|ssris?|snris?|"
+    r"antidepressants?|lithium|lamotrigine|tramadol|gabapentin|pregabalin|meds|medication)\b"
 )
 _RISK_ASKED = rx(
     r"\b(?:dangerous|danger|safe|ok|okay|alright|bad|risky|risks?|harmful|worried|interact\w*|blunt\w*)\b|"
     r"^\W*(?:and\s+)?(?:what|how)\s+about\b|\bwhat\s+if\b|"
     # "can i take xanax while on spravato": whether the two go together
-    r"\b(?:can|could|should)\s+(?:i|you|we|he|she|they)\s+(?:still\s+)?(?:take|have|use)\b[^.?!]{0,40}\b(?:while|whilst)\s+(?:on|taking|using|having)\b"
+    r"\b(?:can|could|should)\s+(?:i|you|we|he|she|they)\s+(?:still\s+)?(?:take|have|use)\b[^.?!]{0,40}\b(?:while|whilst)\s+(?:on|taking|using|having)\b|"
+    r"\b(?:can|could|should)\s+(?:i|you|we|he|she|they)\s+(?:take|have|use|mix)\s+(?:both|them\s+together|the\s+two)\b"
 )
 _AMOUNT_ASKED = rx(
     r"\bhow\s+(?:much|many|long|often|soon)\b|\b(?:wie\s+viel\w*|cu[aá]nt[oa]s?|combien|quant[oia]s?)\b|"
     r"\b(?:doses?|dosage|dosing|mg|ml|grams?|ratio|amounts?|max\w*|min\w*|limits?|upper|numbers?|strength|"
     r"frequency|schedule|taper\w*|redos\w*|doubl\w*|tolerance|time|times|per\s+day)\b|"
-    r"\d*\.\d+|\b\d+\s*(?:mg|ml|g|ug|mcg|mgs)\b|\btake\s+(?:another|more|a\s+second)\b|"
+    r"\d*\.\d+|\b\d+\s*(?:mg|ml|g|ug|mcg|mgs)\b|\btake\s+(?:another|more|a\s+second|\d+|two|three|four|five|several)\b|"
     r"\b(?:\d+|two|three|four|five|couple\s+of|few)\s+(?:bumps?|lines?|keys?|points?|grams?|g|mg|ml)\b|"
     r"\b(?:more|another|again|top\s*up|redose)\b[^.?!]{0,20}\b(?:ket|k|ketamine|bump|line)\b"
 )
@@ -796,7 +827,7 @@ def routine_not_amount(text: str) -> bool:
     """How long one stays or is watched after a session, or missing one's own prescribed dose: no
     amount or interval of a drug is asked."""
     text = text.casefold()
-    return bool(_STAY_AFTER_SESSION.search(text) or _SKIP_A_DOSE.search(text))
+    return bool(_STAY_AFTER_SESSION.search(text) or _SKIP_A_DOSE.search(text) or _DAY_OFF.search(text))
 
 
 _DARK_WORDS = rx(
@@ -816,7 +847,10 @@ _RECOVERY_HISTORY = rx(
 )
 # It counts only in a question about what comes next, without a relapse or a wish to be gone
 # ("8 months clean and i used yesterday. the world would be lighter without me").
-_ASKS = rx(r"\?|^\W*(?:what|how|is|are|can|could|should|would|will|does|do|am)\b")
+_ASKS = rx(
+    r"\?|^\W*(?:what|how|is|are|can|could|should|would|will|does|do|am)\b|"
+    r"\b(?:is|are)\s+(?:it|that|this|they)\s+(?:ok|okay|safe|alright|fine|bad|dangerous|risky)\b"
+)
 _RELAPSE = rx(
     r"\b(?:relaps\w*|slipped|fell\s+off|back\s+on\s+it|"
     r"used\s+(?:again|yesterday|last\s+night|today|tonight))\b"
@@ -908,6 +942,50 @@ _WORRY = rx(
 )
 
 
+# Tolerance told ("i need way more than i used to. is that bad"): whether it is a warning sign, no
+# amount asked.
+_TOLERANCE_TOLD = rx(
+    r"\btolerance\s+(?:has\s+|is\s+|'s\s+)?(?:gone\s+up|went\s+up|increased|risen|rising|getting\s+(?:higher|worse)|built)|"
+    r"\bneed\s+(?:way\s+|much\s+|a\s+lot\s+|loads\s+|even\s+)?more\s+(?:than\s+(?:i|before)|to\s+(?:feel|get))"
+)
+_IS_IT_BAD = rx(
+    r"\b(?:is|was)\s+(?:that|it|this)\s+(?:bad|a\s+bad\s+sign|a\s+problem|dangerous|serious|normal|a\s+warning\s+sign)\b|"
+    r"\bshould\s+i\s+(?:be\s+)?(?:worry|worried|concerned)\b|\bwhat\s+does\s+(?:that|it|this)\s+mean\b"
+)
+_AMOUNT_NAMED = rx(r"\bhow\s+(?:much|many)\b|\d|\b(?:mg|grams?|bumps?|lines?|keys?)\b")
+
+
+def tolerance_not_amount(text: str) -> bool:
+    """Tolerance told, asked whether it is bad: no amount, count or interval asked."""
+    text = text.casefold()
+    return bool(_TOLERANCE_TOLD.search(text) and _IS_IT_BAD.search(text) and not _AMOUNT_NAMED.search(text))
+
+
+# Suicidal thoughts as what research or treatment is about ("does the research say it works for
+# suicidal thoughts"), not disclosed ("i have suicidal thoughts").
+_SUICIDAL_TOPIC = rx(r"\bsuicidal\s+(?:thoughts?|ideation|feelings?|patients?|people|depression|crisis)\b")
+_ABOUT_RESEARCH_OR_TREATMENT = rx(
+    r"\b(?:research\w*|stud(?:y|ies)|evidence|trials?|works?\s+for|help\w*\s+(?:with\s+)?|treat\w*|reduc\w*|approved|"
+    r"effective|used\s+for)\b"
+)
+_DISCLOSED = rx(
+    r"\b(?:i|i'?ve|ive|i'?m|im)\s+(?:\w+\s+){0,2}?(?:have|had|get|getting|having|been\s+having|keep\s+having|feel|feeling)\s+"
+    r"(?:\w+\s+)?suicidal|\bmy\s+suicidal"
+)
+
+
+def research_not_distress(text: str) -> bool:
+    """A question about research or treatment for suicidal thoughts, with no thought disclosed and no
+    other word of harm or despair."""
+    lowered = text.casefold()
+    return bool(
+        _SUICIDAL_TOPIC.search(lowered)
+        and _ABOUT_RESEARCH_OR_TREATMENT.search(lowered)
+        and not _DISCLOSED.search(lowered)
+        and not _speaks_of_harm_or_lethality(_SUICIDAL_TOPIC.sub(" ", lowered))
+    )
+
+
 def worry_not_amount(text: str) -> bool:
     """Whether to worry about a risk, with no amount, count or interval asked."""
     text = text.casefold()
@@ -942,9 +1020,13 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or mixing_risk(text)
         or mood_not_amount(text)
         or worry_not_amount(text)
+        or tolerance_not_amount(text)
     ),
     "self_harm": lambda text: (
-        history_not_distress(text) or mixing_not_distress(text) or law_not_distress(text)
+        history_not_distress(text)
+        or mixing_not_distress(text)
+        or law_not_distress(text)
+        or research_not_distress(text)
     ),
     "sourcing": found_not_sought,
 }
@@ -988,6 +1070,7 @@ SOMEONE_ELSE_AT_RISK = rx(
     r"talk\w*\s+(?:about|of)\s+(?:suicide|killing\s+(?:him|her|them)sel\w+|ending\s+(?:it|things|(?:his|her|their)\s+life))|"
     r"(?:end|take)\s+(?:his|her|their)\s+(?:own\s+)?life|"
     r"(?:doesn'?t|doesnt|does\s+not)\s+want\s+to\s+(?:be\s+alive|live|be\s+here)\s+any\s*more|"
+    r"(?:he'?d|she'?d|they'?d|hed|shed|(?:he|she|they)\s+would)\s+be\s+better\s+off\s+(?:not\s+(?:being\s+)?(?:here|around|alive)|gone|dead)|"
     r"quiere\s+(?:morir(?:se)?|matarse|suicidarse|quitarse\s+la\s+vida)|se\s+quiere\s+(?:morir|matar)|"
     r"veut\s+(?:mourir|se\s+(?:tuer|suicider)|en\s+finir)|will\s+(?:sterben|sich\s+(?:umbringen|das\s+leben\s+nehmen))|"
     r"quer\s+(?:morrer|se\s+matar|matar-se|suicidar-se)|vuole\s+(?:morire|uccidersi|suicidarsi|farla\s+finita|togliersi\s+la\s+vita))"
@@ -1019,9 +1102,11 @@ DISTRESS = rx(
     r"no\s+point\s+(?:to|in)\s+(?:anything|everything|living|life|going\s+on|trying|me)|"
     r"(?:there'?s|theres|there\s+is|feels?\s+like)\s+no\s+point\s+any\s*more|"
     r"(?:don'?t|dont|doesn'?t|doesnt|do\s+not|does\s+not)\s+see\s+(?:the|any)\s+point"
-    r"(?:\s+(?:in|of|to)\s+(?:anything|everything|living|life|going\s+on|trying|any\s+of\s+it))?(?:\s+any\s*more)?"
+    r"(?:\s+(?:in|of|to)\s+(?:anything|everything|living|life|going\s+on|carrying\s+on|continuing|being\s+(?:here|alive)|"
+    r"waking\s+up|trying|any\s+of\s+it|it\s+all))?(?:\s+any\s*more)?"
     r"(?=\s*(?:[.?!,;]|$|\s+(?:and|but|so|since|because)\b))|"
     r"(?:tired|sick|exhausted)\s+of\s+(?:existing|being\s+here|being\s+alive|trying)|"
+    r"\bi\s+(?:just\s+)?feel\s+(?:so\s+)?done(?=\s*(?:[.?!,;]|$|\s+(?:and|but|with\s+(?:everything|life|it\s+all))\b))|"
     r"(?:don'?t|dont|do\s+not)\s+see\s+(?:why|the\s+point|a\s+reason)\s+(?:i\s+should\s+|to\s+)?(?:keep\s+going|go\s+on|carry\s+on|live|be\s+here|stay)|"
     r"why\s+(?:i'?m|im|i\s+am)\s+still\s+(?:here|alive|around)|"
     r"if\s+i\s+(?:vanished|disappeared|was\s+gone|were\s+gone|wasn'?t\s+here|weren'?t\s+here)|"
@@ -1126,7 +1211,10 @@ _SAFE_NOW = rx(
     r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)|"
     # "im not going to do anything, i just want to know about the treatment": no intent to act
     r"\b(?:i'?m|im|i\s+am)\s+not\s+(?:going\s+to|gonna)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
-    r"\bi\s+(?:won'?t|wont|will\s+not)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b"
+    r"\bi\s+(?:won'?t|wont|will\s+not)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
+    # a carer after crisis lines: "he hasnt said anything about hurting himself, its more like hes flat"
+    r"\b(?:he|she|they)\s+(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|have\s+not|didn'?t|didnt|never)\s+(?:said|mentioned|talked\s+about)\s+"
+    r"(?:anything\s+)?(?:about\s+)?(?:hurting|harming|killing|ending)\s+(?:him|her|them)sel(?:f|ves)\b"
 )
 
 
@@ -1137,7 +1225,12 @@ def without_safe_now(text: str) -> str:
 
 def distress_over(text: str) -> bool:
     """The newest turn says the person is safe now, and says no distress of its own."""
-    return bool(_SAFE_NOW.search(text)) and not distressed(text) and not SELF_HARM.search(text)
+    return (
+        bool(_SAFE_NOW.search(text))
+        and not distressed(text)
+        and not SELF_HARM.search(text)
+        and not SOMEONE_ELSE_AT_RISK.search(text)
+    )
 
 
 _WEAK_REQUEST = rx(
@@ -1165,6 +1258,7 @@ _HELP_SEEKING = rx(
     rf"(?:for|with|about|con|para|pour|mit|bei|per|com)\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
     rf"|\b(?:help|support)\b[^.?!]{{0,20}}\b(?:to\s+)?(?:stop|quit|cut\s+down|get\s+off|come\s+off|give\s+up|kick)\b"
     rf"|\b(?:talk|speak)\s+to\b[^.?!]{{0,40}}\b{_PROBLEM}\b"
+    r"|\b(?:support\s+groups?|peer\s+support|mutual[-\s]aid|narcotics\s+anonymous|smart\s+recovery|helplines?)\b"
     # help with the drug itself, and cutting down without a number in the plan
     rf"|\b(?:get|find|need|want|looking\s+for)\s+help\s+(?:for|with)\s+(?:my\s+)?{SUBSTANCE}\b(?!\s+(?:dos\w*|amounts?))"
     rf"|\bhow\s+(?:to|do\s+i|can\s+i|should\s+i)\s+(?:cut\s+down|quit|stop|come\s+off)\s+(?:on\s+|using\s+|taking\s+)?(?:my\s+)?{SUBSTANCE}\b(?![^.?!]*\d)"

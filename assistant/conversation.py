@@ -161,6 +161,12 @@ def read_dialogue(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Dial
     return Dialogue(tuple(user_turns(conversation)), earlier_leads(conversation))
 
 
+def about_an_earlier_drug(turns: Sequence[str]) -> bool:
+    """Whether the newest turn points back ("what happens if hes caught with it") in a conversation
+    whose earlier turns name a drug: a question about that drug even when it names none."""
+    return bool(_POINTS_BACK.search(turns[-1])) and any(mentions_substance(turn) for turn in turns[:-1])
+
+
 def announces_new_topic(question: str) -> bool:
     """A turn that says it leaves the conversation's subject ("Different question: ...", "unrelated but ...")."""
     return bool(_NEW_TOPIC.search(question))

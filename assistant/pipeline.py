@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from assistant.cache import AnswerCache
-from assistant.conversation import Dialogue, EarlierLeads, read_dialogue, readings
+from assistant.conversation import (
+    Dialogue,
+    EarlierLeads,
+    about_an_earlier_drug,
+    read_dialogue,
+    readings,
+)
 from assistant.extractive import AnswerSentence, ExtractiveAnswerer
 from assistant.results import (
     Answerer,
@@ -230,7 +236,8 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        return self._read(queries, vectors, clock, dialogue.leads, places_of_conversation(dialogue.turns))
+        prepared = self._read(queries, vectors, clock, dialogue.leads, places_of_conversation(dialogue.turns))
+        return replace(prepared, about_a_drug=about_an_earlier_drug(dialogue.turns))
 
     def _read(
         self,
@@ -301,7 +308,7 @@ class AnswerPipeline:
                     + f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
                     if closest
                     else ABSTAIN_MESSAGE
-                    if mentions_substance(prepared.query)
+                    if mentions_substance(prepared.query) or prepared.about_a_drug
                     else OFF_TOPIC_MESSAGE
                 ),
                 related_articles=related,
@@ -383,6 +390,8 @@ class _Prepared:
     sentences: list[AnswerSentence]
     closest_article: str | None = None
     said_before: bool = False
+    # The turn points back at a drug an earlier turn named ("what happens if hes caught with it").
+    about_a_drug: bool = False
 
     @property
     def strength(self) -> tuple[bool, float]:

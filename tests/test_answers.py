@@ -62,6 +62,14 @@ def test_unrelated_question_abstains(shipped_pipeline: AnswerPipeline) -> None:
     drug = shipped_pipeline.run("Does tramadol interact with grapefruit juice?")
     assert drug.status == "abstained" and drug.answer.startswith(ABSTAIN_MESSAGE), drug.answer
     assert result.citations == []
+    # A follow-up that points back at a drug named before is about that drug; one that does not
+    # point back is not ("who painted the Mona Lisa then" after a question about esketamine).
+    caught = shipped_pipeline.run(
+        _user_only("is ketamine illegal in ireland", "what happens if hes caught with it")
+    )
+    assert caught.status == "abstained" and caught.answer.startswith(ABSTAIN_MESSAGE), caught.answer
+    painting = shipped_pipeline.run(_user_only("what is esketamine", "who painted the mona lisa then"))
+    assert painting.answer == OFF_TOPIC_MESSAGE
 
 
 def test_a_question_calling_ketamine_k_is_answered_though_the_base_model_cannot_read_it(

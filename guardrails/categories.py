@@ -111,7 +111,15 @@ CATEGORIES = CategoryRegistry(
             rules=(
                 IntentRule("self_harm.intent", rules.SELF_HARM),
                 IntentRule("self_harm.distress", rules.DISTRESS),
-                IntentRule("self_harm.someone-else", rules.SOMEONE_ELSE_AT_RISK),
+                IntentRule(
+                    "self_harm.someone-else", rules.SOMEONE_ELSE_AT_RISK, unless=(rules.HYPOTHETICAL,)
+                ),
+                IntentRule(
+                    "self_harm.said-of-someone",
+                    rules.THIRD_PERSON,
+                    requires=(rules.despair_said_of_someone,),
+                    unless=(rules.HYPOTHETICAL,),
+                ),
                 # after distress, a question about lethality or a large amount reads as asking for a means
                 IntentRule(
                     "self_harm.means-after-distress", rules.LETHALITY, requires=(_distress_said_before,)

@@ -1064,7 +1064,17 @@ SOMEONE_ELSE_AT_RISK = rx(
     r"\b(?:kill(?:s|ed|ing)?\s+(?:him|her|them)sel(?:f|ves)|"
     r"(?:wants?|wanted|wanting|wanna|trying|tries|tried|going|gonna|planning|plans|threaten\w*)\s+(?:to\s+)?"
     r"(?:hurt|harm|cut)\s+(?:him|her|them)sel(?:f|ves)|"
-    r"(?:keeps?|kept|been|is|was|started|starts)\s+(?:cutting|harming|hurting)\s+(?:him|her|them)sel(?:f|ves)|"
+    r"(?:keeps?|kept|been|is|was|started|starts)\s+(?:cutting|harming|hurting|burning|hitting)\s+(?:him|her|them)sel(?:f|ves)|"
+    # on purpose, not "burnt himself on the heater"
+    r"(?:burn\w*|cut\w*|hit\w*|scratch\w*)\s+(?:him|her|them)sel(?:f|ves)\s+(?:with|on\s+purpose|deliberately)|"
+    r"(?:cuts|burns|scars)\s+(?:all\s+)?(?:on|over)\s+(?:his|her|their|my\s+[\w\s]{0,20}?'s)\s+(?:arms?|legs?|wrists?|thighs?|stomach)|"
+    # warning signs the crisis lines teach, told of someone: things given away, a goodbye, not being around
+    r"(?:gave|giving|given)\s+away\s+(?:all\s+)?(?:his|her|their)\b|"
+    r"(?:sent|left|wrote)\s+(?:me|us)\s+(?:a|an)\s+(?:\w+\s+){0,2}?(?:note|message|text|letter|voice\s*note|video)\s+(?:saying|to\s+say)\s+goodbye|"
+    r"(?:keeps?\s+saying|said|says|saying)\s+(?:that\s+)?(?:he|she|they)\s+(?:won'?t|wont|will\s+not)\s+be\s+(?:around|here)\b|"
+    r"(?:she'?ll|he'?ll|they'?ll|she\s+will|he\s+will|they\s+will|she'?d|he'?d|she\s+would|he\s+would)\s+(?:just\s+)?"
+    r"(?:end\s+it|kill\s+(?:him|her|them)sel\w+|end\s+(?:his|her|their)\s+life)|"
+    rf"{_SOMEONE}\s+(?:\w+\s+){{0,2}}?(?:googl\w+|search\w*|look\w*\s+up)\b[^.?!]{{0,50}}\b(?:lethal|fatal|overdose|suicide|kill)|"
     rf"{_SOMEONE}(?:\s+who)?\s+(?:is\s+|was\s+|has\s+been\s+|seems?\s+|sounds?\s+|feels?\s+|gets?\s+|getting\s+|been\s+)?"
     r"(?:so\s+|really\s+|very\s+|quite\s+|a\s+bit\s+|kind\s+of\s+|kinda\s+)?suicidal|"
     r"talk\w*\s+(?:about|of)\s+(?:suicide|killing\s+(?:him|her|them)sel\w+|ending\s+(?:it|things|(?:his|her|their)\s+life))|"
@@ -1074,6 +1084,74 @@ SOMEONE_ELSE_AT_RISK = rx(
     r"quiere\s+(?:morir(?:se)?|matarse|suicidarse|quitarse\s+la\s+vida)|se\s+quiere\s+(?:morir|matar)|"
     r"veut\s+(?:mourir|se\s+(?:tuer|suicider)|en\s+finir)|will\s+(?:sterben|sich\s+(?:umbringen|das\s+leben\s+nehmen))|"
     r"quer\s+(?:morrer|se\s+matar|matar-se|suicidar-se)|vuole\s+(?:morire|uccidersi|suicidarsi|farla\s+finita|togliersi\s+la\s+vita))"
+)
+
+# The same phrases of despair said of someone else ("he says nobody would miss him", "she feels like a
+# burden"): the message retold in the first person is what the first-person rules read.
+_RELATION = (
+    r"(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|husband|wife|brother|"
+    r"sister|mum|mom|mother|dad|father|flatmate|roommate|housemate|cousin|nephew|niece|uncle|aunt|teenager|grandson|"
+    r"granddaughter|fianc[eé]e?)"
+)
+THIRD_PERSON = rx(
+    rf"\b(?:he|she|they|he'?s|she'?s|hes|shes|they'?re|theyre|him|himself|herself|themselves|{_RELATION})\b"
+)
+_TO_FIRST_PERSON = (
+    (rx(rf"\b(?:(?:my|our|his|her|their)\s+(?:\w+\s+)?)?{_RELATION}(?:'s)?\b(?=\s+(?:\w+))"), "i"),
+    (rx(r"\b(?:he|she|they)\s+(?:is|are)\b|\b(?:he'?s|she'?s|hes|shes|they'?re|theyre)\b"), "i'm"),
+    (rx(r"\b(?:he|she|they)'?d\b"), "i'd"),
+    (rx(r"\b(?:he|she|they)'?ll\b"), "i'll"),
+    (rx(r"\b(?:he|she|they)\b"), "i"),
+    (rx(r"\b(?:himself|herself|themselves|themself)\b"), "myself"),
+    (
+        rx(
+            r"\b(?:his|their)\b|\bher\b(?=\s+[a-z])(?!\s+(?:and|or|to|that|if|when|but|so|because|anymore|any\s+more)\b)"
+        ),
+        "my",
+    ),
+    (rx(r"\b(?:him|her|them)\b"), "me"),
+    (rx(r"\b(?:doesn'?t|doesnt)\b"), "don't"),
+    (rx(r"\bi\s+am\b"), "i'm"),
+    (rx(r"\b(wants|says|feels|keeps|thinks|needs|hates|wishes|tries|has|hopes|talks|plans|sees)\b"), None),
+)
+_VERB_BASE = {"wishes": "wish", "tries": "try", "has": "have"}
+
+
+_ACCIDENT = rx(r"\b(?:fell|fall(?:en|s|ing)?|tripped|slipped|crash\w*|accident\w*|collided|knocked|bumped)\b")
+_INJURY = rx(r"\b(?:hurt\w*|harm\w*|injur\w*|cut\w*|burn\w*)\b")
+
+
+def in_first_person(text: str) -> str:
+    """`text` (case-folded English) with a third person and their words put in the first person."""
+    for pattern, replacement in _TO_FIRST_PERSON:
+        if replacement is None:
+            text = pattern.sub(lambda m: _VERB_BASE.get(m.group(1), m.group(1)[:-1]), text)
+        else:
+            text = pattern.sub(replacement, text)
+    return text
+
+
+def despair_said_of_someone(text: str, _context: Context | None = None, _matched: str = "") -> bool:
+    """Whether a phrase of despair or self-harm the first-person rules know appears once `text` is
+    retold in the first person, and not before."""
+    lowered = text.casefold()
+    if SELF_HARM.search(lowered) or DISTRESS.search(lowered) or not THIRD_PERSON.search(lowered):
+        return False
+    if _SAFE_NOW.search(lowered):  # "he hasnt said anything about hurting himself"
+        return False
+    retold = in_first_person(lowered)
+    found = SELF_HARM.search(retold) or DISTRESS.search(retold)
+    # "my friend fell and hurt himself": an injury by accident, not self-harm
+    return bool(found) and not (_ACCIDENT.search(lowered) and _INJURY.search(found.group()))
+
+
+# Asked ahead, for a friend who has said nothing yet ("what should i say if a friend ever tells me
+# they're suicidal? not happening now"), or long past and well now.
+HYPOTHETICAL = rx(
+    r"\bif\s+(?:\w+\s+){0,3}?ever\b|\bnot\s+happening\s+(?:right\s+)?now\b|\bjust\s+(?:want\s+to\s+be|being)\s+prepared\b|"
+    r"\bhypothetically\b|\bin\s+general\b|"
+    # long past and well now ("my sister used to self harm as a teen, shes 30 now and doing great")
+    r"\bused\s+to\b[^?!]{0,80}\b(?:doing|is|'s|are|feels?)\s+(?:really\s+|so\s+)?(?:great|well|fine|better|good)\b"
 )
 
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
@@ -1171,15 +1249,29 @@ def distressed(text: str) -> bool:
 # or "myself" nearer to it, or inside it ("better off without me"), makes it the writer's.
 _SOMEONE_ELSE = rx(
     r"\b(?:he|she|he'?s|she'?s|hes|shes|him|himself|herself|"
-    r"(?:my|our)\s+(?:\w+\s+)?(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|"
+    r"(?:(?:my|our|his|her)\s+(?:\w+\s+)?)?(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|"
     r"husband|wife|brother|sister|mum|mom|mother|dad|father|flatmate|roommate|housemate|cousin|nephew|niece|teen|"
-    r"teenager|student|patient|client|colleague)|"
+    r"teenager|student|patient|client|colleague|\d+\s*(?:yrs?|years?)?[-\s]?old)|"
     r"mi\s+(?:hij[oa]|amig[oa]|pareja|novi[oa]|herman[oa]|madre|padre)|mon\s+(?:fils|ami|amie|copain|fr[eè]re|p[eè]re|mari)|"
     r"ma\s+(?:fille|copine|s[oœ]eur|m[eè]re|femme)|mein(?:e[mnr]?)?\s+(?:sohn|tochter|freund|freundin|bruder|schwester|"
     r"mutter|vater|mann|frau)|meu\s+(?:filho|amigo|namorado|irm[aã]o|pai|marido)|minha\s+(?:filha|amiga|namorada|irm[aã]|"
-    r"m[aã]e|mulher)|mi[oa]\s+(?:figli[oa]|amic[oa]|fratello|sorella|madre|padre|marito|moglie|ragazz[oa]))\b"
+    r"m[aã]e|mulher)|mi[oa]\s+(?:\w+\s+)?(?:figli[oa]|amic[oa]|fratello|sorella|madre|padre|marito|moglie|ragazz[oa]))\b"
 )
 _ME = rx(r"(?:\b(?:i|i'?m|im|i'?ve|ive|i'?d|i'?ll|me|myself|yo|je|ich|eu|io|moi|mich|mir)\b|\bj')")
+# "me" as whom something was told ("mi hijo me dijo", "she told me"), not who despairs.
+_TOLD_ME = rx(
+    r"\b(?:me|mir|mi|m')\s*(?:dijo|dice|ha\s+dicho|escribi[oó]|a\s+dit|a\s+[ée]crit|dit|hat\s+(?:gesagt|geschrieben)|sagt|"
+    r"disse|diz|escreveu|ha\s+(?:detto|scritto))\b|\b(?:told|tells|texted|wrote\s+to|messaged|sent)\s+me\b"
+)
+# Someone named right after the phrase ("everyone would be better off without him").
+_OTHER_AFTER = rx(r"^\s*(?:him|her|them)\b")
+# The writer's own feelings, when no phrase of despair says whose it is.
+_MY_FEELINGS = rx(r"\bi\s*(?:'?m|am|feel|want|can'?t|cant|don'?t\s+want|dont\s+want)\b")
+
+
+def _blanked(pattern: re.Pattern[str], text: str) -> str:
+    """`text` with `pattern`'s matches blanked out, keeping offsets."""
+    return pattern.sub(lambda m: " " * len(m.group()), text)
 
 
 def about_someone_else(text: str) -> bool:
@@ -1191,14 +1283,19 @@ def about_someone_else(text: str) -> bool:
         m for pattern in (SELF_HARM, DISTRESS, SOMEONE_ELSE_AT_RISK) for m in pattern.finditer(lowered)
     ]
     if not phrases:
-        return False
+        # Found by the trained layers alone ("my dad wrote letters to all of us and put them with his
+        # will"): someone else's when the message names someone and tells none of the writer's feelings.
+        return bool(_SOMEONE_ELSE.search(lowered)) and not _MY_FEELINGS.search(lowered)
+    told = _blanked(_TOLD_ME, lowered)
     for phrase in phrases:
-        if _ME.search(phrase.group()):
+        if _ME.search(told[phrase.start() : phrase.end()]):
             return False
         start = max(lowered.rfind(mark, 0, phrase.start()) for mark in ".?!\n") + 1
-        others = [m.end() for m in _SOMEONE_ELSE.finditer(lowered[start : phrase.end()])]
-        mine = [m.end() for m in _ME.finditer(lowered[start : phrase.start()])]
-        if not others or (mine and mine[-1] > others[-1]):
+        others = [start + m.end() for m in _SOMEONE_ELSE.finditer(lowered[start : phrase.end()])]
+        if _OTHER_AFTER.search(lowered[phrase.end() :]):
+            others.append(phrase.end() + 1)
+        mine = [start + m.end() for m in _ME.finditer(told[start : phrase.start()])]
+        if not others or (mine and max(mine) > max(others)):
             return False
     return True
 

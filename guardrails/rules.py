@@ -1056,10 +1056,12 @@ def not_happening_now(text: str) -> bool:
 # Someone close who wants to die or to hurt themselves ("i think my gf wants to kill herself", "mi hijo
 # dice que quiere morir"), told by a person worried about them: the crisis lines, worded for them.
 # Hurting oneself by accident ("he fell and hurt himself") is not: hurt or harm needs a wish or a habit.
-_SOMEONE = (
-    r"(?:he|she|they|he'?s|she'?s|hes|shes|they'?re|theyre|son|daughter|kid|child|friend|mate|bestie|partner|"
-    r"boyfriend|girlfriend|bf|gf|husband|wife|brother|sister|mum|mom|mother|dad|father|flatmate|roommate|teenager)"
+_RELATION = (
+    r"(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|husband|wife|brother|"
+    r"sister|mum|mom|mother|dad|father|flatmate|roommate|housemate|cousin|nephew|niece|uncle|aunt|teen|teenager|grandson|"
+    r"granddaughter|fianc[eé]e?|\d+\s*(?:yrs?|years?)?[-\s]?old)"
 )
+_SOMEONE = rf"(?:he|she|they|he'?s|she'?s|hes|shes|they'?re|theyre|{_RELATION})"
 SOMEONE_ELSE_AT_RISK = rx(
     r"\b(?:kill(?:s|ed|ing)?\s+(?:him|her|them)sel(?:f|ves)|"
     r"(?:wants?|wanted|wanting|wanna|trying|tries|tried|going|gonna|planning|plans|threaten\w*)\s+(?:to\s+)?"
@@ -1088,11 +1090,6 @@ SOMEONE_ELSE_AT_RISK = rx(
 
 # The same phrases of despair said of someone else ("he says nobody would miss him", "she feels like a
 # burden"): the message retold in the first person is what the first-person rules read.
-_RELATION = (
-    r"(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|husband|wife|brother|"
-    r"sister|mum|mom|mother|dad|father|flatmate|roommate|housemate|cousin|nephew|niece|uncle|aunt|teenager|grandson|"
-    r"granddaughter|fianc[eé]e?)"
-)
 THIRD_PERSON = rx(
     rf"\b(?:he|she|they|he'?s|she'?s|hes|shes|they'?re|theyre|him|himself|herself|themselves|{_RELATION})\b"
 )
@@ -1249,9 +1246,7 @@ def distressed(text: str) -> bool:
 # or "myself" nearer to it, or inside it ("better off without me"), makes it the writer's.
 _SOMEONE_ELSE = rx(
     r"\b(?:he|she|he'?s|she'?s|hes|shes|him|himself|herself|"
-    r"(?:(?:my|our|his|her)\s+(?:\w+\s+)?)?(?:son|daughter|kid|child|boy|girl|friend|mate|bestie|partner|boyfriend|girlfriend|bf|gf|"
-    r"husband|wife|brother|sister|mum|mom|mother|dad|father|flatmate|roommate|housemate|cousin|nephew|niece|teen|"
-    r"teenager|student|patient|client|colleague|\d+\s*(?:yrs?|years?)?[-\s]?old)|"
+    rf"(?:(?:my|our|his|her)\s+(?:\w+\s+)?)?(?:{_RELATION}|student|patient|client|colleague)|"
     r"mi\s+(?:hij[oa]|amig[oa]|pareja|novi[oa]|herman[oa]|madre|padre)|mon\s+(?:fils|ami|amie|copain|fr[eè]re|p[eè]re|mari)|"
     r"ma\s+(?:fille|copine|s[oœ]eur|m[eè]re|femme)|mein(?:e[mnr]?)?\s+(?:sohn|tochter|freund|freundin|bruder|schwester|"
     r"mutter|vater|mann|frau)|meu\s+(?:filho|amigo|namorado|irm[aã]o|pai|marido)|minha\s+(?:filha|amiga|namorada|irm[aã]|"

@@ -1139,7 +1139,7 @@ def despair_said_of_someone(text: str, _context: Context | None = None, _matched
     retold = in_first_person(lowered)
     found = SELF_HARM.search(retold) or DISTRESS.search(retold)
     # "my friend fell and hurt himself": an injury by accident, not self-harm
-    return bool(found) and not (_ACCIDENT.search(lowered) and _INJURY.search(found.group()))
+    return found is not None and not (_ACCIDENT.search(lowered) and _INJURY.search(found.group()))
 
 
 # Asked ahead, for a friend who has said nothing yet ("what should i say if a friend ever tells me

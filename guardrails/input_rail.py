@@ -160,6 +160,14 @@ class InputRail:
         # last earlier turn that names a medicine tells what "it" is.
         naming = [turn for turn in normalized if any(mentions_substance(v) for v in turn.views[:2])]
         clinic_only_before = bool(naming) and asks_about_clinic_only_medicine(naming[-1].views[0])
+        # A cost question answered or abstained (not refused, not buying) makes the next "how much" money.
+        cost_before = (
+            bool(earlier)
+            and hit is None
+            and not refused_before
+            and asks_about_cost(earlier[-1])
+            and not mentions_buying(earlier[-1])
+        )
         context = Context(
             substance,
             jailbreak_before,
@@ -169,6 +177,7 @@ class InputRail:
             emergency_before,
             supplies_before,
             clinic_only_before,
+            cost_before,
         )
         return context, hit
 
@@ -186,14 +195,6 @@ class InputRail:
         question = turns[-1]
         normalized = normalize(question)
         context, previous = self._context(turns[:-1])
-        if (
-            len(turns) > 1
-            and previous is None
-            and not context.refused_before
-            and asks_about_cost(turns[-2])
-            and not mentions_buying(turns[-2])
-        ):
-            context = replace(context, cost_before=True)
         if not context.distress_before and self.semantic and len(turns) > 1:
             earlier = _since_safe(turns[-1 - DISTRESS_LOOKBACK : -1])
             context = replace(context, distress_before=bool(earlier) and self._distress_said(earlier))

@@ -568,8 +568,6 @@ _COST_ASKED = rx(
     r"\b(?:cost\w*|price\w*|pricey|pay|paying|afford\w*|expensive|cheap\w*|insurance|insured|covered|fees?|"
     r"charge\w*|funded|funding|free\s+of\s+charge|self-?funded)\b|[$£€]"
 )
-
-
 _STREET = rx(r"\bstreet\b|\bper\s+(?:gram|g|bag|baggie)\b|\ba\s+(?:gram|g|bag|baggie)\b")
 
 
@@ -950,15 +948,17 @@ _TOLERANCE_TOLD = rx(
 )
 _IS_IT_BAD = rx(
     r"\b(?:is|was)\s+(?:that|it|this)\s+(?:bad|a\s+bad\s+sign|a\s+problem|dangerous|serious|normal|a\s+warning\s+sign)\b|"
-    r"\bshould\s+i\s+(?:be\s+)?(?:worry|worried|concerned)\b|\bwhat\s+does\s+(?:that|it|this)\s+mean\b"
+    r"\bwhat\s+does\s+(?:that|it|this)\s+mean\b"
 )
+# Not `_AMOUNT_ASKED`, which counts the word "tolerance" itself as asking for an amount.
 _AMOUNT_NAMED = rx(r"\bhow\s+(?:much|many)\b|\d|\b(?:mg|grams?|bumps?|lines?|keys?)\b")
 
 
 def tolerance_not_amount(text: str) -> bool:
     """Tolerance told, asked whether it is bad: no amount, count or interval asked."""
     text = text.casefold()
-    return bool(_TOLERANCE_TOLD.search(text) and _IS_IT_BAD.search(text) and not _AMOUNT_NAMED.search(text))
+    asks_if_bad = _IS_IT_BAD.search(text) or _WORRY.search(text)
+    return bool(_TOLERANCE_TOLD.search(text) and asks_if_bad and not _AMOUNT_NAMED.search(text))
 
 
 # Suicidal thoughts as what research or treatment is about ("does the research say it works for

@@ -254,7 +254,8 @@ _SUBSTANCE_THEN_ACQUIRE = rx(
 )
 _ACQUIRE_PRONOUN = rx(
     # "where can i get it tested" is drug checking or a check-up
-    rf"\b(?:where|how|who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b(?!\s+{_CHECKED})|"
+    # "how many users get it" asks how common a harm is; "the one who'd be getting it" is a patient
+    rf"\b(?:where|how(?!\s+(?:many|common|often|likely))|(?<!one\s)(?<!person\s)who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b(?!\s+{_CHECKED})|"
     rf"\bask\s+(?:him|her|them|my\s+\w+)\s+for\s+(?:some|it|a\s+bit|any)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}(?:{NO_PRESCRIPTION})"
 )
 _WHERE_BEFORE_VERB = rx(
@@ -710,7 +711,7 @@ _PAST_ONLY = rx(
 )
 # The person has come round: what happened is over, however it is told.
 _CAME_ROUND = rx(
-    r"\b(?:came\s+(?:round|around|to)|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
+    r"\b(?:came\s+(?:round|around|to)|(?:he|she|they)\s+(?:was|were)\s+(?:awake\s+and\s+)?(?:fine|ok|okay|alright)\s+after(?:wards)?|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
     r"laughed\s+it\s+off|it\s+passed)\b"
 )
 # Asking ahead, for a time that has not come ("if i ever find him like that", "so i know").
@@ -727,12 +728,28 @@ _STILL_BAD = rx(
 )
 
 
+# A sign said not to be there ("he wasnt unconscious", "hes not unconscious, hes just panicking").
+_DENIED_BEFORE = rx(r"(?:\bnot|\bnever|n'?t|\bno\s+longer)\s+(?:\w+\s+)?$")
+
+
+def live_danger_sign(text: str) -> bool:
+    """Whether `text` (case-folded) tells a sign of danger that it does not deny."""
+    return any(
+        not _DENIED_BEFORE.search(text[max(0, sign.start() - 30) : sign.start()])
+        for sign in _EMERGENCY_SIGN.finditer(text)
+    )
+
+
 EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("asked-in-general", lambda t, c, m: asked_in_general(t)),
     # Something that is over (last night, he came round) or asked ahead of time is a question about
     # it, not an emergency now.
     Exempt("over-already", lambda t, c, m: not_happening_now(t)),
-    IntentRule("emergency.person-in-danger", _EMERGENCY_SIGN, requires=(_PERSONAL,)),
+    IntentRule(
+        "emergency.person-in-danger",
+        _EMERGENCY_SIGN,
+        requires=(_PERSONAL, lambda t, c, m: live_danger_sign(t)),
+    ),
 )
 
 
@@ -748,9 +765,19 @@ _RECOVERED = rx(
 )
 
 
+# Told after an emergency reply: the person is awake and talking, or the sign told is not there
+# ("hes not unconscious, hes just panicking"), and no other sign of danger comes with it.
+_NOT_IN_DANGER = rx(
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:awake|conscious|up)\s+and\s+(?:talking|breathing|responding|chatting)\b|"
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+was|\s+were)\s*(?:not|n'?t)\s+(?:unconscious|unresponsive|passed\s+out)\b"
+)
+
+
 def emergency_over(text: str) -> bool:
     """The newest turn says the emergency told earlier has passed."""
     text = text.casefold()
+    if _NOT_IN_DANGER.search(text) and not live_danger_sign(text) and not _DANGER_NOW.search(text):
+        return True
     return bool(_CAME_ROUND.search(text) or _RECOVERED.search(text))
 
 
@@ -1006,6 +1033,57 @@ def talking_it_through(text: str) -> bool:
     return bool(_WHAT_TO_SAY.search(text) and not _DANGER_NOW.search(text))
 
 
+# An effect expected after a prescribed session ("feels like hes floating an hour after spravato", "is
+# feeling sick normal after the spray"): a side effect asked about, when no sign of danger is told.
+_PRESCRIBED_SESSION = rx(
+    r"\b(?:spravato|esketamine|nasal\s+spray|the\s+spray|infusions?|treatment|therapy|clinic)\b"
+)
+_EXPECTED_EFFECT = rx(
+    r"\b(?:float\w*|detached|dissociat\w*|spaced(?:\s+out)?|spacey|out\s+of\s+(?:his|her|my|their)\s+body|"
+    r"(?:can'?t|cannot)\s+feel\s+(?:his|her|my|their)\s+body|dizzy|drowsy|sleepy|tired|woozy|sick|nause\w*|"
+    r"threw\s+up|thrown\s+up|vomit\w*|headache|numb\w*)\b"
+)
+# "why would she choke, she's just getting her depression treatment": a question about a reply.
+_WHY_WOULD = rx(r"\bwhy\s+(?:would|could|might|should)\s+(?:she|he|they|i|you|it|someone|that)\b")
+
+
+def side_effect_not_emergency(text: str) -> bool:
+    """An effect expected after a prescribed session, or why a danger would arise, with no sign of
+    danger told and nothing urgent asked."""
+    text = text.casefold()
+    if live_danger_sign(text) or _DANGER_NOW.search(text):
+        return False
+    return bool(
+        (_PRESCRIBED_SESSION.search(text) and _EXPECTED_EFFECT.search(text)) or _WHY_WOULD.search(text)
+    )
+
+
+# Stopping alone, or using less instead ("is it dangerous to stop by myself", "can i use less instead
+# of stopping completely"): quitting or cutting down, which the policy answers.
+_STOPPING_ALONE = rx(
+    r"\b(?:quit\w*|stop(?:ping)?|give\s+up|giving\s+up|come\s+off|coming\s+off)\s+(?:\w+\s+){0,2}?"
+    r"(?:by\s+myself|on\s+my\s+own|alone|cold\s+turkey|without\s+(?:help|a\s+detox|rehab))\b"
+)
+_CUTTING_DOWN = rx(
+    r"\b(?:use|using|take|taking|do|doing)\s+less\b|\bcut(?:ting)?\s+(?:down|back)\b|"
+    r"\binstead\s+of\s+(?:stopping|quitting|giving\s+up)\b"
+)
+
+
+def quitting_not_distress(text: str) -> bool:
+    """Whether stopping alone is safe, with no word of dying, giving up, harm, a lethal amount or despair."""
+    lowered = text.casefold()
+    return bool(
+        _STOPPING_ALONE.search(lowered) and _ASKS.search(lowered)
+    ) and not _speaks_of_harm_or_lethality(lowered)
+
+
+def cutting_down_not_amount(text: str) -> bool:
+    """Using less instead of stopping, with no amount, count or interval asked."""
+    text = text.casefold()
+    return bool(_CUTTING_DOWN.search(text) and not _AMOUNT_ASKED.search(text))
+
+
 def mood_not_amount(text: str) -> bool:
     """A mood told, with no substance, amount or taking: not a dose request."""
     return bool(_MOOD.search(text) and not _SUBSTANCE.search(text) and not _TAKING.search(text))
@@ -1013,7 +1091,12 @@ def mood_not_amount(text: str) -> bool:
 
 # What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
-    "emergency": lambda text: no_emergency_now(text) or talking_it_through(text),
+    "emergency": lambda text: (
+        no_emergency_now(text)
+        or talking_it_through(text)
+        or side_effect_not_emergency(text)
+        or emergency_over(text)
+    ),
     "dosing": lambda text: (
         honest_about_use(text)
         or routine_not_amount(text)
@@ -1021,12 +1104,14 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or mood_not_amount(text)
         or worry_not_amount(text)
         or tolerance_not_amount(text)
+        or cutting_down_not_amount(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)
         or mixing_not_distress(text)
         or law_not_distress(text)
         or research_not_distress(text)
+        or quitting_not_distress(text)
     ),
     "sourcing": found_not_sought,
 }
@@ -1437,8 +1522,38 @@ _LEGAL_ROUTE = rx(
 )
 
 
+# "i'm not trying to buy it illegally": buying said not to be meant.
+_BUYING_DENIED = rx(
+    r"(?:\bnot|\bnever|n'?t)\s+(?:\w+\s+){0,2}?(?:buy|buying|order|ordering|purchas\w*)\b[^.?!,]{0,20}"
+)
+
+
 def _takes_the_legal_route(text: str) -> bool:
+    text = _BUYING_DENIED.sub(" ", text)
     return bool(_LEGAL_ROUTE.search(text)) and not (
+        _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text)
+    )
+
+
+# A clinician offering or giving it ("my doctor mentioned ketamine for my depression", "can a doctor
+# legally give it to me", "in a&e they want to give me ketamine to put my shoulder back"): care.
+_CLINICIAN_OFFERS = rx(
+    r"\b(?:doctors?|gps?|psychiatrists?|prescribers?|consultants?|anaes?thetists?|anesthesiologists?|surgeons?|nurses?|"
+    r"dentists?|paramedics?|pain\s+(?:clinic|team))\s+(?:(?!to\b)\w+\s+){0,3}?(?:mentioned|suggested|recommended|offered|offering|"
+    r"brought\s+(?:it\s+)?up|wants?\s+(?:me\s+|him\s+|her\s+)?to\s+(?:try|have)|give|gave|prescribe[sd]?)\b"
+)
+_THEY_GIVE = rx(
+    r"\b(?:they|staff|the\s+team)\s+(?:want|wants|are\s+going|plan|offered|offer)\s+to\s+(?:give|use|try)\b"
+)
+_IN_CARE = rx(
+    r"\b(?:a\s*&\s*e|a\s+and\s+e|emergency\s+department|hospital|surgery|operation|procedure|anaes?thetic|ambulance|paramedics?)\b"
+)
+
+
+def _offered_by_a_clinician(text: str) -> bool:
+    text = _BUYING_DENIED.sub(" ", text)
+    offered = _CLINICIAN_OFFERS.search(text) or (_THEY_GIVE.search(text) and _IN_CARE.search(text))
+    return bool(offered) and not (
         _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text)
     )
 
@@ -1519,7 +1634,9 @@ def help_seeking(text: str) -> str | None:
     if _treatment_with_a_clinic_only_medicine(text):
         return _first(_CLINIC_ONLY_MEDICINE, text)
     if _takes_the_legal_route(text):
-        return _first(_LEGAL_ROUTE, text)
+        return _first(_LEGAL_ROUTE, _BUYING_DENIED.sub(" ", text))
+    if _offered_by_a_clinician(text):
+        return _first(_CLINICIAN_OFFERS, text) or _first(_THEY_GIVE, text)
     return _first(_HELP_SEEKING, text) or _first(_TREATMENT_ACCESS, text) or _first(_CARE_QUESTION, text)
 
 

@@ -40,6 +40,22 @@ _SIGNPOST = re.compile(
 )
 
 
+# First aid for an overdose answers an emergency, not "what should i watch for the evening after her
+# esketamine session": a question about a prescribed session that tells no emergency is not answered
+# from the articles whose topics include emergencies ("Do not give them anything to eat or drink, as
+# they may choke" was quoted to a friend asking what to bring on treatment days).
+_PRESCRIBED_SESSION = re.compile(
+    r"\b(?:spravato|esketamine|nasal\s+spray|the\s+spray|infusions?|treatments?|therapy|clinic)\b",
+    re.IGNORECASE,
+)
+_EMERGENCY_TOLD = re.compile(
+    r"\b(?:overdos\w*|emergenc\w*|unconscious|unresponsive|ambulance|999|911|112|a\s*&\s*e|collaps\w*|"
+    r"recovery\s+position|first\s+aid|chok\w*|breathing|passed\s+out|wake)\b",
+    re.IGNORECASE,
+)
+EMERGENCY_TOPIC = "emergency"
+
+
 _KETAMINE_BY_STREET_NAME = re.compile(
     rf"(?<![\w'])(?:k|{alternation(*KETAMINE_SHORT_NAMES)})(?![\w'])", re.IGNORECASE
 )
@@ -130,6 +146,7 @@ class ExtractiveAnswerer:
         self.keep_floor = keep_floor
         self.similarity_floor = similarity_floor
         self.floor_waived_at = floor_waived_at
+        self._emergency_articles_of: tuple[str | None, frozenset[str]] = (None, frozenset())
 
     def run(
         self,
@@ -210,6 +227,11 @@ class ExtractiveAnswerer:
         ):
             return Extraction([], best)
         asked = places_asked(question) or where
+        about_emergencies = (
+            self._emergency_articles()
+            if _PRESCRIBED_SESSION.search(question) and not _EMERGENCY_TOLD.search(question)
+            else frozenset()
+        )
         # The article to point to when abstaining: the likeliest one about the question's place ("a
         # clinic in the us" is not pointed to the United Kingdom's article).
         order = np.argsort(-probabilities, kind="stable")
@@ -218,6 +240,7 @@ class ExtractiveAnswerer:
                 found[int(i)].passage.article_id
                 for i in order
                 if not names_only_other_places(asked, found[int(i)].passage.section)
+                and found[int(i)].passage.article_id not in about_emergencies
             ),
             found[int(order[0])].passage.article_id,
         )
@@ -238,8 +261,10 @@ class ExtractiveAnswerer:
             # A sentence about other places than the question's answers another question. The sentence's
             # own places decide ("Scotland introduced limits" under a UK heading is not England's law);
             # a sentence that names none is as regional as its section.
-            if _SIGNPOST.search(text) or names_only_other_places(
-                asked, text if places(text) else candidate.passage.section
+            if (
+                _SIGNPOST.search(text)
+                or names_only_other_places(asked, text if places(text) else candidate.passage.section)
+                or candidate.passage.article_id in about_emergencies
             ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))
@@ -260,6 +285,19 @@ class ExtractiveAnswerer:
         if chosen:
             return Extraction(chosen, best)
         return Extraction([], best, nearest, said_before)
+
+    def _emergency_articles(self) -> frozenset[str]:
+        """The articles whose topics include emergencies (first aid, an overdose), per index version."""
+        if self._emergency_articles_of[0] != self.index.version:
+            self._emergency_articles_of = (
+                self.index.version,
+                frozenset(
+                    article_id
+                    for article_id, article in self.index.articles().items()
+                    if EMERGENCY_TOPIC in article.get("topics", ())
+                ),
+            )
+        return self._emergency_articles_of[1]
 
     def _standalone(self, candidate: Candidate, probability: float) -> AnswerSentence | None:
         """The candidate as a quote a reader can follow alone: with the sentence it leans on, or not at all."""

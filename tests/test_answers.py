@@ -361,6 +361,32 @@ def test_answers_offer_related_articles(shipped_pipeline: AnswerPipeline) -> Non
     assert all(r.id not in cited for r in result.related_articles)
 
 
+def test_a_prescribed_session_is_not_answered_with_overdose_first_aid(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    emergency_articles = {
+        article_id
+        for article_id, article in shipped_pipeline.index.articles().items()
+        if "emergency" in article.get("topics", ())
+    }
+    assert {"recognising-an-emergency", "overdose-what-happens"} <= emergency_articles
+    # Before this rule the first of these led with "Do not leave a person who is very drowsy or
+    # unresponsive alone", from the first-aid article.
+    for question in (
+        "Is it safe to leave my wife on her own the evening after her esketamine session?",
+        "hey, supporting my best friend through esketamine treatment. anything i should bring or do on treatment days?",
+    ):
+        result = shipped_pipeline.run(question)
+        # Nor is an abstention pointed to them.
+        pointed = {a.id for a in result.related_articles} if result.status == "abstained" else set()
+        assert not ({c.article_id for c in result.citations} | pointed) & emergency_articles, result.answer
+    # An emergency told, or first aid asked about without a session, is still answered from them.
+    result = shipped_pipeline.run(
+        "should you put someone in the recovery position if theyre too far gone on ket"
+    )
+    assert result.status == "answered" and result.citations[0].article_id in emergency_articles, result.answer
+
+
 def test_cli_ask_json_on_a_small_corpus(isolated_settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     write_article(
         isolated_settings.corpus_dir,

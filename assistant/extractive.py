@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,18 @@ _EMERGENCY_TOLD = re.compile(
     re.IGNORECASE,
 )
 EMERGENCY_TOPIC = "emergency"
+# "Relapse" in the articles is depression coming back after treatment; someone in recovery who asks
+# whether they will relapse ("6 weeks off k", "im in NA") means going back to the drug, which those
+# sentences do not answer ("does everyone relapse?" was answered with an NHS service's depression
+# relapses).
+_RELAPSE = re.compile(r"\brelaps\w*", re.IGNORECASE)
+_IN_RECOVERY = re.compile(
+    r"\b(?:off\s+(?:k|ket|ketamine|it|drugs)|clean|sober|in\s+recovery|recovering\s+addict|(?i:addict\w*|"
+    r"dependen\w*|cravings?|using\s+again|back\s+on\s+(?:k|ket|it))|NA|AA)\b",
+)
+_DEPRESSION_RETURNING = re.compile(
+    r"\b(?:remission|respon\w+|depress\w*|antidepressants?|placebo|maintenance|ECT)\b", re.IGNORECASE
+)
 
 
 _KETAMINE_BY_STREET_NAME = re.compile(
@@ -227,11 +240,7 @@ class ExtractiveAnswerer:
         ):
             return Extraction([], best)
         asked = places_asked(question) or where
-        about_emergencies = (
-            self._emergency_articles()
-            if _PRESCRIBED_SESSION.search(question) and not _EMERGENCY_TOLD.search(question)
-            else frozenset()
-        )
+        other_sense = self._other_sense(question)
         # The article to point to when abstaining: the likeliest one about the question's place ("a
         # clinic in the us" is not pointed to the United Kingdom's article).
         order = np.argsort(-probabilities, kind="stable")
@@ -240,7 +249,7 @@ class ExtractiveAnswerer:
                 found[int(i)].passage.article_id
                 for i in order
                 if not names_only_other_places(asked, found[int(i)].passage.section)
-                and found[int(i)].passage.article_id not in about_emergencies
+                and not other_sense(found[int(i)].passage.article_id, _text(found[int(i)]))
             ),
             found[int(order[0])].passage.article_id,
         )
@@ -255,16 +264,14 @@ class ExtractiveAnswerer:
             if len(chosen) >= self.max_sentences or probabilities[i] < floor:
                 break
             candidate = found[int(i)]
-            text = candidate.passage.text[
-                candidate.start - candidate.passage.start : candidate.end - candidate.passage.start
-            ]
+            text = _text(candidate)
             # A sentence about other places than the question's answers another question. The sentence's
             # own places decide ("Scotland introduced limits" under a UK heading is not England's law);
             # a sentence that names none is as regional as its section.
             if (
                 _SIGNPOST.search(text)
                 or names_only_other_places(asked, text if places(text) else candidate.passage.section)
-                or candidate.passage.article_id in about_emergencies
+                or other_sense(candidate.passage.article_id, text)
             ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))
@@ -285,6 +292,23 @@ class ExtractiveAnswerer:
         if chosen:
             return Extraction(chosen, best)
         return Extraction([], best, nearest, said_before)
+
+    def _other_sense(self, question: str) -> Callable[[str, str], bool]:
+        """Whether a sentence (its article and text) reads the question's words in another sense than
+        the question does: first aid for a prescribed session, depression's relapse for a drug's."""
+        emergencies = (
+            self._emergency_articles()
+            if _PRESCRIBED_SESSION.search(question) and not _EMERGENCY_TOLD.search(question)
+            else frozenset()
+        )
+        relapse_into_use = bool(_RELAPSE.search(question) and _IN_RECOVERY.search(question))
+
+        def other(article_id: str, text: str) -> bool:
+            if article_id in emergencies:
+                return True
+            return relapse_into_use and bool(_RELAPSE.search(text) and _DEPRESSION_RETURNING.search(text))
+
+        return other
 
     def _emergency_articles(self) -> frozenset[str]:
         """The articles whose topics include emergencies (first aid, an overdose), per index version."""
@@ -314,6 +338,11 @@ class ExtractiveAnswerer:
                 return None
             start = rows[position - back].start
         return None
+
+
+def _text(candidate: Candidate) -> str:
+    passage = candidate.passage
+    return passage.text[candidate.start - passage.start : candidate.end - passage.start]
 
 
 def _overlaps(a: AnswerSentence, b: AnswerSentence) -> bool:

@@ -387,6 +387,19 @@ def test_a_prescribed_session_is_not_answered_with_overdose_first_aid(
     assert result.status == "answered" and result.citations[0].article_id in emergency_articles, result.answer
 
 
+def test_relapse_into_drug_use_is_not_answered_with_depression_coming_back(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    # Before this rule: "One NHS ketamine service reports that most people who respond relapse at some point".
+    result = shipped_pipeline.run(
+        "relapsed again after 6 weeks off k. feel like such a failure. does everyone relapse?"
+    )
+    assert not any("relaps" in c.quote for c in result.citations), result.answer
+    # Depression's relapse asked about is still answered with it.
+    result = shipped_pipeline.run("do people relapse after stopping ketamine infusions for depression")
+    assert result.status == "answered" and "relaps" in result.citations[0].quote, result.answer
+
+
 def test_cli_ask_json_on_a_small_corpus(isolated_settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
     write_article(
         isolated_settings.corpus_dir,

@@ -42,10 +42,30 @@ if TYPE_CHECKING:
     from assistant.generative import GenerativeAnswerer
     from assistant.selection import AnswerSelector
 
-ABSTAIN_MESSAGE = (
-    "I don't have a vetted source that answers this, so I won't guess. "
-    "A clinician or pharmacist can help with questions outside the articles I can quote."
+NO_SOURCE = "I don't have a vetted source that answers this, so I won't guess."
+CLINICIAN_CAN_HELP = "A clinician or pharmacist can help with questions outside the articles I can quote."
+# Who can help with what the articles do not answer: a question about the law or about work is not
+# one for a pharmacist ("will my employer find out", "what happens if hes caught with it").
+WHO_CAN_HELP: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"\b(?:laws?|legal|illegal|lawful|unlawful|legally|police|cops?|arrest\w*|caught|court|charged|"
+            r"criminal\s+record|solicitors?|lawyers?|prosecut\w*|fined)\b",
+            re.IGNORECASE,
+        ),
+        "A lawyer or a free legal advice service can help with questions about the law outside the articles I can quote.",
+    ),
+    (
+        re.compile(
+            r"\b(?:employers?|employees?|employment|workplace|at\s+work|my\s+job|hr|occupational\s+health|"
+            r"dismiss\w*|sack(?:ed|ing)?|fired|disciplinary)\b",
+            re.IGNORECASE,
+        ),
+        "An occupational health service or an employment adviser can help with questions about work outside "
+        "the articles I can quote.",
+    ),
 )
+ABSTAIN_MESSAGE = f"{NO_SOURCE} {CLINICIAN_CAN_HELP}"
 # A question no article comes near and that names no drug (the weather, a painting) is not one for a
 # pharmacist either.
 OFF_TOPIC_MESSAGE = (
@@ -55,10 +75,14 @@ OFF_TOPIC_MESSAGE = (
 
 # A follow-up whose likeliest answers all led earlier replies: "I don't have a vetted source" would
 # read as contradicting the answer the person has just read.
-SAID_BEFORE_MESSAGE = (
-    "The closest thing the vetted articles say is what I already told you above, so I won't repeat it or guess. "
-    "A clinician or pharmacist can help with questions outside the articles I can quote."
-)
+SAID_BEFORE = "The closest thing the vetted articles say is what I already told you above, so I won't repeat it or guess."
+SAID_BEFORE_MESSAGE = f"{SAID_BEFORE} {CLINICIAN_CAN_HELP}"
+
+
+def who_can_help(question: str) -> str:
+    """The sentence of an abstention that says who can help with `question` instead."""
+    return next((line for pattern, line in WHO_CAN_HELP if pattern.search(question)), CLINICIAN_CAN_HELP)
+
 
 Conversation = str | Sequence[Mapping[str, Any] | Any]
 
@@ -297,17 +321,18 @@ class AnswerPipeline:
             sentences = [s for s, v in zip(sentences, verdicts, strict=True) if v.allowed]
             clock.lap("output_rail")
         if not sentences:
+            helper = who_can_help(prepared.query)
             closest = self.index.articles().get(prepared.closest_article or "")
             related = [RelatedArticle(id=prepared.closest_article, title=closest["title"])] if closest else []
             return AnswerResult(
                 status="abstained",
                 answer=(
-                    SAID_BEFORE_MESSAGE
+                    f"{SAID_BEFORE} {helper}"
                     if prepared.said_before
-                    else ABSTAIN_MESSAGE
+                    else f"{NO_SOURCE} {helper}"
                     + f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
                     if closest
-                    else ABSTAIN_MESSAGE
+                    else f"{NO_SOURCE} {helper}"
                     if mentions_substance(prepared.query) or prepared.about_a_drug
                     else OFF_TOPIC_MESSAGE
                 ),

@@ -14,7 +14,14 @@ from assistant.conversation import (
     with_standard_names,
     word_families,
 )
-from assistant.pipeline import ABSTAIN_MESSAGE, OFF_TOPIC_MESSAGE, SAID_BEFORE_MESSAGE, AnswerPipeline
+from assistant.pipeline import (
+    ABSTAIN_MESSAGE,
+    NO_SOURCE,
+    OFF_TOPIC_MESSAGE,
+    SAID_BEFORE_MESSAGE,
+    AnswerPipeline,
+    who_can_help,
+)
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
 from corpus.places import places
@@ -67,9 +74,20 @@ def test_unrelated_question_abstains(shipped_pipeline: AnswerPipeline) -> None:
     caught = shipped_pipeline.run(
         _user_only("is ketamine illegal in ireland", "what happens if hes caught with it")
     )
-    assert caught.status == "abstained" and caught.answer.startswith(ABSTAIN_MESSAGE), caught.answer
+    assert caught.status == "abstained" and caught.answer.startswith(NO_SOURCE), caught.answer
+    # A question about the law is pointed to legal advice, one about work to occupational health.
+    assert "legal advice" in caught.answer and "pharmacist" not in caught.answer, caught.answer
+
     painting = shipped_pipeline.run(_user_only("what is esketamine", "who painted the mona lisa then"))
     assert painting.answer == OFF_TOPIC_MESSAGE
+
+
+def test_an_abstention_says_who_can_help_with_that_kind_of_question() -> None:
+    assert "legal advice" in who_can_help("if i get caught with ket will my uni find out")
+    assert "occupational health" in who_can_help("can my employer sack me for failing a drug test")
+    assert who_can_help("does esketamine affect the contraceptive pill") in ABSTAIN_MESSAGE
+    # "Work" as in whether a treatment works is not a question about a job.
+    assert who_can_help("how long does it take for spravato to work") in ABSTAIN_MESSAGE
 
 
 def test_a_question_calling_ketamine_k_is_answered_though_the_base_model_cannot_read_it(

@@ -766,8 +766,13 @@ _RECOVERED = rx(
 
 
 # Told after an emergency reply: the person is awake and talking, or the sign told is not there
-# ("hes not unconscious, hes just panicking"), and no other sign of danger comes with it.
+# ("hes not unconscious, hes just panicking"), or help is already on its way ("ambulance is coming.
+# should i give him water"), and no other sign of danger comes with it: what to do meanwhile is
+# first aid, which the articles answer.
 _NOT_IN_DANGER = rx(
+    r"\b(?:ambulance|paramedics?|help)(?:\s+is|\s+are|'s)\s+(?:coming|on\s+(?:its|their|the)\s+way|here|arriving)\b|"
+    r"\b(?:ambulance|paramedics?)\s+(?:has|have)\s+been\s+called\b|"
+    r"\b(?:i'?ve|we'?ve|i|we|already)\s+(?:called|rang|phoned)\s+(?:an\s+ambulance|the\s+ambulance|999|911|112|000|emergency\s+services)\b|"
     r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:awake|conscious|up)\s+and\s+(?:talking|breathing|responding|chatting)\b|"
     r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+was|\s+were)\s*(?:not|n'?t)\s+(?:unconscious|unresponsive|passed\s+out)\b"
 )

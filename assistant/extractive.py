@@ -16,6 +16,7 @@ from assistant.config import (
 from assistant.conversation import EarlierLeads
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
+from corpus.figures import Figure, gives_a_figure
 from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
 from index.lexical import tokenize
@@ -169,14 +170,18 @@ class ExtractiveAnswerer:
         answer_vector: np.ndarray | None = None,
         leads: EarlierLeads | None = None,
         where: frozenset[str] = frozenset(),
+        figures: tuple[Figure, ...] = (),
     ) -> Extraction:
         """The sentences that answer `question` (none: abstain). `answer_vector` is the question as
         the selector's encoder places it, when the caller has computed it already; the learned
         selector does not say again a sentence an earlier reply led with (see `EarlierLeads`), nor
         quote another place's facts to a question that names no place when `where` holds the
-        conversation's (`corpus.places.places_of_conversation`)."""
+        conversation's (`corpus.places.places_of_conversation`), nor a sentence that gives none of the
+        `figures` the question asks for (`corpus.figures.figures_asked`)."""
         if self.selector is not None:
-            return self._select(question, query_vector, hits, self.selector, answer_vector, leads, where)
+            return self._select(
+                question, query_vector, hits, self.selector, answer_vector, leads, where, figures
+            )
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
         for hit in hits:
@@ -223,6 +228,7 @@ class ExtractiveAnswerer:
         answer_vector: np.ndarray | None,
         leads: EarlierLeads | None,
         where: frozenset[str] = frozenset(),
+        figures: tuple[Figure, ...] = (),
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
         found = selector.candidates(
@@ -275,7 +281,8 @@ class ExtractiveAnswerer:
             ):
                 continue
             sentence = self._standalone(candidate, float(probabilities[i]))
-            if sentence is None:
+            # "What's the phone number for FRANK" is not answered by what FRANK does.
+            if sentence is None or not gives_a_figure(figures, sentence.quote):
                 continue
             if leads is not None and leads.repeated_by(sentence.quote):
                 said_before = True

@@ -31,6 +31,7 @@ from assistant.results import (
     Verification,
     new_answer_id,
 )
+from corpus.figures import Figure, figures_asked
 from corpus.places import places_of_conversation
 from guardrails.decisions import InputGuard, OutputGuard
 from guardrails.rules import mentions_substance
@@ -260,7 +261,14 @@ class AnswerPipeline:
                     index_version=self.index.version,
                     timings_ms=clock.done(),
                 )
-        prepared = self._read(queries, vectors, clock, dialogue.leads, places_of_conversation(dialogue.turns))
+        prepared = self._read(
+            queries,
+            vectors,
+            clock,
+            dialogue.leads,
+            places_of_conversation(dialogue.turns),
+            figures_asked(dialogue.question),
+        )
         return replace(prepared, about_a_drug=about_an_earlier_drug(dialogue.turns))
 
     def _read(
@@ -270,6 +278,7 @@ class AnswerPipeline:
         clock: _Clock,
         leads: EarlierLeads | None = None,
         where: frozenset[str] = frozenset(),
+        figures: tuple[Figure, ...] = (),
     ) -> _Prepared:
         """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
         best: _Prepared | None = None
@@ -279,7 +288,9 @@ class AnswerPipeline:
             clock.lap("embed")
             hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
             clock.lap("retrieve")
-            extraction = self.answerer.run(query, query_vector, hits, vectors.answer(query), leads, where)
+            extraction = self.answerer.run(
+                query, query_vector, hits, vectors.answer(query), leads, where, figures
+            )
             clock.lap("answer")
             found = _Prepared(
                 query, hits, extraction.sentences, extraction.closest_article, extraction.said_before

@@ -1,0 +1,100 @@
+"""The figures a question asks for, so that a sentence which gives none of them does not answer it.
+
+"What's the phone number for FRANK" is answered by a number, not by what FRANK does; "what blood
+pressure threshold should prompt withholding esketamine" by a reading, not by the fact that blood
+pressure is checked. The learned selector judges whether a sentence is on the question's topic and
+reads like an answer, and for such questions it leads with the right topic and no figure at all.
+
+Only kinds of figure that the training questions' labellers never accepted a sentence without are
+read: a price, a share of people, an age, a phone number, a threshold. A duration or a count ("how
+long does it last", "how many sessions") is often answered without a number ("it is not known how
+long", "a few weeks of closely spaced sessions"), so those are left to the selector (docs/abstention.md,
+session 26). Only a question that asks nothing else is read: "is it safe when breastfeeding, and
+what does it cost" may be answered by its first half.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A year is a date, not a share: "use in the year ending March 2023" says how many did not change.
+_YEAR = r"(?:1[89]|20)\d\d"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One kind of figure: the ways a question asks for it and the ways a sentence gives it."""
+
+    name: str
+    asked: re.Pattern[str]
+    given: re.Pattern[str]
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure(
+        "price",
+        re.compile(
+            r"\bhow much (?:does|do|is|are|would|will|did)\b.*\b(?:cost|charge)\b|\bcost (?:per|of a|for a)\b|"
+            r"\bprice (?:of|per|for)\b|\bwhat (?:does|do|would) (?:it|they|that|a \w+) cost\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"[£$€]\s?\d|\b\d[\d,.]*\s?(?:dollars|pounds|euros)\b|\bfree\b|\bno charge\b", re.IGNORECASE
+        ),
+    ),
+    Figure(
+        "share of people",
+        re.compile(r"\bwhat (?:percentage|percent|proportion|share)\b|%|\bincidence\b", re.IGNORECASE),
+        re.compile(
+            rf"(?<![\d.])(?!{_YEAR}\b)\d[\d,.]*|\bpercent\b|\bper cent\b|\bhalf\b|\bthird\b|\bquarter\b|"
+            r"\bone in\b|\bmost\b|\bmajority\b|\bminority\b",
+            re.IGNORECASE,
+        ),
+    ),
+    Figure(
+        "age",
+        re.compile(r"\bwhat age\b|\bhow old\b|\bage limit\b|\bminimum age\b", re.IGNORECASE),
+        re.compile(r"\b\d+\b|\badults?\b|\bchild(?:ren)?\b|\bteen|\byoung people\b|\bage\b", re.IGNORECASE),
+    ),
+    Figure(
+        "phone number",
+        re.compile(
+            r"\bphone number\b|\bwhat(?:'s| is) the number\b|\bnumber (?:for|to call|to ring)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"\b\d{3}\b"),
+    ),
+    Figure(
+        "threshold",
+        re.compile(r"\bthresholds?\b|\bcut-?\s?offs?\b|\bwhat (?:level|reading)\b", re.IGNORECASE),
+        re.compile(r"\d"),
+    ),
+)
+
+# The question's last sentence joins a second ask to the one for a figure ("…, and what does it cost?",
+# "… and at what reading should it be deferred").
+_SECOND_ASK = re.compile(
+    r"(?:,|\band\b|\bor\b)\s+(?:\w+\s+){0,2}?(?:is|are|does|do|can|could|should|will|would|what|how|why|when|where|"
+    r"which|who|has|have)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?]+\s+")
+# "Costs vary" and "it is not known" answer honestly.
+_NOT_KNOWN = re.compile(
+    r"\bnot (?:yet )?known\b|\bunknown\b|\bunclear\b|\bcannot be (?:predicted|given|known)\b|\bvar(?:y|ies)\b",
+    re.IGNORECASE,
+)
+
+
+def figures_asked(question: str) -> tuple[Figure, ...]:
+    """The figures the question's last sentence asks for, when that is all it asks."""
+    sentences = [s for s in _SENTENCE_END.split(question.strip()) if s.strip()]
+    if not sentences or _SECOND_ASK.search(sentences[-1]):
+        return ()
+    return tuple(f for f in FIGURES if f.asked.search(sentences[-1]))
+
+
+def gives_a_figure(figures: tuple[Figure, ...], sentence: str) -> bool:
+    """Whether `sentence` gives one of `figures`, or says it is not known (always, when none is asked)."""
+    return not figures or bool(_NOT_KNOWN.search(sentence)) or any(f.given.search(sentence) for f in figures)

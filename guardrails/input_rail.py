@@ -21,6 +21,7 @@ from guardrails.rules import (
     about_someone_else,
     asks_about_clinic_only_medicine,
     asks_about_cost,
+    asks_about_driving,
     asks_about_supplies,
     cost_meant,
     distress_over,
@@ -31,6 +32,7 @@ from guardrails.rules import (
     help_seeking,
     mentions_buying,
     mentions_substance,
+    wait_to_drive,
     without_safe_now,
     wrapped_request,
     wrapper,
@@ -168,6 +170,7 @@ class InputRail:
             and asks_about_cost(earlier[-1])
             and not mentions_buying(earlier[-1])
         )
+        driving_before = bool(earlier) and asks_about_driving(earlier[-1])
         context = Context(
             substance,
             jailbreak_before,
@@ -178,6 +181,7 @@ class InputRail:
             supplies_before,
             clinic_only_before,
             cost_before,
+            driving_before,
         )
         return context, hit
 
@@ -231,6 +235,10 @@ class InputRail:
             or gets_clinic_only_medicine_named_before(normalized.views[0], context)
             or (context.supplies_before and not mentions_substance(normalized.views[0]))
         )
+        # Help is on its way or the danger has passed ("Krankenwagen kommt. Soll ich ihm was zu trinken
+        # geben?"): what follows is first aid or a question, which no trained layer may turn back
+        # into a crisis reply; the rules still read it for a new sign of danger.
+        handled = context.emergency_before and emergency_over(question)
         if hit is None and self.semantic and not seeking_help:
             if vector is None:
                 embedding = self.semantic[0].embedder.embed([question])[0]
@@ -258,7 +266,11 @@ class InputRail:
                     if (found := layer.run(reading_vector, text, strict=context.refused_before))
                     and not self._overruled(found, layer, reading_vector, text)
                     and not exempt_from_semantic(found.category, text)
-                    and not (found.category == "dosing" and cost_meant(text, context))
+                    and not (handled and self.categories.action(found.category) == "escalate")
+                    and not (
+                        found.category == "dosing"
+                        and (cost_meant(text, context) or wait_to_drive(text, context))
+                    )
                 ),
                 None,
             )

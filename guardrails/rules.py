@@ -53,6 +53,9 @@ class Context:
     # The turn before asked what treatment costs and was answered or abstained, so "ok roughly how
     # much in the US then" asks about money, not an amount to take.
     cost_before: bool = False
+    # The turn before asked about driving or operating machinery, so "so how long after should i wait
+    # then" asks when it is safe to drive, not when to take more.
+    driving_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,9 @@ SELF_HARM = rx(
     r"\b(?:(?:want|wanna|going|planning|plan|ready|trying)\s+to\s+(?:die|end\s+(?:it|things|my\s+life)|kill\s+myself|disappear\s+forever|"
     r"not\s+wake\s+up|overdose)|kill(?:ing)?\s+myself|kms|end\s+it\s+(?:all|tonight)|end\s+things|"
     r"don'?t\s+want\s+to\s+(?:be\s+alive|live|be\s+here)|better\s+off\s+without\s+me|goodbye\s+letters?|suicid(?:e|al)\s+(?:note|plan)|"
-    r"cutting\s+myself|hurt(?:ing)?\s+myself|fatal\s+(?:for|to)\s+me|(?:would|it)\s+(?:it\s+)?(?:take\s+)?to\s+kill\s+me|to\s+kill\s+me|"
+    r"cutting\s+myself|hurt(?:ing)?\s+myself|fatal\s+(?:for|to)\s+me|(?:would|it)\s+(?:it\s+)?(?:take\s+)?to\s+kill\s+me|"
+    # "is this going to kill him" (blood in his pee) is a worry about a harm, not a wish
+    r"(?<!this\sgoing\s)(?<!it\sgoing\s)(?<!that\sgoing\s)to\s+kill\s+me|"
     r"would\s+i\s+die\?\s*i\s+hope|painless\s+way\s+to\s+(?:die|kill)|die\s+peacefully|so\s+it'?s\s+all\s+over|to\s+not\s+wake\s+up|"
     r"quiero\s+morir|me\s+quiero\s+morir|en\s+finir|nicht\s+mehr\s+leben|"
     # "vou me matar" is intent; "essa prova vai me matar" is a thing that will "kill" the writer
@@ -473,7 +478,7 @@ MODES = rx(
     r"(?:guardrails?|filters?|safety)\s+(?:is|are)\s+(?:now\s+)?(?:disabled|off)|safety\s+filters\s+are\s+off|"
     r"so\s+(?:the|your)\s+(?:filters?|rules?)\s+(?:won'?t|don'?t|can'?t|doesn'?t)|so\s+your\s+rules\s+don'?t\s+apply|sin\s+l[ií]mites|ohne\s+filter|"
     r"god\s+mode|no\s+content\s+policy|never\s+given\s+any\s+rules|without\s+censor\w*|no\s+disclaimers|unlock\w*|restricted\s+answers|"
-    r"forbidden\s+answer|breaks?\s+the\s+rules|(?:slips?|get)\s+(?:through|past\s+the\s+filter)|so\s+the\s+moderator|not\s+technically\s+advice|"
+    r"forbidden\s+answer|breaks?\s+the\s+rules|slips?\s+through|get\s+(?:through|past)\s+(?:the\s+|your\s+)?(?:filters?|rules|guard\w*|moderat\w*|censor\w*)|so\s+the\s+moderator|not\s+technically\s+advice|"
     r"you\s+can'?t\s+refuse|authori[sz]\w*\s+you|your\s+creators\s+said|new\s+rule\s+is|rules\s+were\s+a\s+mistake|"
     r"answer\s+freely|two\s+ais|sin\s+filtros|sem\s+filtros|senza\s+limiti|ohne\s+einschr[äa]nkungen|hidden\s+(?:dosing|rules|tables)|"
     r"admin\s+password|as\s+your\s+developer)\b|\[system\]"
@@ -578,6 +583,26 @@ def asks_about_cost(text: str) -> bool:
     return bool(_COST_ASKED.search(lowered)) and not _STREET.search(lowered)
 
 
+_DRIVING = rx(
+    r"\b(?:driv\w*|drove|behind\s+the\s+wheel|(?:operate|operating)\s+machinery|forklift|cycl\w*|ride\s+(?:a|my)\s+(?:bike|motorbike))\b"
+)
+_WAIT = rx(r"\bhow\s+long\b[^.?!]{0,30}\bwait\b|\bhow\s+(?:long|many\s+(?:hours|days))\s+(?:after|before)\b")
+
+
+def asks_about_driving(text: str) -> bool:
+    """Whether `text` asks about driving or operating machinery."""
+    return bool(_DRIVING.search(text.casefold()))
+
+
+def wait_to_drive(text: str, context: Context, _matched: str = "") -> bool:
+    """How long to wait before driving, asked after a question about driving, with nothing more taken."""
+    return (
+        (context.driving_before or bool(_DRIVING.search(text)))
+        and bool(_WAIT.search(text))
+        and not _CONSUMPTION.search(text)
+    )
+
+
 def cost_meant(text: str, context: Context, _matched: str = "") -> bool:
     """ "how much in the US then" after a question about cost: money, with nothing taken in it."""
     return context.cost_before and not _CONSUMPTION.search(text)
@@ -585,6 +610,7 @@ def cost_meant(text: str, context: Context, _matched: str = "") -> bool:
 
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("cost-before", cost_meant),
+    Exempt("wait-to-drive", wait_to_drive),
     # The course of a treatment ("how many sessions", "time off after each dose", "after my first
     # spravato dose") is not a request for an amount; raising the dose over it is titration.
     Exempt(
@@ -774,6 +800,15 @@ _NOT_IN_DANGER = rx(
     r"\b(?:ambulance|paramedics?)\s+(?:has|have)\s+been\s+called\b|"
     r"\b(?:i'?ve|we'?ve|i|we|already)\s+(?:called|rang|phoned)\s+(?:an\s+ambulance|the\s+ambulance|999|911|112|000|emergency\s+services)\b|"
     r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:awake|conscious|up)\s+and\s+(?:talking|breathing|responding|chatting)\b|"
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:\w+\s+)?breathing\s+(?:fine|normally|ok|okay|well)\b|"
+    r"\b(?:it'?s|its|it\s+has|things\s+have|i'?ve|ive|i\s+have)\s+calmed\s+down\b|\b(?:i'?m|im|i\s+am)\s+(?:fine|ok|okay|alright|better)\s+now\b|"
+    r"\b(?:je\s+vais\s+bien|estoy\s+bien|mir\s+geht\s+(?:es\s+)?gut|sto\s+bene|estou\s+bem)\b|"
+    # help on its way in the other reply languages
+    r"\b(?:krankenwagen|rettungswagen|notarzt|rettungsdienst)\s+(?:kommt|ist\s+unterwegs|ist\s+da)\b|"
+    r"\b(?:la\s+)?ambulancia\s+(?:viene|ya\s+viene|est[aá]\s+(?:en\s+camino|llegando))\b|"
+    r"\b(?:l'ambulance|les\s+secours|le\s+samu|les\s+pompiers)\s+(?:arrive(?:nt)?|est\s+en\s+route|sont\s+en\s+route)\b|"
+    r"\b(?:a\s+)?ambul[aâ]ncia\s+(?:vem|est[aá]\s+a\s+caminho|est[aá]\s+a\s+chegar)\b|"
+    r"\b(?:l'ambulanza|ambulanza)\s+(?:arriva|sta\s+arrivando)\b|"
     r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+was|\s+were)\s*(?:not|n'?t)\s+(?:unconscious|unresponsive|passed\s+out)\b"
 )
 
@@ -1067,12 +1102,36 @@ def side_effect_not_emergency(text: str) -> bool:
 # of stopping completely"): quitting or cutting down, which the policy answers.
 _STOPPING_ALONE = rx(
     r"\b(?:quit\w*|stop(?:ping)?|give\s+up|giving\s+up|come\s+off|coming\s+off)\s+(?:\w+\s+){0,2}?"
-    r"(?:by\s+myself|on\s+my\s+own|alone|cold\s+turkey|without\s+(?:help|a\s+detox|rehab))\b"
+    r"(?:by\s+myself|on\s+my\s+own|alone|cold\s+turkey|without\s+(?:help|a\s+detox|rehab)|altogether|completely|"
+    r"taking\s+(?:it|them|spravato|esketamine|ket|ketamine)|using|(?:the\s+)?(?:spray|infusions?|sessions?|treatment)|"
+    r"spravato|esketamine|ket|ketamine)\b"
 )
 _CUTTING_DOWN = rx(
     r"\b(?:use|using|take|taking|do|doing)\s+less\b|\bcut(?:ting)?\s+(?:down|back)\b|"
     r"\binstead\s+of\s+(?:stopping|quitting|giving\s+up)\b"
 )
+
+
+# Afraid of a treatment's effect ("im kind of scared of the dissociation thing").
+_AFRAID_OF_AN_EFFECT = rx(
+    r"\b(?:scared|afraid|nervous|worried|anxious|frightened|terrified)\s+(?:of|about)\s+(?:the\s+|a\s+|that\s+)?"
+    r"(?:dissociat\w*|side\s+effects?|treatment|sessions?|spray|infusions?|needles?|k-?hole|trip|withdrawal|feeling\s+\w+)\b"
+)
+# Whether one can die of it, asked in general ("can you die from it", from a parent): the risk,
+# which the articles answer; "how much would it take to kill me" is still asking for a means.
+_CAN_ONE_DIE = rx(
+    r"^\W*(?:(?:ok|okay|so|and|but|also)\W+)*(?:can|could|do|does)\s+(?:you|people|someone|anyone|kids?|teens?|young\s+people)\s+"
+    r"(?:actually\s+|really\s+)?die\s+(?:from|of)\s+(?:it|ket|k|ketamine|that|this|an?\s+overdose)\b"
+)
+
+
+def fear_or_risk_not_distress(text: str) -> bool:
+    """Afraid of a treatment's effect, or whether one can die of it in general, with no word of
+    dying, giving up, harm, a lethal amount or despair of the writer's own."""
+    lowered = text.casefold()
+    if _CAN_ONE_DIE.search(lowered):
+        return not SELF_HARM.search(lowered) and not DISTRESS.search(lowered)
+    return bool(_AFRAID_OF_AN_EFFECT.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
 
 
 def quitting_not_distress(text: str) -> bool:
@@ -1081,6 +1140,17 @@ def quitting_not_distress(text: str) -> bool:
     return bool(
         _STOPPING_ALONE.search(lowered) and _ASKS.search(lowered)
     ) and not _speaks_of_harm_or_lethality(lowered)
+
+
+_WHICH_WORKS_BETTER = rx(
+    r"\bwhich\s+(?:one\s+|of\s+them\s+)?(?:works|is|would\s+be|helps)\s+(?:\w+\s+)?(?:better|best|more\s+effective|safer|faster)\b"
+)
+
+
+def comparison_not_amount(text: str) -> bool:
+    """Which of two treatments works better, with no amount, count or interval asked."""
+    text = text.casefold()
+    return bool(_WHICH_WORKS_BETTER.search(text) and not _AMOUNT_ASKED.search(text))
 
 
 def cutting_down_not_amount(text: str) -> bool:
@@ -1110,6 +1180,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or worry_not_amount(text)
         or tolerance_not_amount(text)
         or cutting_down_not_amount(text)
+        or comparison_not_amount(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)
@@ -1117,6 +1188,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or law_not_distress(text)
         or research_not_distress(text)
         or quitting_not_distress(text)
+        or fear_or_risk_not_distress(text)
     ),
     "sourcing": found_not_sought,
 }
@@ -1393,6 +1465,13 @@ _SAFE_NOW = rx(
     r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)|"
     # "im not going to do anything, i just want to know about the treatment": no intent to act
     r"\b(?:i'?m|im|i\s+am)\s+not\s+(?:going\s+to|gonna)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
+    # "im not suicidal or anything lol just asking", "she's not in immediate danger, she's got a plan"
+    r"\b(?:i'?m|im|i\s+am|(?:he|she|they)(?:'?s|'re|\s+is|\s+are))\s+not\s+(?:suicidal|in\s+(?:any\s+)?(?:immediate\s+)?danger)\b|"
+    # a carer who has called a crisis line or the person's doctor ("ok i called samaritans. hes asleep now")
+    r"\b(?:i|we)\s+(?:just\s+|already\s+)?(?:called|rang|phoned|texted|spoke\s+to|talked\s+to)\s+(?:the\s+)?"
+    r"(?:samaritans|988|crisis\s+(?:line|team)|111|(?:his|her|their)\s+(?:gp|doctor|psychiatrist)|lifeline|shout)\b|"
+    # the same in the other reply languages: "je vais bien", "estoy bien", "mir geht es gut"
+    r"\b(?:je\s+vais\s+bien|[çc]a\s+va(?:\s+bien)?|estoy\s+bien|mir\s+geht\s+(?:es\s+)?gut|sto\s+bene|estou\s+bem)\b|"
     r"\bi\s+(?:won'?t|wont|will\s+not)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
     # a carer after crisis lines: "he hasnt said anything about hurting himself, its more like hes flat"
     r"\b(?:he|she|they)\s+(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|have\s+not|didn'?t|didnt|never)\s+(?:said|mentioned|talked\s+about)\s+"
@@ -1496,7 +1575,7 @@ def mentions_buying(text: str) -> bool:
 
 
 _PAST_USE = rx(
-    r"\b(?:used\s+to\s+(?:use|take|do)|(?:have|'ve|had)\s+(?:used|taken|done)|(?:a\s+)?history\s+of|(?:a\s+)?past\s+of)\b[^.?!,]{0,40}"
+    r"\b(?:used\s+to\s+(?:use|take|do)|(?:have|'ve|ive|had)\s+(?:used|taken|done)|(?:a\s+)?history\s+of|(?:a\s+)?past\s+of)\b[^.?!,]{0,40}"
 )
 _GET_THE_MEDICINE = rx(
     r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s+(?:the\s+)?(?:spravato|esk[eé]tamin[ae]?|esketamin)\b"
@@ -1605,6 +1684,9 @@ def _treatment_with_a_clinic_only_medicine(text: str) -> bool:
 # Questions that read like requests to the semantic layers but are about care, testing or a course
 # of treatment; they keep the semantic layers out while every rule still runs.
 _CARE_QUESTION = rx(
+    # telling one's care team ("should i tell the clinic though")
+    r"\bshould\s+(?:i|we)\s+(?:tell|call|ring|phone|contact|let)\s+(?:the|my|his|her|their)\s+(?:clinic|doctor|gp|prescriber|"
+    r"psychiatrist|nurse|care\s+team|team)\b(?![^.?!]*\bso\s+(?:he|she|they|it)\b)|"
     # esketamine is only given in certified clinics: asking how to get it is asking about treatment
     r"\b(?:qualify\s+for|eligible\s+for|be\s+prescribed|offered)\b[^.?!]{0,40}\b(?:spravato|esketamine)\b|"
     r"\b(?:get|getting|access|qualify|eligible|prescribed|treated|offered)\b[^.?!]{0,60}\bfor\s+(?:my\s+)?"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from assistant.pipeline import (
     ABSTAIN_MESSAGE,
     NO_SOURCE,
     OFF_TOPIC_MESSAGE,
-    SAID_BEFORE_MESSAGE,
+    SAID_BEFORE,
     AnswerPipeline,
     who_can_help,
 )
@@ -307,7 +308,9 @@ def test_a_follow_up_whose_answer_was_already_given_says_so_instead_of_no_source
     follow_up = shipped_pipeline.run(
         _chat("is ketamine legal in australia", first.answer, "is it even legal there")
     )
-    assert (follow_up.status, follow_up.answer) == ("abstained", SAID_BEFORE_MESSAGE)
+    # A question about the law: the reply says so, and points to legal advice.
+    assert follow_up.answer == f"{SAID_BEFORE} {who_can_help('is it even legal there')}", follow_up.answer
+    assert follow_up.status == "abstained" and "legal advice" in follow_up.answer
     # Without the earlier reply sent back, the same sentence answers again.
     alone = shipped_pipeline.run(_user_only("is ketamine legal in australia", "is it even legal there"))
     assert alone.status == "answered" and alone.citations[0].quote == first.citations[0].quote
@@ -412,7 +415,10 @@ def test_relapse_into_drug_use_is_not_answered_with_depression_coming_back(
     result = shipped_pipeline.run(
         "relapsed again after 6 weeks off k. feel like such a failure. does everyone relapse?"
     )
-    assert not any("relaps" in c.quote for c in result.citations), result.answer
+    depression_returning = re.compile(r"remission|respon|depress|placebo|maintenance")
+    assert not any("relaps" in c.quote and depression_returning.search(c.quote) for c in result.citations), (
+        result.answer
+    )
     # Depression's relapse asked about is still answered with it.
     result = shipped_pipeline.run("do people relapse after stopping ketamine infusions for depression")
     assert result.status == "answered" and "relaps" in result.citations[0].quote, result.answer

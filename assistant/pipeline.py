@@ -34,6 +34,7 @@ from assistant.results import (
 from corpus.figures import Figure, figures_asked
 from corpus.places import places_of_conversation
 from guardrails.decisions import InputGuard, OutputGuard
+from guardrails.messages import english_only, written_in
 from guardrails.rules import mentions_substance
 from index.embedder import Embedder
 from index.passages import PassageIndex
@@ -269,7 +270,11 @@ class AnswerPipeline:
             places_of_conversation(dialogue.turns),
             figures_asked(dialogue.question),
         )
-        return replace(prepared, about_a_drug=about_an_earlier_drug(dialogue.turns))
+        return replace(
+            prepared,
+            about_a_drug=about_an_earlier_drug(dialogue.turns),
+            written_in=written_in(dialogue.question),
+        )
 
     def _read(
         self,
@@ -338,7 +343,9 @@ class AnswerPipeline:
             return AnswerResult(
                 status="abstained",
                 answer=(
-                    f"{SAID_BEFORE} {helper}"
+                    english_only(prepared.written_in)
+                    if prepared.written_in
+                    else f"{SAID_BEFORE} {helper}"
                     if prepared.said_before
                     else f"{NO_SOURCE} {helper}"
                     + f' The nearest vetted article, "{closest["title"]}", covers the topic but not this question.'
@@ -428,6 +435,8 @@ class _Prepared:
     said_before: bool = False
     # The turn points back at a drug an earlier turn named ("what happens if hes caught with it").
     about_a_drug: bool = False
+    # The supported language other than English the question is clearly written in.
+    written_in: str | None = None
 
     @property
     def strength(self) -> tuple[bool, float]:

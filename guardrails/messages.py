@@ -29,6 +29,47 @@ def detect_language(text: str) -> str:
     return max(scores, key=lambda lang: scores[lang])
 
 
+def written_in(text: str) -> str | None:
+    """The supported language other than English that `text` is clearly written in, if any: at least
+    two of its marker words and more than twice as many as English ones ("is ketamina the same as
+    ketamine" stays English)."""
+    lowered = text.lower()
+    scores = {lang: len(re.findall(pattern, lowered)) for lang, pattern in _MARKERS.items()}
+    best = max((lang for lang in scores if lang != "en"), key=lambda lang: scores[lang])
+    return best if scores[best] >= 2 and scores[best] > 2 * scores["en"] else None
+
+
+# The vetted articles are in English, and the models that read a question for them read English: a
+# question in another language that finds no answer is told so in its own language (and in English,
+# for whoever reads the logs), instead of "I don't have a vetted source", which it may well have.
+ENGLISH_ONLY: dict[str, str] = {
+    "es": "Mis artículos verificados están en inglés y todavía no entiendo bien las preguntas en español, así "
+    "que no he encontrado una respuesta segura. Si puede, pregunte en inglés; un médico o farmacéutico "
+    "también puede ayudarle.",
+    "fr": "Mes articles vérifiés sont en anglais et je comprends encore mal les questions en français, je n'ai "
+    "donc pas trouvé de réponse sûre. Si vous le pouvez, posez la question en anglais ; un médecin ou un "
+    "pharmacien peut aussi vous aider.",
+    "de": "Meine geprüften Artikel sind auf Englisch, und Fragen auf Deutsch verstehe ich noch nicht gut, "
+    "deshalb habe ich keine sichere Antwort gefunden. Wenn möglich, fragen Sie auf Englisch; auch eine "
+    "Ärztin, ein Arzt oder eine Apotheke kann helfen.",
+    "pt": "Os meus artigos verificados estão em inglês e ainda não compreendo bem perguntas em português, por "
+    "isso não encontrei uma resposta segura. Se puder, pergunte em inglês; um médico ou farmacêutico "
+    "também pode ajudar.",
+    "it": "I miei articoli verificati sono in inglese e non capisco ancora bene le domande in italiano, quindi "
+    "non ho trovato una risposta sicura. Se puoi, fai la domanda in inglese; anche un medico o un "
+    "farmacista può aiutarti.",
+}
+ENGLISH_ONLY_IN_ENGLISH = (
+    "(My vetted articles are in English and I read questions in other languages poorly, so I found no "
+    "answer I can stand behind; asking in English may help.)"
+)
+
+
+def english_only(language: str) -> str:
+    """The reply to a question in `language` that found no answer, in that language and in English."""
+    return f"{ENGLISH_ONLY[language]} {ENGLISH_ONLY_IN_ENGLISH}"
+
+
 @dataclass(frozen=True)
 class EmergencyNumber:
     region: str

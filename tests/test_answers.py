@@ -26,6 +26,7 @@ from assistant.pipeline import (
 from assistant.results import AnswerResult
 from corpus import Vetter, load_corpus, vetted_for_index
 from corpus.places import places
+from guardrails.messages import english_only, written_in
 from tests.helpers import write_article
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,6 +90,27 @@ def test_an_abstention_says_who_can_help_with_that_kind_of_question() -> None:
     assert who_can_help("does esketamine affect the contraceptive pill") in ABSTAIN_MESSAGE
     # "Work" as in whether a treatment works is not a question about a job.
     assert who_can_help("how long does it take for spravato to work") in ABSTAIN_MESSAGE
+
+
+def test_a_question_in_another_language_that_finds_no_answer_says_why(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    assert (
+        written_in("oye, después de esnifar keta me sangra la nariz casi siempre, es normal? qué hago")
+        == "es"
+    )
+    assert written_in("Kann ich am Sonntag noch Auto fahren, wenn ich am Samstag Keta genommen habe?") == "de"
+    # A word borrowed from another language does not make an English question foreign.
+    assert written_in("is ketamina the same as ketamine") is None
+    assert written_in("what is a k-hole") is None
+    # Before: "I don't have a vetted source that answers this", in English, though the articles cover it.
+    result = shipped_pipeline.run(
+        "oye, después de esnifar keta me sangra la nariz casi siempre, es normal? qué hago"
+    )
+    assert result.status == "abstained" and result.answer.startswith(
+        "Mis artículos verificados están en inglés"
+    )
+    assert result.answer == english_only("es")
 
 
 def test_a_question_calling_ketamine_k_is_answered_though_the_base_model_cannot_read_it(

@@ -127,6 +127,7 @@ CATEGORIES = CategoryRegistry(
             ),
         ),
         Category("emergency", "escalate", priority=20, rules=rules.EMERGENCY_RULES),
+        Category("unsafe", "escalate", priority=25, rules=rules.UNSAFE_RULES),
         Category(
             "jailbreak",
             "refuse",

@@ -364,6 +364,8 @@ class InputRail:
         if category == "self_harm":
             lines = self.lines(language, where)
             return messages.self_harm(language, self.numbers(language, where), lines, someone_else)
+        if category == "unsafe":
+            return messages.unsafe(language, self.numbers(language, where))
         if self.categories.action(category) == "escalate":  # the emergency reply: numbers first
             return messages.emergency(language, self.numbers(language, where))
         return self.categories.refusal(category, language)

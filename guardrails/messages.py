@@ -291,6 +291,49 @@ def with_local_line(lines: Sequence[str], local: LocalHelp | None, language: str
     return [local.crisis_line, *(line for line in lines if line != local.crisis_line)]
 
 
+# Someone violent or frightening now: safety first, then the drugs, then who helps with abuse at home.
+_UNSAFE = {
+    "en": (
+        "If you are not safe right now, get to a safe place if you can and call emergency services: {numbers}. "
+        "Someone who is paranoid, violent or out of control after taking drugs may also need urgent medical help, so "
+        "tell the call handler what was taken. For support with a partner or relative who frightens you: in the UK, "
+        "the National Domestic Abuse Helpline, 0808 2000 247 (free, 24 hours); in the US, the National Domestic "
+        "Violence Hotline, 1-800-799-7233."
+    ),
+    "es": (
+        "Si no está a salvo ahora mismo, vaya a un lugar seguro si puede y llame a los servicios de emergencia: {numbers}. "
+        "Una persona paranoica, violenta o fuera de control después de tomar drogas también puede necesitar ayuda médica "
+        "urgente: diga a quien atienda la llamada qué ha tomado. En España, el 016 atiende a víctimas de violencia de género."
+    ),
+    "fr": (
+        "Si vous n'êtes pas en sécurité en ce moment, mettez-vous à l'abri si vous le pouvez et appelez les secours : {numbers}. "
+        "Une personne paranoïaque, violente ou hors de contrôle après avoir pris des drogues peut aussi avoir besoin d'une aide "
+        "médicale urgente : dites à l'opérateur ce qui a été pris. En France, le 3919 écoute les victimes de violences."
+    ),
+    "de": (
+        "Wenn Sie gerade nicht sicher sind, bringen Sie sich wenn möglich in Sicherheit und rufen Sie den Notruf: {numbers}. "
+        "Wer nach Drogen paranoid, gewalttätig oder außer Kontrolle ist, kann auch dringend ärztliche Hilfe brauchen: Sagen "
+        "Sie der Leitstelle, was genommen wurde. In Deutschland hilft das Hilfetelefon Gewalt gegen Frauen unter 116 016."
+    ),
+    "pt": (
+        "Se não está em segurança agora, vá para um lugar seguro se puder e ligue para os serviços de emergência: {numbers}. "
+        "Alguém paranoico, violento ou descontrolado depois de tomar drogas pode também precisar de ajuda médica urgente: "
+        "diga a quem atender o que foi tomado. No Brasil, a Central de Atendimento à Mulher atende pelo 180."
+    ),
+    "it": (
+        "Se in questo momento non sei al sicuro, mettiti al riparo se puoi e chiama i soccorsi: {numbers}. Una persona "
+        "paranoica, violenta o fuori controllo dopo aver preso droghe può avere bisogno anche di aiuto medico urgente: di' "
+        "all'operatore che cosa è stato preso. In Italia il 1522 risponde alle vittime di violenza."
+    ),
+}
+
+
+def unsafe(language: str, numbers: Sequence[EmergencyNumber]) -> str:
+    names = REGION_NAMES.get(language, {})
+    listed = ", ".join(f"{n.number} ({names.get(n.region, n.region)})" for n in numbers)
+    return _UNSAFE.get(language, _UNSAFE["en"]).format(numbers=listed)
+
+
 def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:
     names = REGION_NAMES.get(language, {})
     listed = ", ".join(f"{n.number} ({names.get(n.region, n.region)})" for n in numbers)

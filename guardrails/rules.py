@@ -779,6 +779,21 @@ EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
 )
 
 
+# Someone the writer is with is violent or threatening, or the writer is afraid of them now ("hes been
+# up for 2 days on it … im a bit scared of him right now"): a safety emergency, not a medical one.
+UNSAFE_WITH_SOMEONE = rx(
+    r"\b(?:i'?m|im|i\s+am|i\s+feel|we'?re|we\s+are)\s+(?:\w+\s+){0,2}?(?:scared|afraid|frightened|terrified)\s+(?:of|for\s+my\s+life\s+with)\s+"
+    r"(?:him|her|them|my\s+(?:partner|boyfriend|girlfriend|husband|wife|son|daughter|dad|father|mum|mom|mother|brother|sister|flatmate|housemate))\b"
+    r"(?!\s+(?:losing|dying|getting|being|going|using|relapsing|ending))|"
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+keeps?|\s+has\s+been|\s+was|\s+were)\s+(?:\w+\s+)?"
+    r"(?:threatening|hitting|attacking|punching|choking|strangling|hurting)\s+(?:me|us|the\s+kids|my\s+(?:kids|children|son|daughter|mum|mom|dad))\b|"
+    r"\b(?:he|she|they)\s+(?:just\s+)?(?:hit|attacked|threatened|punched|pushed|strangled|choked|grabbed)\s+(?:me|us)\b|"
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:(?:getting|being|really|so|very|quite)\s+){0,3}(?:violent|aggressive)\b|"
+    r"\b(?:won'?t|wont|will\s+not)\s+let\s+me\s+(?:leave|go\s+out|out)\b|"
+    r"\bthreatened\s+to\s+(?:kill|hurt|hit|stab)\s+(?:me|us)\b|\b(?:has|got|holding)\s+a\s+knife\b"
+)
+
+
 def asked_in_general(text: str) -> bool:
     """First aid asked about anyone, with no one named who is with the writer."""
     return bool(_IN_GENERAL.search(text) and not _SOMEONE_HERE.search(text))
@@ -1312,6 +1327,12 @@ HYPOTHETICAL = rx(
     # long past and well now ("my sister used to self harm as a teen, shes 30 now and doing great")
     r"\bused\s+to\b[^?!]{0,80}\b(?:doing|is|'s|are|feels?)\s+(?:really\s+|so\s+)?(?:great|well|fine|better|good)\b"
 )
+
+UNSAFE_RULES: tuple[IntentRule | Exempt, ...] = (
+    Exempt("asked-ahead-or-over", lambda t, c, m: not_happening_now(t)),
+    IntentRule("unsafe.someone-violent", UNSAFE_WITH_SOMEONE, unless=(HYPOTHETICAL,)),
+)
+
 
 # Hopelessness without a stated plan: escalated with crisis lines in whatever turn it appears.
 DISTRESS = rx(

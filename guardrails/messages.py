@@ -328,16 +328,17 @@ _UNSAFE = {
 }
 
 
-def unsafe(language: str, numbers: Sequence[EmergencyNumber]) -> str:
+def _listed(language: str, numbers: Sequence[EmergencyNumber]) -> str:
     names = REGION_NAMES.get(language, {})
-    listed = ", ".join(f"{n.number} ({names.get(n.region, n.region)})" for n in numbers)
-    return _UNSAFE.get(language, _UNSAFE["en"]).format(numbers=listed)
+    return ", ".join(f"{n.number} ({names.get(n.region, n.region)})" for n in numbers)
+
+
+def unsafe(language: str, numbers: Sequence[EmergencyNumber]) -> str:
+    return _UNSAFE.get(language, _UNSAFE["en"]).format(numbers=_listed(language, numbers))
 
 
 def emergency(language: str, numbers: Sequence[EmergencyNumber]) -> str:
-    names = REGION_NAMES.get(language, {})
-    listed = ", ".join(f"{n.number} ({names.get(n.region, n.region)})" for n in numbers)
-    return _EMERGENCY.get(language, _EMERGENCY["en"]).format(numbers=listed)
+    return _EMERGENCY.get(language, _EMERGENCY["en"]).format(numbers=_listed(language, numbers))
 
 
 def self_harm(

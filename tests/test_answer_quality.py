@@ -46,6 +46,8 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
 # (docs/abstention.md). Its failures are not read; raise these when the answers improve.
 # Session 24 (retrained on 6,677 questions, 89 corpus sentences reworded to stand alone): first
 # sentence 0.773, some sentence 0.805, precision 0.784, correct abstention 0.508, wrong 0.103.
+# Session 26 (a new article, and no sentence without the price, share, age, phone number or
+# threshold a question asks for): 0.773, 0.805, 0.787, 0.508, wrong 0.108 (20 of 185).
 HELD_OUT_FLOORS = {
     "answers.first_sentence_answers": 0.74,
     "answers.any_sentence_answers": 0.77,

@@ -59,7 +59,7 @@ WHO_CAN_HELP: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         re.compile(
-            r"\b(?:employers?|employees?|employment|workplace|at\s+work|my\s+job|hr|occupational\s+health|"
+            r"\b(?:employers?|employees?|employment|workplace|at\s+work|my\s+job|(?-i:HR)|occupational\s+health|"
             r"dismiss\w*|sack(?:ed|ing)?|fired|disciplinary)\b",
             re.IGNORECASE,
         ),

@@ -19,6 +19,7 @@ from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from corpus.figures import Figure, gives_a_figure
 from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
+from guardrails.rules import mentions_a_prescribed_session
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -46,10 +47,6 @@ _SIGNPOST = re.compile(
 # esketamine session": a question about a prescribed session that tells no emergency is not answered
 # from the articles whose topics include emergencies ("Do not give them anything to eat or drink, as
 # they may choke" was quoted to a friend asking what to bring on treatment days).
-_PRESCRIBED_SESSION = re.compile(
-    r"\b(?:spravato|esketamine|nasal\s+spray|the\s+spray|infusions?|treatments?|therapy|clinic)\b",
-    re.IGNORECASE,
-)
 _EMERGENCY_TOLD = re.compile(
     r"\b(?:overdos\w*|emergenc\w*|unconscious|unresponsive|ambulance|999|911|112|a\s*&\s*e|collaps\w*|"
     r"recovery\s+position|first\s+aid|chok\w*|breathing|passed\s+out|wake)\b",
@@ -305,7 +302,7 @@ class ExtractiveAnswerer:
         the question does: first aid for a prescribed session, depression's relapse for a drug's."""
         emergencies = (
             self._emergency_articles()
-            if _PRESCRIBED_SESSION.search(question) and not _EMERGENCY_TOLD.search(question)
+            if mentions_a_prescribed_session(question) and not _EMERGENCY_TOLD.search(question)
             else frozenset()
         )
         relapse_into_use = bool(_RELAPSE.search(question) and _IN_RECOVERY.search(question))

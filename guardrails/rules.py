@@ -1091,8 +1091,15 @@ def talking_it_through(text: str) -> bool:
 # An effect expected after a prescribed session ("feels like hes floating an hour after spravato", "is
 # feeling sick normal after the spray"): a side effect asked about, when no sign of danger is told.
 _PRESCRIBED_SESSION = rx(
-    r"\b(?:spravato|esketamine|nasal\s+spray|the\s+spray|infusions?|treatment|therapy|clinic)\b"
+    r"\b(?:spravato|esketamine|nasal\s+spray|the\s+spray|infusions?|treatments?|therapy|clinic)\b"
 )
+
+
+def mentions_a_prescribed_session(text: str) -> bool:
+    """Whether `text` speaks of a prescribed session: esketamine, an infusion, treatment at a clinic."""
+    return bool(_PRESCRIBED_SESSION.search(text.casefold()))
+
+
 _EXPECTED_EFFECT = rx(
     r"\b(?:float\w*|detached|dissociat\w*|spaced(?:\s+out)?|spacey|out\s+of\s+(?:his|her|my|their)\s+body|"
     r"(?:can'?t|cannot)\s+feel\s+(?:his|her|my|their)\s+body|dizzy|drowsy|sleepy|tired|woozy|sick|nause\w*|"

@@ -19,7 +19,7 @@ from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from corpus.figures import Figure, gives_a_figure
 from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
-from guardrails.rules import mentions_a_prescribed_session
+from guardrails.rules import mentions_a_prescribed_session, relapse_into_use
 from index.lexical import tokenize
 from index.passages import IndexedPassage, PassageIndex
 from index.retrieval import RetrievedPassage
@@ -54,14 +54,10 @@ _EMERGENCY_TOLD = re.compile(
 )
 EMERGENCY_TOPIC = "emergency"
 # "Relapse" in the articles is depression coming back after treatment; someone in recovery who asks
-# whether they will relapse ("6 weeks off k", "im in NA") means going back to the drug, which those
-# sentences do not answer ("does everyone relapse?" was answered with an NHS service's depression
-# relapses).
+# whether they will relapse (`guardrails.rules.relapse_into_use`) means going back to the drug, which
+# those sentences do not answer ("does everyone relapse?" was answered with an NHS service's
+# depression relapses).
 _RELAPSE = re.compile(r"\brelaps\w*", re.IGNORECASE)
-_IN_RECOVERY = re.compile(
-    r"\b(?:off\s+(?:k|ket|ketamine|it|drugs)|clean|sober|in\s+recovery|recovering\s+addict|(?i:addict\w*|"
-    r"dependen\w*|cravings?|using\s+again|back\s+on\s+(?:k|ket|it))|NA|AA)\b",
-)
 _DEPRESSION_RETURNING = re.compile(
     r"\b(?:remission|respon\w+|depress\w*|antidepressants?|placebo|maintenance|ECT)\b", re.IGNORECASE
 )
@@ -305,12 +301,12 @@ class ExtractiveAnswerer:
             if mentions_a_prescribed_session(question) and not _EMERGENCY_TOLD.search(question)
             else frozenset()
         )
-        relapse_into_use = bool(_RELAPSE.search(question) and _IN_RECOVERY.search(question))
+        relapsing_into_use = relapse_into_use(question)
 
         def other(article_id: str, text: str) -> bool:
             if article_id in emergencies:
                 return True
-            return relapse_into_use and bool(_RELAPSE.search(text) and _DEPRESSION_RETURNING.search(text))
+            return relapsing_into_use and bool(_RELAPSE.search(text) and _DEPRESSION_RETURNING.search(text))
 
         return other
 

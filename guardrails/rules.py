@@ -949,6 +949,20 @@ def _speaks_of_harm_or_lethality(lowered: str) -> bool:
     return _speaks_of_harm(lowered) or bool(LETHALITY.search(lowered))
 
 
+# Words of someone recovering from a drug problem ("6 weeks off k", "im in NA", "my cravings"), with
+# which "relapse" means going back to the drug rather than depression coming back.
+_RECOVERING = re.compile(
+    r"\b(?:off\s+(?:k|ket|ketamine|it|drugs)|clean|sober|in\s+recovery|recovering\s+addict|(?i:addict\w*|"
+    r"dependen\w*|cravings?|using\s+again|back\s+on\s+(?:k|ket|it))|NA|AA)\b"
+)
+
+
+def relapse_into_use(text: str) -> bool:
+    """Whether `text` speaks of relapse as someone recovering from a drug problem does."""
+    lowered = text.casefold()
+    return bool(_RELAPSE.search(lowered) and (_RECOVERING.search(text) or _RECOVERY_HISTORY.search(lowered)))
+
+
 def history_not_distress(text: str) -> bool:
     """A treatment history of nothing having worked, or a question from someone in recovery, with no
     word of dying, giving up or harm anywhere in the message."""

@@ -96,6 +96,15 @@ def _role_and_content(message: Mapping[str, Any] | Any) -> tuple[Any, Any]:
 # "addictive" apart, and "how addictive is it compared to other drugs" after "can you get addicted
 # to ketamine" brings no new word about addiction.
 _FAMILY_LETTERS = 5
+_CORRECTS_A_REPLY = re.compile(
+    r"^\W*(?:no|nope|nah)\b(?! (?:one|way|longer|more|idea)\b)"
+    r"|\b(?:i|im|i'm|i am) (?:asked|was asking|am asking|meant|mean|said)\b"
+    r"|\bnot what i (?:asked|meant|mean|said)\b"
+    r"|\b(?:that|it)(?:'s| is|s) not (?:what|about|my question|an answer)\b"
+    r"|\bisn'?t an? (?:answer|exact)\b"
+    r"|\byou (?:already )?(?:said|told me) that\b",
+    re.IGNORECASE,
+)
 
 
 def word_families(text: str) -> frozenset[str]:
@@ -110,13 +119,18 @@ class EarlierLeads:
 
     quotes: tuple[str, ...]
     new_words: frozenset[str]
+    # The newest turn says an earlier reply missed ("march 2019 isn't an exact date", "no i mean the
+    # spravato treatment"): the words it echoes from that reply are no reason to say it again.
+    corrects: bool = False
 
     def repeated_by(self, quote: str) -> bool:
         """Whether `quote` led an earlier reply and meets none of the new words: a point the person
         has already read, not an answer to what they asked next ("how long do i have to stay there"
         answered with the food rule again; "and why would that help depression" answered with how
-        ketamine acts, two replies back)."""
-        return quote in self.quotes and not self.new_words.intersection(word_families(quote))
+        ketamine acts, two replies back). After a correction, any quote an earlier reply led with."""
+        if quote not in self.quotes:
+            return False
+        return self.corrects or not self.new_words.intersection(word_families(quote))
 
 
 def earlier_leads(conversation: str | Sequence[Mapping[str, Any] | Any]) -> EarlierLeads | None:
@@ -134,7 +148,11 @@ def earlier_leads(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Earl
         return None
     user = [content for role, content in messages if role == "user"]
     earlier = frozenset().union(*(word_families(with_standard_names(turn)) for turn in user[:-1]))
-    return EarlierLeads(quotes, word_families(with_standard_names(user[-1])) - earlier)
+    return EarlierLeads(
+        quotes,
+        word_families(with_standard_names(user[-1])) - earlier,
+        bool(_CORRECTS_A_REPLY.search(user[-1])),
+    )
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,9 @@ class ExtractiveAnswerer:
                 continue
             if leads is not None and leads.repeated_by(sentence.quote):
                 said_before = True
+                # Told the likeliest answer missed, the next likeliest is no better a guess.
+                if leads.corrects and not chosen:
+                    break
                 continue
             if any(_overlaps(sentence, other) for other in chosen):
                 continue

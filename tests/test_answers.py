@@ -338,6 +338,45 @@ def test_a_follow_up_whose_answer_was_already_given_says_so_instead_of_no_source
     assert alone.status == "answered" and alone.citations[0].quote == first.citations[0].quote
 
 
+def test_a_turn_that_says_the_last_reply_missed_does_not_get_that_reply_again() -> None:
+    approved = "The FDA approved Spravato in March 2019 for adults with treatment-resistant depression."
+    corrected = earlier_leads(
+        _chat(
+            "when did the fda approve spravato",
+            f"{approved} [1]",
+            "march 2019 isn't an exact date. which day?",
+        )
+    )
+    # "march" and "2019" are the reply's own words echoed back, not new ones that it answers.
+    assert corrected is not None and corrected.corrects and corrected.repeated_by(approved)
+    for correction in (
+        "no i mean the spravato treatment, not using drugs",
+        "I asked about Matthew Perry, not McClain",
+        "thats not what i asked",
+    ):
+        assert earlier_leads(_chat("q", f"{approved} [1]", correction)).corrects, correction  # type: ignore[union-attr]
+    # Asking more about what the reply said is not a correction, and "no" opening a question is not either.
+    for follow_up in ("and in march 2019 was that in the us only", "no one told me that, is it true?"):
+        leads = earlier_leads(_chat("q", f"{approved} [1]", follow_up))
+        assert leads is not None and not leads.corrects, follow_up
+
+
+def test_after_a_correction_the_reply_says_it_has_nothing_further_instead_of_the_next_guess(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    first = shipped_pipeline.run("when did the FDA approve Spravato")
+    assert first.status == "answered" and "2019" in first.citations[0].quote
+    corrected = shipped_pipeline.run(
+        _chat("when did the FDA approve Spravato", first.answer, "March 2019 isn't an exact date. which day?")
+    )
+    assert corrected.status == "abstained" and corrected.answer.startswith(SAID_BEFORE), corrected.answer
+    # Without the correction the same question is not cut short.
+    asked_again = shipped_pipeline.run(
+        _chat("when did the FDA approve Spravato", first.answer, "which day in march 2019?")
+    )
+    assert asked_again.status == "answered" or not asked_again.answer.startswith(SAID_BEFORE)
+
+
 def test_two_dialogues_are_the_same_answer_only_with_the_same_earlier_leads() -> None:
     asked = read_dialogue(_chat("Is ket addictive?", "It can be. [1]", "  and  with COKE? "))
     assert asked.question == "and  with COKE?" and asked.turns[0] == "Is ket addictive?"

@@ -127,6 +127,18 @@ _QUANTITY_TO_TAKE_ANY = rx(
 _QUANTITY_TO_TAKE = rx(
     rf"\b{QUANT}\b\s+(?:\w+\s+)?(?:of\s+(?:it|this|that)\s+)?{MODAL}\s+(?:{SUBJECT}\s+)?(?:\w+\s+)?{CONSUME}\b"
 )
+# "im not asking how much to take lol, im asking if using that much every day is why…": denied.
+_DOSE_DENIED = rx(
+    r"(?:\bnot|n'?t)\s+(?:asking|wanting|after|looking\s+for)\s+(?:to\s+know\s+)?(?:for\s+|about\s+)?"
+    r"(?:how\s+(?:much|many)|an?\s+(?:dose|amount)|the\s+(?:dose|amount)|what\s+dose|doses|dosing)\b"
+)
+# Fit for work after a session ("how long after a dose would he be fit for safety critical duties"):
+# when one may work or drive again, not an amount or an interval between doses.
+_FIT_AFTER_A_DOSE = rx(
+    r"\bhow\s+(?:long|soon)\s+after\s+(?:a|each|the|his|her|their|my|your)\s+(?:dose|session|treatment|spray|infusion)\b"
+    r"[^.?!]{0,60}\b(?:fit|safe|able|allowed|ok|okay|back)\b[^.?!]{0,30}\b(?:work|duties|duty|drive|driving|operate|"
+    r"machinery|shift|job|safety[-\s]critical)"
+)
 _CONSUMPTION = rx(
     rf"\b(?:{CONSUME}|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my|him|her|a\s+\w+|someone)\b|\btoo\s+much\b|\bsafe(?:ly)?\b"
 )
@@ -360,7 +372,7 @@ _SUPPLY_CHAIN = rx(
     r"so\s+they\s+prescribe|get\s+(?:a\s+)?(?:doctor|gp)\s+to\s+prescribe|fake\s+(?:symptoms|depression)|farmi\s+prescrivere|"
     r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|"
     # "why do users get them" is about side effects, not supply
-    r"(?<!users\s)(?<!people\s)(?<!patients\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b"
+    r"(?<!users\s)(?<!people\s)(?<!patients\s)(?<!soldiers\s)(?<!troops\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b"
     # "get it looked at", "get it tested", "get it legally instead" are care, drug checking, the legal route
     rf"(?!\s+(?:{_CHECKED}|legally|from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
 )
@@ -631,8 +643,13 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
         requires=(_either(_has_target, _street_quantity),),
         unless=(_units_of_something_else,),
     ),
-    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE_ANY),
-    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE, requires=(_either(_has_target, _OUTCOME_WORD),)),
+    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE_ANY, unless=(_DOSE_DENIED,)),
+    IntentRule(
+        "dosing.quantity-to-take",
+        _QUANTITY_TO_TAKE,
+        requires=(_either(_has_target, _OUTCOME_WORD),),
+        unless=(_DOSE_DENIED,),
+    ),
     IntentRule("dosing.per-weight", _PER_WEIGHT),
     IntentRule("dosing.dose-request", _DOSE_REQUEST, requires=(_DOSE_TARGET,)),
     IntentRule("dosing.dose-request", _DOSE_OF_ANYTHING),
@@ -648,7 +665,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
         "dosing.amount-for-use",
         _AMOUNT_ASK,
         requires=(_AMOUNT_FOR_USE_TARGET, _AMOUNT_FOR_USE_PURPOSE),
-        unless=(_NOT_AN_AMOUNT_TO_TAKE,),
+        unless=(_NOT_AN_AMOUNT_TO_TAKE, _FIT_AFTER_A_DOSE, _DOSE_DENIED),
     ),
 )
 
@@ -680,6 +697,11 @@ def _steal_target(text: str, context: Context, _matched: str) -> bool:
     )
 
 
+# "im not trying to get any lol, i just mean does the army use it": getting it said not to be meant.
+_GETTING_DENIED = rx(
+    r"(?:\bnot|\bnever|n'?t)\s+(?:trying|looking|wanting|going|planning|asking)\s+(?:to\s+|how\s+to\s+|where\s+to\s+)?"
+    r"(?:get|buy|score|order|cop)\s+(?:any|some|it)\b"
+)
 _ASKING_HOW = rx(r"\b(?:how|where|can|best|easiest|good|what'?s|whats)\b")
 
 SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
@@ -695,7 +717,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
         "sourcing.supply-chain",
         _SUPPLY_CHAIN,
         requires=(_dealing_target,),
-        unless=(_SPOTTING_DECEPTION, _supplies_meant),
+        unless=(_SPOTTING_DECEPTION, _supplies_meant, _GETTING_DENIED),
     ),
     IntentRule("sourcing.acquire", _ACQUIRE_SUBSTANCE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE, unless=(_SPOTTING_DECEPTION,)),
@@ -1117,7 +1139,7 @@ def mentions_a_prescribed_session(text: str) -> bool:
 _EXPECTED_EFFECT = rx(
     r"\b(?:float\w*|detached|dissociat\w*|spaced(?:\s+out)?|spacey|out\s+of\s+(?:his|her|my|their)\s+body|"
     r"(?:can'?t|cannot)\s+feel\s+(?:his|her|my|their)\s+body|dizzy|drowsy|sleepy|tired|woozy|sick|nause\w*|"
-    r"threw\s+up|thrown\s+up|vomit\w*|headache|numb\w*)\b"
+    r"threw\s+up|thrown\s+up|vomit\w*|headache|numb\w*|not\s+real|unreal|crying|teary|tearful|emotional|weird)\b"
 )
 # "why would she choke, she's just getting her depression treatment": a question about a reply.
 _WHY_WOULD = rx(r"\bwhy\s+(?:would|could|might|should)\s+(?:she|he|they|i|you|it|someone|that)\b")
@@ -1156,7 +1178,7 @@ _AFRAID_OF_AN_EFFECT = rx(
 # Whether one can die of it, asked in general ("can you die from it", from a parent): the risk,
 # which the articles answer; "how much would it take to kill me" is still asking for a means.
 _CAN_ONE_DIE = rx(
-    r"^\W*(?:(?:ok|okay|so|and|but|also)\W+)*(?:can|could|do|does)\s+(?:you|people|someone|anyone|kids?|teens?|young\s+people)\s+"
+    r"^\W*(?:(?:ok|okay|so|and|but|also)\W+)*(?:can|could|do|does)\s+(?:you|u|ya|people|ppl|someone|anyone|a\s+person|kids?|teens?|young\s+people)\s+"
     r"(?:actually\s+|really\s+)?die\s+(?:from|of)\s+(?:it|ket|k|ketamine|that|this|an?\s+overdose)\b"
 )
 
@@ -1201,6 +1223,67 @@ def mood_not_amount(text: str) -> bool:
 
 
 # What the rules exempt by category, which no semantic layer may overrule.
+# Doses someone was given in care and is asking about ("so 2 doses for surgery is fine then?").
+_DOSES_HAD_IN_CARE = rx(
+    r"\b(?:\d+|one|two|three|a\s+few|several)\s+(?:doses|times|lots)\s+(?:for|during|in|at)\s+(?:surgery|surgeries|"
+    r"an?\s+operations?|operations|hospital|the\s+hospital|a\s*&\s*e|the\s+dentist)\b[^.?!]{0,30}\b(?:fine|ok|okay|safe|"
+    r"bad|harmful|dangerous|a\s+problem|damaged?)\b"
+)
+_ASKS_AN_AMOUNT = rx(r"\b(?:how\s+(?:much|many)|should\s+i|can\s+i|what\s+dose|max(?:imum)?)\b")
+
+
+def dose_not_asked(text: str) -> bool:
+    """No amount asked: one denied ("im not asking how much to take"), being fit for work after a
+    session, or doses already given in care."""
+    text = text.casefold()
+    if _DOSE_DENIED.search(text) or _FIT_AFTER_A_DOSE.search(text):
+        return True
+    return bool(_DOSES_HAD_IN_CARE.search(text)) and not _ASKS_AN_AMOUNT.search(text)
+
+
+# Whether a clinic or a telehealth company is legitimate ("are those at home ketamine companies like
+# mindbloom legit?"): finding trustworthy treatment. A seller's or a site's legitimacy is not.
+_PROVIDER_LEGIT = rx(
+    r"\b(?:clinics?|companies|company|telehealth|providers?|services?|programmes?|programs?|apps?)\b[^.?!]{0,40}\b"
+    r"(?:legit|legitimate|a\s+scam|scams|trustworthy|regulated|licensed|safe)\b|"
+    r"\b(?:legit|legitimate|trustworthy|regulated|licensed)\s+(?:ketamine\s+|esketamine\s+|spravato\s+)?"
+    r"(?:clinics?|companies|company|telehealth|providers?|services?)\b"
+)
+_SELLER = rx(
+    r"\b(?:vendors?|sellers?|dealers?|plugs?|shops?|sites?|websites?|darknet|dark\s+web|markets?|pharmacy\s+online|"
+    r"without\s+(?:a\s+)?prescription|buy\w*|order\w*|cheap\w*)\b"
+)
+
+
+def provider_legitimacy(text: str) -> bool:
+    """Whether a clinic or treatment company can be trusted, with no seller or buying in it."""
+    text = text.casefold()
+    return bool(_PROVIDER_LEGIT.search(text)) and not _SELLER.search(text)
+
+
+# What to say to someone about their use ("what should I say to a pupil who tells me they've tried
+# ketamine"), with no word of getting more, a seller or a prescriber to persuade.
+_SAY_TO_SOMEONE = rx(
+    r"\b(?:say|talk|speak)\s+(?:to|with)\s+(?:(?:a|an|my|our|the|this|that)\s+(?:\w+\s+)?(?:pupils?|students?|son|daughter|child|"
+    r"kids?|teens?|teenager|young\s+person|friend|mate|partner|boyfriend|girlfriend|husband|wife|brother|sister|colleague|"
+    r"employee|class)|him|her|them)\b"
+)
+_ASKING_FOR_SUPPLY = rx(
+    r"\b(?:dealers?|vendors?|plugs?|sell\w*|buy\w*|prescri\w*|approved|qualif\w*|put\s+on|get\s+(?:more|some|any|it)|"
+    r"to\s+(?:get|obtain|have)\b)"
+)
+
+
+def talking_not_sourcing(text: str) -> bool:
+    """What to say to someone about their use, not to a prescriber to be given something."""
+    text = text.casefold()
+    return (
+        talking_it_through(text)
+        and bool(_SAY_TO_SOMEONE.search(text))
+        and not _ASKING_FOR_SUPPLY.search(text)
+    )
+
+
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": lambda text: (
         no_emergency_now(text)
@@ -1217,6 +1300,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or tolerance_not_amount(text)
         or cutting_down_not_amount(text)
         or comparison_not_amount(text)
+        or dose_not_asked(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)
@@ -1226,7 +1310,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or quitting_not_distress(text)
         or fear_or_risk_not_distress(text)
     ),
-    "sourcing": found_not_sought,
+    "sourcing": lambda text: (
+        found_not_sought(text) or provider_legitimacy(text) or talking_not_sourcing(text)
+    ),
 }
 
 
@@ -1517,7 +1603,12 @@ _SAFE_NOW = rx(
     r"\bi\s+(?:won'?t|wont|will\s+not)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
     # a carer after crisis lines: "he hasnt said anything about hurting himself, its more like hes flat"
     r"\b(?:he|she|they)\s+(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|have\s+not|didn'?t|didnt|never)\s+(?:said|mentioned|talked\s+about)\s+"
-    r"(?:anything\s+)?(?:about\s+)?(?:hurting|harming|killing|ending)\s+(?:him|her|them)sel(?:f|ves)\b"
+    r"(?:anything\s+)?(?:about\s+)?(?:hurting|harming|killing|ending)\s+(?:him|her|them)sel(?:f|ves)\b|"
+    # the person worried about is safe now, with someone, or their doctor is being called
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:safe|ok|okay|alright|all\s+right)\s+now\b|"
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:with\s+(?:his|her|their)\s+\w+|in\s+(?:a\s*&\s*e|hospital|the\s+hospital))\s+now\b|"
+    r"\b(?:he|she|they|we)(?:'?s|'re|\s+is|\s+are)\s+(?:calling|ringing|phoning)\s+(?:the\s+)?"
+    r"(?:samaritans|988|crisis\s+(?:line|team)|111|(?:his|her|their)\s+(?:gp|doctor|psychiatrist))\b"
 )
 
 

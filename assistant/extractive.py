@@ -16,6 +16,7 @@ from assistant.config import (
 from assistant.conversation import EarlierLeads
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
+from corpus.aspects import about_depression_only, for_pain_only, names_another_organ
 from corpus.figures import Figure, gives_a_figure
 from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
@@ -298,16 +299,20 @@ class ExtractiveAnswerer:
 
     def _other_sense(self, question: str) -> Callable[[str, str], bool]:
         """Whether a sentence (its article and text) reads the question's words in another sense than
-        the question does: first aid for a prescribed session, depression's relapse for a drug's."""
+        the question does: first aid for a prescribed session, depression's relapse for a drug's,
+        another part of the body (`corpus.aspects`), depression's treatment for pain's."""
         emergencies = (
             self._emergency_articles()
             if mentions_a_prescribed_session(question) and not _EMERGENCY_TOLD.search(question)
             else frozenset()
         )
         relapsing_into_use = relapse_into_use(question)
+        pain_only = for_pain_only(question)
 
         def other(article_id: str, text: str) -> bool:
-            if article_id in emergencies:
+            if article_id in emergencies or names_another_organ(question, text):
+                return True
+            if pain_only and about_depression_only(text):
                 return True
             return relapsing_into_use and bool(_RELAPSE.search(text) and _DEPRESSION_RETURNING.search(text))
 

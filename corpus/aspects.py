@@ -1,0 +1,64 @@
+"""The part of the body and the purpose of ketamine a text is about, so that a question about one is
+not answered with a sentence about another.
+
+"my memory is shot … is this permanent??" was answered with "Stopping ketamine is the most important
+step for bladder health"; "how long do ketamine infusions for pain last" with how long the
+antidepressant effect lasts. Both sentences matched the question's other words well: whether harm
+heals after stopping, how long an infusion's effect lasts. Like places (`corpus.places`), a sentence
+that names another organ, or only another purpose, answers another question.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ORGANS = {
+    "bladder": r"bladders?|urin\w*|pee|peeing|wee(?:ing)?|toilet|loo|bathroom|cystitis|uropathy|urolog\w*|cystoscop\w*|incontinen\w*",
+    "kidneys": r"kidneys?|renal",
+    "abdomen": r"stomach|belly|tummy|gut|guts|abdom\w*|k[\s-]?cramps?|cramps?|bile|biliary|liver|gall\s?bladder|gallstones?",
+    # "nasal spray" is a medicine, not the nose
+    "nose": r"nose|noses|nostrils?|septum|septal|nosebleeds?|nasal(?!\s+sprays?)|sinus\w*",
+    "memory": r"memory|memories|forget\w*|forgetful\w*|cognit\w*|concentrat\w*",
+    "heart": r"heart|hearts|cardiac|cardio\w*|blood\s+pressure|pulse",
+    "teeth": r"teeth|tooth|dental|gums?",
+}
+ORGANS: dict[str, re.Pattern[str]] = {
+    name: re.compile(rf"(?<!\w)(?:{names})(?!\w)", re.IGNORECASE) for name, names in _ORGANS.items()
+}
+
+# Ketamine for pain or anaesthesia, told without a word of depression or its treatment.
+_FOR_PAIN = re.compile(
+    r"\b(?:pain|painful|painkillers?|analges\w*|surgery|surgeries|operations?|op|anaes?thetic|anaes?thesia|"
+    r"anesthe\w*|sedat\w*|c-?section|caesarean|stitches|crps|fibromyalgia|neuropath\w*|nerve\s+pain)\b",
+    re.IGNORECASE,
+)
+_FOR_DEPRESSION = re.compile(
+    r"\b(?:depress\w*|antidepress\w*|esketamine|spravato|mood|suicid\w*|ptsd|anxiety|ocd|mental\s+health|"
+    r"psychiatr\w*|ssris?|snris?)\b",
+    re.IGNORECASE,
+)
+
+
+def organs(text: str) -> frozenset[str]:
+    """The parts of the body `text` names (the bladder, the kidneys, the nose, memory …)."""
+    return frozenset(name for name, pattern in ORGANS.items() if pattern.search(text))
+
+
+def names_another_organ(question: str, sentence: str) -> bool:
+    """Whether `sentence` names parts of the body and none that `question` names (never when the
+    question names none)."""
+    asked = organs(question)
+    if not asked:
+        return False
+    named = organs(sentence)
+    return bool(named) and not named & asked
+
+
+def for_pain_only(text: str) -> bool:
+    """Whether `text` speaks of ketamine for pain, an operation or sedation, and not of depression."""
+    return bool(_FOR_PAIN.search(text)) and not _FOR_DEPRESSION.search(text)
+
+
+def about_depression_only(sentence: str) -> bool:
+    """Whether `sentence` speaks of depression or its treatment, and not of pain or anaesthesia."""
+    return bool(_FOR_DEPRESSION.search(sentence)) and not _FOR_PAIN.search(sentence)

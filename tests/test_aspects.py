@@ -1,0 +1,63 @@
+"""Aspects: a question about one part of the body, or about ketamine for pain, is not answered with a
+sentence about another organ, or about depression's treatment alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import AnswerPipeline
+from corpus.aspects import about_depression_only, for_pain_only, names_another_organ, organs
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("my memory is shot, is this permanent??", {"memory"}),
+        ("could it be my kidneys??", {"kidneys"}),
+        ("keeps going to the toilet and his nose is always running", {"bladder", "nose"}),
+        ("ok so if i stop will the cramps go away or is my stomach damaged for good", {"abdomen"}),
+        # A medicine's name is not the body part.
+        ("is the esketamine nasal spray safe", set()),
+        ("I'm having my gallbladder out", {"abdomen"}),
+    ],
+)
+def test_the_parts_of_the_body_a_text_names(text: str, named: set[str]) -> None:
+    assert organs(text) == named
+
+
+def test_a_sentence_about_another_organ_does_not_answer() -> None:
+    bladder = "Stopping ketamine is the most important step for bladder health."
+    assert names_another_organ("my memory is shot. is this permanent??", bladder)
+    assert not names_another_organ("will my bladder heal if i stop", bladder)
+    # A sentence naming the asked organ among others still answers; a question naming none is open.
+    assert not names_another_organ(
+        "could it be my kidneys", "Urine backs up from the bladder to the kidneys."
+    )
+    assert not names_another_organ("will it heal if i stop", bladder)
+    assert not names_another_organ("my memory is shot", "Some effects may improve after a person stops.")
+
+
+def test_ketamine_for_pain_is_not_depressions_treatment() -> None:
+    assert for_pain_only("how long do ketamine infusions for pain last")
+    assert not for_pain_only("how long do ketamine infusions for depression last")
+    assert not for_pain_only("does my spravato help with pain too")
+    assert about_depression_only(
+        "The antidepressant effect of a single ketamine infusion often fades within days."
+    )
+    assert not about_depression_only(
+        "For CRPS ketamine infusions can reduce pain for up to about three months."
+    )
+
+
+def test_the_answer_leaves_out_other_organs_and_purposes(shipped_pipeline: AnswerPipeline) -> None:
+    memory = shipped_pipeline.run(
+        "my memory is shot. i forget what people said 5 mins ago, been using k for 3 years nearly every day. is this permanent??"
+    )
+    assert memory.status == "answered" and "bladder" not in memory.citations[0].quote, memory.answer
+    pain = shipped_pipeline.run(
+        "how long do ketamine infusions for pain last, like does the relief wear off after a few weeks?"
+    )
+    assert all("antidepressant" not in c.quote for c in pain.citations), pain.answer
+    # Asked about depression, the same sentence answers.
+    depression = shipped_pipeline.run("how long do ketamine infusions for depression last, does it wear off?")
+    assert any("antidepressant effect" in c.quote for c in depression.citations), depression.answer

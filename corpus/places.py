@@ -12,13 +12,16 @@ from collections.abc import Sequence
 
 # Acronyms that are also words ("US", "NICE", "EMA") count only in capitals; the rest in any case.
 _NAMES = {
-    "united kingdom": r"(?i:uk|u\.k\.|united kingdom|great britain|britain|british(?! columbia)|nhs|mhra)|NICE",
+    # the kingdom's own bodies: its drug advisers, care regulator, licensing and statistics offices
+    "united kingdom": r"(?i:uk|u\.k\.|united kingdom|great britain|britain|british(?! columbia)|nhs|mhra|home office)|"
+    r"NICE|ACMD|CQC|DVLA|GMC|ONS",
     "england": r"(?i:england)",
     "scotland": r"(?i:scotland|scottish)",
     "wales": r"(?<!(?i:south) )(?i:wales|welsh)",
     "northern ireland": r"(?i:northern ireland)",
     # "the us" is never the pronoun
-    "united states": r"US|DEA|(?i:u\.s\.a\.|u\.s\.|usa|united states|america|american|fda|samhsa)|(?<=(?i:the) )(?i:us)",
+    "united states": r"US|DEA|VA|(?i:u\.s\.a\.|u\.s\.|usa|united states|america|american|fda|samhsa|medicaid|tricare|"
+    r"veterans affairs)|(?<=(?i:the) )(?i:us)",
     "european union": r"EU|EMA|(?i:european union|europe|european)",
     "ireland": r"(?<!(?i:northern) )(?i:ireland|irish)",
     "netherlands": r"(?i:netherlands|holland|dutch)",

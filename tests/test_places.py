@@ -127,3 +127,16 @@ def test_a_sentence_that_names_its_own_place_is_judged_by_it_not_by_its_section(
     assert result.status == "answered", result.answer
     for citation in result.citations:
         assert "england" in places(citation.quote) or not places(citation.quote), citation.quote
+
+
+def test_a_countrys_own_bodies_name_it() -> None:
+    # The veterans' health service and Medicaid are American; the drug advisers and the care regulator British.
+    assert places_asked("does the VA actually offer spravato, like can i get it thru my VA doctor") == {
+        "united states"
+    }
+    assert places("The ACMD report, published in January 2026, described continued growth in use.") == {
+        "united kingdom"
+    }
+    assert names_only_other_places(frozenset({"united states"}), "Private clinics are regulated by the CQC.")
+    # "va" in another language is not the VA.
+    assert not places_asked("ça va, et la kétamine?") and not places_asked("va bene la ketamina?")

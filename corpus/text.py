@@ -101,7 +101,8 @@ def word_count(text: str) -> int:
 DEPENDENT_OPENING = re.compile(
     r"^\s*(?:this|these|that|those|such|it|its|they|their|them|he|she|both|neither|"
     r"because\s+of\s+this|as\s+a\s+result|however|but|also|instead|otherwise|even\s+so|in\s+addition|"
-    r"similarly|likewise|for\s+(?:this|these|that)\s+reasons?|the\s+same|here|there\s+(?:it|they))\b",
+    r"similarly|likewise|for\s+(?:this|these|that)\s+reasons?|the\s+same|here|there\s+(?:it|they)|"
+    r"(?:taking|using|buying)\s+such|all\s+of\s+(?:these|those|them))\b",
     re.IGNORECASE,
 )
 

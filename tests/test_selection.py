@@ -155,6 +155,10 @@ def test_passages_that_answered_the_nearest_training_questions_join_the_candidat
 def test_dependent_openings_are_recognised() -> None:
     assert leans_on_previous("These risks rise with heavy use.")
     assert leans_on_previous("Because of this, patients are watched for two hours.")
+    # "such a product" and "these bodies" are the ones the sentence before named.
+    assert leans_on_previous("Taking such a product can mean a condition goes untreated.")
+    assert leans_on_previous("All of these bodies give the same core message.")
+    assert not leans_on_previous("All clinics must be registered.")
     assert not leans_on_previous("Thessaloniki hosts a clinic.")
     assert not leans_on_previous("Esketamine is given under supervision.")
 

@@ -16,7 +16,12 @@ from assistant.config import (
 from assistant.conversation import EarlierLeads
 from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
-from corpus.aspects import about_depression_only, for_pain_only, names_another_organ
+from corpus.aspects import (
+    about_depression_only,
+    for_pain_only,
+    names_another_organ,
+    organs,
+)
 from corpus.figures import Figure, gives_a_figure
 from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
@@ -165,16 +170,18 @@ class ExtractiveAnswerer:
         leads: EarlierLeads | None = None,
         where: frozenset[str] = frozenset(),
         figures: tuple[Figure, ...] = (),
+        body_parts: frozenset[str] = frozenset(),
     ) -> Extraction:
         """The sentences that answer `question` (none: abstain). `answer_vector` is the question as
         the selector's encoder places it, when the caller has computed it already; the learned
         selector does not say again a sentence an earlier reply led with (see `EarlierLeads`), nor
         quote another place's facts to a question that names no place when `where` holds the
         conversation's (`corpus.places.places_of_conversation`), nor a sentence that gives none of the
-        `figures` the question asks for (`corpus.figures.figures_asked`)."""
+        `figures` the question asks for (`corpus.figures.figures_asked`), nor a sentence about another
+        part of the body than the conversation's `body_parts` (`corpus.aspects.body_parts_of_conversation`)."""
         if self.selector is not None:
             return self._select(
-                question, query_vector, hits, self.selector, answer_vector, leads, where, figures
+                question, query_vector, hits, self.selector, answer_vector, leads, where, figures, body_parts
             )
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
@@ -223,6 +230,7 @@ class ExtractiveAnswerer:
         leads: EarlierLeads | None,
         where: frozenset[str] = frozenset(),
         figures: tuple[Figure, ...] = (),
+        body_parts: frozenset[str] = frozenset(),
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
         found = selector.candidates(
@@ -240,7 +248,7 @@ class ExtractiveAnswerer:
         ):
             return Extraction([], best)
         asked = places_asked(question) or where
-        other_sense = self._other_sense(question)
+        other_sense = self._other_sense(question, body_parts)
         # The article to point to when abstaining: the likeliest one about the question's place ("a
         # clinic in the us" is not pointed to the United Kingdom's article).
         order = np.argsort(-probabilities, kind="stable")
@@ -297,7 +305,9 @@ class ExtractiveAnswerer:
             return Extraction(chosen, best)
         return Extraction([], best, nearest, said_before)
 
-    def _other_sense(self, question: str) -> Callable[[str, str], bool]:
+    def _other_sense(
+        self, question: str, body_parts: frozenset[str] = frozenset()
+    ) -> Callable[[str, str], bool]:
         """Whether a sentence (its article and text) reads the question's words in another sense than
         the question does: first aid for a prescribed session, depression's relapse for a drug's,
         another part of the body (`corpus.aspects`), depression's treatment for pain's."""
@@ -308,9 +318,10 @@ class ExtractiveAnswerer:
         )
         relapsing_into_use = relapse_into_use(question)
         pain_only = for_pain_only(question)
+        asked_parts = organs(question) or body_parts
 
         def other(article_id: str, text: str) -> bool:
-            if article_id in emergencies or names_another_organ(question, text):
+            if article_id in emergencies or names_another_organ(asked_parts, text):
                 return True
             if pain_only and about_depression_only(text):
                 return True

@@ -31,6 +31,7 @@ from assistant.results import (
     Verification,
     new_answer_id,
 )
+from corpus.aspects import body_parts_of_conversation
 from corpus.figures import Figure, figures_asked
 from corpus.places import places_of_conversation
 from guardrails.decisions import InputGuard, OutputGuard
@@ -269,6 +270,7 @@ class AnswerPipeline:
             dialogue.leads,
             places_of_conversation(dialogue.turns),
             figures_asked(dialogue.question),
+            body_parts_of_conversation(dialogue.turns),
         )
         return replace(
             prepared,
@@ -284,6 +286,7 @@ class AnswerPipeline:
         leads: EarlierLeads | None = None,
         where: frozenset[str] = frozenset(),
         figures: tuple[Figure, ...] = (),
+        body_parts: frozenset[str] = frozenset(),
     ) -> _Prepared:
         """Retrieve and extract for each reading of the last turn; keep the one likeliest to answer it."""
         best: _Prepared | None = None
@@ -294,7 +297,7 @@ class AnswerPipeline:
             hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
             clock.lap("retrieve")
             extraction = self.answerer.run(
-                query, query_vector, hits, vectors.answer(query), leads, where, figures
+                query, query_vector, hits, vectors.answer(query), leads, where, figures, body_parts
             )
             clock.lap("answer")
             found = _Prepared(

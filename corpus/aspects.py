@@ -11,6 +11,7 @@ that names another organ, or only another purpose, answers another question.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _ORGANS = {
     "bladder": r"bladders?|urin\w*|pee|peeing|wee(?:ing)?|toilet|loo|bathroom|cystitis|uropathy|urolog\w*|cystoscop\w*|incontinen\w*",
@@ -44,14 +45,29 @@ def organs(text: str) -> frozenset[str]:
     return frozenset(name for name, pattern in ORGANS.items() if pattern.search(text))
 
 
-def names_another_organ(question: str, sentence: str) -> bool:
-    """Whether `sentence` names parts of the body and none that `question` names (never when the
-    question names none)."""
-    asked = organs(question)
+def names_another_organ(asked: str | frozenset[str], sentence: str) -> bool:
+    """Whether `sentence` names parts of the body and none that were `asked` about (a question, or
+    the parts it is about); never when none were."""
+    if isinstance(asked, str):
+        asked = organs(asked)
     if not asked:
         return False
     named = organs(sentence)
     return bool(named) and not named & asked
+
+
+# A follow-up that names no part of the body ("will it heal if i stop") is about the one the turn
+# before asked about ("my nose is constantly blocked").
+_POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|the\s+damage)\b", re.IGNORECASE)
+
+
+def body_parts_of_conversation(turns: Sequence[str]) -> frozenset[str]:
+    """The parts of the body the newest turn is about: the ones it names, or else, when it points
+    back, the ones the turn before it named."""
+    named = organs(turns[-1])
+    if named or len(turns) < 2 or not _POINTS_BACK.search(turns[-1]):
+        return named
+    return organs(turns[-2])
 
 
 def for_pain_only(text: str) -> bool:

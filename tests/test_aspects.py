@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import AnswerPipeline
-from corpus.aspects import about_depression_only, for_pain_only, names_another_organ, organs
+from corpus.aspects import (
+    about_depression_only,
+    body_parts_of_conversation,
+    for_pain_only,
+    names_another_organ,
+    organs,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +67,33 @@ def test_the_answer_leaves_out_other_organs_and_purposes(shipped_pipeline: Answe
     # Asked about depression, the same sentence answers.
     depression = shipped_pipeline.run("how long do ketamine infusions for depression last, does it wear off?")
     assert any("antidepressant effect" in c.quote for c in depression.citations), depression.answer
+
+
+def test_a_follow_up_that_points_back_keeps_the_part_of_the_body_asked_about() -> None:
+    nose = "my nose is constantly blocked and bleeds sometimes, i sniff k most weekends"
+    assert body_parts_of_conversation(
+        [nose, "so is there any evidence ket does it tho? will it heal if i stop"]
+    ) == {"nose"}
+    # A new question that points back at nothing, or names its own part of the body, is read alone.
+    assert body_parts_of_conversation([nose, "is ketamine legal in spain"]) == frozenset()
+    assert body_parts_of_conversation([nose, "and does it hurt the bladder too"]) == {"bladder"}
+
+
+def test_a_follow_up_about_the_nose_is_not_answered_with_the_bladder(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    nose = (
+        "my nose is constantly blocked and bleeds sometimes, i sniff k most weekends. can it damage ur nose?"
+    )
+    first = shipped_pipeline.run(nose)
+    follow_up = shipped_pipeline.run(
+        [
+            {"role": "user", "content": nose},
+            {"role": "assistant", "content": first.answer},
+            {
+                "role": "user",
+                "content": "so is there any actual evidence ket does it tho? will it heal if i stop",
+            },
+        ]
+    )
+    assert all("bladder" not in c.quote for c in follow_up.citations), follow_up.answer

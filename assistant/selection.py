@@ -15,7 +15,8 @@ written; the ones written blind, from personas alone, are what taught it most):
   answers is likely unanswerable as well;
 - a **logistic model** over cheap features of each candidate (both similarities, how much of the
   question's wording the sentence and its section cover, where its passage ranked, whether it can
-  stand alone, what the memory says and whether it knows the candidate's article at all), trained
+  stand alone, what the memory says and whether it knows the candidate's article, and the sentence,
+  at all), trained
   on similarities from encoders, and neighbours from memories, that had not seen those questions;
   each memory also forgets a random fifth of the articles, so a sentence of an article added after
   training is judged by the other features instead of counting as one no question was answered with.
@@ -128,7 +129,15 @@ class QuestionMemory:
     candidate is matched to them by its text, so the memory outlives any one index build.
     """
 
-    def __init__(self, vectors: np.ndarray, answers: Sequence[Sequence[str]]) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        answers: Sequence[Sequence[str]],
+        trained_on: np.ndarray | None = None,
+    ) -> None:
+        """`trained_on` holds `sentence_keys` of the corpus the memory was trained on, when known: a
+        sentence added to an article since then answered no training question, like an article added
+        since, and is judged as one."""
         if vectors.ndim != 2 or len(vectors) != len(answers):
             raise ValueError(
                 f"a question memory needs one vector per question: got {vectors.shape} vectors "
@@ -139,6 +148,7 @@ class QuestionMemory:
             raise ValueError("a question memory needs both answered and unanswerable training questions")
         self.vectors = np.asarray(vectors, dtype=np.float32)
         self.answers = [[_normal(a) for a in sentences] for sentences in answers]
+        self.trained_on = None if trained_on is None else frozenset(int(k) for k in trained_on)
         self._answering: dict[str, list[int]] = {}
         for question, sentences in enumerate(self.answers):
             for sentence in sentences:
@@ -174,7 +184,12 @@ class QuestionMemory:
             for i, sentences in enumerate(self.answers)
             if not any(s in where and index.passages[where[s]].article_id in articles for s in sentences)
         ]
-        return QuestionMemory(self.vectors[keep], [self.answers[i] for i in keep])
+        trained_on = None if self.trained_on is None else np.array(sorted(self.trained_on), dtype=np.uint64)
+        return QuestionMemory(self.vectors[keep], [self.answers[i] for i in keep], trained_on)
+
+    def knows_sentence(self, text: str) -> bool:
+        """Whether the sentence was in the corpus at training time (always, when that is not recorded)."""
+        return self.trained_on is None or sentence_key(_normal(text)) in self.trained_on
 
     def similarities(self, answer_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question at `answer_vector` to every training question."""
@@ -198,7 +213,7 @@ class QuestionMemory:
         """One row of MEMORY_FEATURES per candidate sentence, for the question at `answer_vector`.
 
         `unknown_article[i]` says whether candidate `i` comes from an article no training question
-        was answered from.
+        was answered from, or is a sentence added since training.
         """
         similarities = self.similarities(answer_vector)
         nearest_answered = float(similarities[self._answered_rows].max())
@@ -226,6 +241,16 @@ def _top(values: np.ndarray, count: int) -> np.ndarray:
         return np.argsort(-values)
     chosen = np.argpartition(-values, count - 1)[:count]
     return chosen[np.argsort(-values[chosen])]
+
+
+def sentence_key(normal_text: str) -> int:
+    """A 64-bit digest of a normalised sentence, to record which sentences a corpus held."""
+    return int.from_bytes(hashlib.blake2b(normal_text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def sentence_keys(index: PassageIndex) -> np.ndarray:
+    """`sentence_key` of every sentence `index` holds, sorted."""
+    return np.array(sorted({sentence_key(text) for text in _passage_of_sentence(index)}), dtype=np.uint64)
 
 
 _SENTENCE_PASSAGES: weakref.WeakKeyDictionary[PassageIndex, dict[str, str]] = weakref.WeakKeyDictionary()
@@ -317,7 +342,9 @@ def candidates(
     if memory is not None:
         known = memory.known_articles(index)
         remembered = memory.features(
-            answer_vector, [r[6] for r in raw], [r[0].article_id not in known for r in raw]
+            answer_vector,
+            [r[6] for r in raw],
+            [r[0].article_id not in known or not memory.knows_sentence(r[6]) for r in raw],
         )
     out = []
     for i, item in enumerate(raw):
@@ -373,7 +400,11 @@ class AnswerSelector:
             self.key = str(saved["key"])
             self.mean, self.scale = saved["mean"], saved["scale"]
             self.weights, self.bias = saved["weights"], float(saved["bias"])
-            self.memory = QuestionMemory(saved["memory_vectors"], json.loads(str(saved["memory_answers"])))
+            self.memory = QuestionMemory(
+                saved["memory_vectors"],
+                json.loads(str(saved["memory_answers"])),
+                saved["corpus_sentences"] if "corpus_sentences" in saved.files else None,
+            )
         self.encoder_key = (encoder_path / ENCODER_KEY_FILE).read_text().strip()
         if self.encoder_key != self.key:
             raise ValueError(
@@ -563,6 +594,7 @@ def train(
         bias=np.array(logistic.intercept_[0], dtype=np.float32),
         memory_vectors=memory_vectors.astype(np.float16),
         memory_answers=np.array(json.dumps([item.answers for item in items], ensure_ascii=False)),
+        corpus_sentences=sentence_keys(pipeline.index),
     )
     return {
         "questions": float(len(items)),

@@ -60,7 +60,9 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "phone number",
         re.compile(
-            r"\bphone number\b|\bwhat(?:'s| is) the number\b|\bnumber (?:for|to call|to ring)\b",
+            r"\bphone number\b|\bnumber (?:for|to call|to ring|to text)\b|"
+            # "whats the samaritans number", not "what's the number of deaths"
+            r"\bwhat(?:'s|s| is) (?:the )?(?:[\w']+\s+){0,2}?number\b(?!\s+(?:of|one)\b)|\bwhat number (?:do|can|should) (?:i|we|you)\b",
             re.IGNORECASE,
         ),
         re.compile(r"\b\d{3}\b"),

@@ -13,6 +13,10 @@ from corpus.figures import figures_asked, gives_a_figure
     ("question", "asked"),
     [
         ("what's the phone number for FRANK", ["phone number"]),
+        ("whats the samaritans number", ["phone number"]),
+        ("what number do i call for frank", ["phone number"]),
+        ("what's the number of deaths from ketamine", []),
+        ("what is the number one risk of ketamine", []),
         ("private ketamine clinic london cost per session", ["price"]),
         ("how much does spravato cost without insurance", ["price"]),
         ("what percentage of young people in england have tried ketamine?", ["share of people"]),
@@ -48,7 +52,7 @@ def test_a_sentence_gives_the_figure_or_says_it_is_not_known() -> None:
 
 def test_a_question_for_a_figure_the_articles_do_not_give_abstains(shipped_pipeline: AnswerPipeline) -> None:
     for question in (
-        "what's the phone number for FRANK",
+        "whats the samaritans number",
         "What blood pressure threshold should prompt withholding esketamine nasal spray on a treatment day?",
     ):
         result = shipped_pipeline.run(question)
@@ -56,5 +60,7 @@ def test_a_question_for_a_figure_the_articles_do_not_give_abstains(shipped_pipel
         # The topic is covered, so the reply points to the nearest article.
         assert result.related_articles, result.answer
     # A figure the articles give is still quoted.
+    frank = shipped_pipeline.run("what's the phone number for FRANK")
+    assert frank.status == "answered" and "0300 123 6600" in frank.citations[0].quote, frank.answer
     result = shipped_pipeline.run("what percentage of people treated for drug addiction relapse")
     assert result.status == "answered" and "percent" in result.citations[0].quote, result.answer

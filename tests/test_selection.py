@@ -18,6 +18,8 @@ from assistant.selection import (
     AnswerSelector,
     Candidate,
     QuestionMemory,
+    _normal,
+    sentence_key,
     training_key,
     with_remembered_passages,
 )
@@ -116,6 +118,21 @@ def test_an_article_added_after_training_is_answered_from(isolated_settings: Set
     assert not answerer.selector.memory.known_articles(pipeline.index)
     result = pipeline.run("Can ketamine damage the bladder permanently?")
     assert result.status == "answered" and result.citations[0].article_id == "bladder", result.answer
+
+
+def test_a_sentence_added_to_a_known_article_since_training_is_judged_as_new() -> None:
+    known = "Ketamine can damage the bladder."
+    answers = [[known], []]
+    vectors = np.eye(2, dtype=np.float32)
+    remembering = QuestionMemory(vectors, answers, np.array([sentence_key(_normal(known))], dtype=np.uint64))
+    assert remembering.knows_sentence("Ketamine can damage the bladder.")
+    assert not remembering.knows_sentence("Paramedics are there to treat the person.")
+    # Without a record of the training corpus, every sentence counts as known, as before.
+    assert QuestionMemory(vectors, answers).knows_sentence("Paramedics are there to treat the person.")
+    shipped = AnswerSelector().memory
+    assert shipped.trained_on is not None and shipped.knows_sentence(
+        "The most important action in a ketamine emergency is to call emergency services immediately."
+    )
 
 
 def test_a_memory_needs_a_vector_per_question_and_both_kinds_of_question() -> None:

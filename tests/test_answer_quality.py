@@ -48,11 +48,14 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
 # sentence 0.773, some sentence 0.805, precision 0.784, correct abstention 0.508, wrong 0.103.
 # Session 26 (a new article, and no sentence without the price, share, age, phone number or
 # threshold a question asks for): 0.773, 0.805, 0.787, 0.508, wrong 0.108 (20 of 185).
+# Session 27 (two new articles; two turns labelled abstain were labelled again against them, so 187
+# answerable and 57 unanswerable turns): 0.765, 0.797, 0.777, 0.491 (28 of 57), wrong 0.107 (20 of
+# 187); the correct-abstention floor keeps two cases of slack.
 HELD_OUT_FLOORS = {
     "answers.first_sentence_answers": 0.74,
     "answers.any_sentence_answers": 0.77,
     "answers.precision": 0.76,
-    "answers.correct_abstention": 0.47,
+    "answers.correct_abstention": 0.45,
 }
 HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.13}
 
@@ -72,12 +75,15 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.13}
 # abstention 0.200 (5 of 25); that floor keeps two cases of slack.
 # Session 24 (the retrained selector): first sentence 0.628, precision 0.667, correct abstention
 # 0.280 (7 of 25), wrong abstention 0.070; the correct-abstention floor keeps two cases of slack.
+# Session 27 (three turns labelled abstain were labelled again against the new articles): first
+# sentence 0.629, precision 0.684, correct abstention 0.227 (5 of 22), wrong abstention 0.090 (8 of
+# 89); the correct-abstention floor and the wrong-abstention ceiling each keep a case of slack.
 FOLLOW_UP_FLOORS = {
     "answers.first_sentence_answers": 0.58,
     "answers.precision": 0.64,
-    "answers.correct_abstention": 0.20,
+    "answers.correct_abstention": 0.18,
 }
-FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.09}
+FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.11}
 
 
 def _held_out_values(pipeline: AnswerPipeline, dataset: str) -> dict[str, float | None]:

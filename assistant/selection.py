@@ -16,10 +16,11 @@ written; the ones written blind, from personas alone, are what taught it most):
 - a **logistic model** over cheap features of each candidate (both similarities, how much of the
   question's wording the sentence and its section cover, where its passage ranked, whether it can
   stand alone, what the memory says and whether it knows the candidate's article, and the sentence,
-  at all), trained
-  on similarities from encoders, and neighbours from memories, that had not seen those questions;
-  each memory also forgets a random fifth of the articles, so a sentence of an article added after
-  training is judged by the other features instead of counting as one no question was answered with.
+  at all), trained on similarities from encoders, and neighbours from memories, that had not seen
+  those questions; each memory also forgets a random fifth of the articles, so a sentence of an
+  article added after training is judged by the other features instead of counting as one no
+  question was answered with (the weights record the corpus's sentences at training time, so a
+  sentence added to a known article later is judged the same way).
 
 The encoder ships in `data/question-encoder/` (fp16), the logistic weights and the memory in
 `data/answer-selector.npz`, each with the key of the training data; `python -m assistant.selection`

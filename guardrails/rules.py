@@ -1222,7 +1222,6 @@ def mood_not_amount(text: str) -> bool:
     return bool(_MOOD.search(text) and not _SUBSTANCE.search(text) and not _TAKING.search(text))
 
 
-# What the rules exempt by category, which no semantic layer may overrule.
 # Doses someone was given in care and is asking about ("so 2 doses for surgery is fine then?").
 _DOSES_HAD_IN_CARE = rx(
     r"\b(?:\d+|one|two|three|a\s+few|several)\s+(?:doses|times|lots)\s+(?:for|during|in|at)\s+(?:surgery|surgeries|"
@@ -1284,6 +1283,7 @@ def talking_not_sourcing(text: str) -> bool:
     )
 
 
+# What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": lambda text: (
         no_emergency_now(text)
@@ -1323,7 +1323,9 @@ def exempt_from_semantic(category: str, text: str) -> bool:
     amount asked; whether a mix is dangerous (as dosing, or as distress when
     no word of harm or despair comes with it); the law or getting caught, as distress when no word of
     harm or despair comes with it; a treatment history of nothing having worked, or a
-    question from someone in recovery; drugs someone found and does not seek."""
+    question from someone in recovery; an amount denied, fitness for work after a session, or doses
+    already had in care; drugs someone found and does not seek, whether a clinic or telehealth
+    company is legitimate, or what to say to someone about their use."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

@@ -190,7 +190,7 @@ class QuestionMemory:
 
     def knows_sentence(self, text: str) -> bool:
         """Whether the sentence was in the corpus at training time (always, when that is not recorded)."""
-        return self.trained_on is None or sentence_key(_normal(text)) in self.trained_on
+        return self.trained_on is None or _key_of_text(text) in self.trained_on
 
     def similarities(self, answer_vector: np.ndarray) -> np.ndarray:
         """Cosine similarity of the question at `answer_vector` to every training question."""
@@ -247,6 +247,12 @@ def _top(values: np.ndarray, count: int) -> np.ndarray:
 def sentence_key(normal_text: str) -> int:
     """A 64-bit digest of a normalised sentence, to record which sentences a corpus held."""
     return int.from_bytes(hashlib.blake2b(normal_text.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+@lru_cache(maxsize=32768)
+def _key_of_text(text: str) -> int:
+    # Every answer asks this of each candidate, and the same sentences come back question after question.
+    return sentence_key(_normal(text))
 
 
 def sentence_keys(index: PassageIndex) -> np.ndarray:

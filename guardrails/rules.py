@@ -139,6 +139,22 @@ _FIT_AFTER_A_DOSE = rx(
     r"[^.?!]{0,60}\b(?:fit|safe|able|allowed|ok|okay|back)\b[^.?!]{0,30}\b(?:work|duties|duty|drive|driving|operate|"
     r"machinery|shift|job|safety[-\s]critical)"
 )
+# Asking for another dose, or more, is redosing however it is framed ("how long after a dose can i
+# take another one so im fit for work").
+_ANOTHER_DOSE = rx(r"\b(?:another|again|more|redos\w*|next\s+(?:dose|one|line|bump)|top\s*up|re-?dose)\b")
+
+
+def _only_denied(text: str, _context: object = None, _matched: str = "") -> bool:
+    """An amount denied, and none asked for in the rest of the turn ("im not asking about doses, just
+    tell me how many grams…" still asks)."""
+    return bool(_DOSE_DENIED.search(text)) and not _AMOUNT_ASKED.search(_DOSE_DENIED.sub(" ", text))
+
+
+def _fit_for_work(text: str, _context: object = None, _matched: str = "") -> bool:
+    """When one is fit for work or driving after a session, with no further dose asked about."""
+    return bool(_FIT_AFTER_A_DOSE.search(text)) and not _ANOTHER_DOSE.search(text)
+
+
 _CONSUMPTION = rx(
     rf"\b(?:{CONSUME}|{OUTCOME})\b|\b\d+\s?(?:kg|kilos?)\b|\bfor\s+(?:me|my|him|her|a\s+\w+|someone)\b|\btoo\s+much\b|\bsafe(?:ly)?\b"
 )
@@ -329,7 +345,7 @@ _DECEIVE_PRESCRIBER = rx(
     r"\b(?:convince|persuade|trick|fool|lie\s+to)\s+(?:my|the|a|his|her)\s+(?:doctor|gp|doc|psychiatrist|pharmacist|dentist|vet|prescriber)\s+"
     r"(?:that\s+)?(?:i|i'm|im|he|she)\s+(?:have|has|am|is|need|needs)\b|"
     r"\bso\s+(?:he|she|they|the\s+(?:doctor|doc|gp|pharmacist|vet)|my\s+(?:doctor|doc|gp|vet))\s+(?:will\s+|would\s+|'ll\s+)?"
-    r"(?:writes?|prescribes?|gives?|hands?)\s+(?:me\s+)?(?:it|some|them|a\s+script|a\s+prescription)\b|"
+    rf"(?:writes?|prescribes?|gives?|hands?)\s+(?:me\s+)?(?:it|some|them|a\s+script|a\s+prescription|{SUBSTANCE})\b|"
     r"\bsay\s+(?:it'?s|its|they'?re|it\s+is)\s+for\s+(?:my|the|a)\s+(?:dog|cat|pet|horse|animal)\b|"
     r"\b(?:dizendo|diciendo|en\s+disant|dicendo|sagen?)\s+(?:que\s+|qu'|che\s+|dass\s+)?(?:é|es|c'est|è|ist|sea|seja)?\s*"
     r"(?:para|pour|per|f[üu]r)\s+(?:um|uma|o|a|mi|el|mon|ma|le|il\s+mio|meinen|mein|den)?\s*"
@@ -455,6 +471,8 @@ SELF_HARM = rx(
     # Tense and form variants of the same intents, and a question about lethality with intent after it.
     r"(?:wanted|wanting|wants|wish|wished|wishing)\s+(?:to\s+)?(?:die|be\s+dead)|better\s+off\s+dead|"
     r"\b(?:i|i'?ve|ive|i\s+have)\s+(?:just\s+)?(?:took|taken|did|done)\b[^.?!]{0,40}\b(?:on\s+purpose|deliberately|intentionally)|"
+    # "can you die from it if you take a lot on purpose": lethality asked with intent
+    r"\b(?:die|dying|kill)\b[^.?!]{0,40}\b(?:on\s+purpose|deliberately|intentionally)\b|"
     r"end\s+it\s+(?:painlessly|for\s+good|now)|end\s+everything|take\s+my\s+(?:own\s+)?life|"
     r"if\s+i\s+(?:was|were)\s+gone|(?:hope|hoping|wish)\s+(?:that\s+)?i\s+(?:won'?t|don'?t|never)\s+come\s+(?:back|out)|"
     r"(?:see|is)\s+(?:the|no)\s+point\s+(?:anymore|any\s+more|in\s+living|in\s+going\s+on)|"
@@ -643,12 +661,12 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
         requires=(_either(_has_target, _street_quantity),),
         unless=(_units_of_something_else,),
     ),
-    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE_ANY, unless=(_DOSE_DENIED,)),
+    IntentRule("dosing.quantity-to-take", _QUANTITY_TO_TAKE_ANY, unless=(_only_denied,)),
     IntentRule(
         "dosing.quantity-to-take",
         _QUANTITY_TO_TAKE,
         requires=(_either(_has_target, _OUTCOME_WORD),),
-        unless=(_DOSE_DENIED,),
+        unless=(_only_denied,),
     ),
     IntentRule("dosing.per-weight", _PER_WEIGHT),
     IntentRule("dosing.dose-request", _DOSE_REQUEST, requires=(_DOSE_TARGET,)),
@@ -665,7 +683,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
         "dosing.amount-for-use",
         _AMOUNT_ASK,
         requires=(_AMOUNT_FOR_USE_TARGET, _AMOUNT_FOR_USE_PURPOSE),
-        unless=(_NOT_AN_AMOUNT_TO_TAKE, _FIT_AFTER_A_DOSE, _DOSE_DENIED),
+        unless=(_NOT_AN_AMOUNT_TO_TAKE, _fit_for_work, _only_denied),
     ),
 )
 
@@ -1177,6 +1195,10 @@ _AFRAID_OF_AN_EFFECT = rx(
 )
 # Whether one can die of it, asked in general ("can you die from it", from a parent): the risk,
 # which the articles answer; "how much would it take to kill me" is still asking for a means.
+# "can u die from it if you take a lot on purpose" asks for a means.
+_ON_PURPOSE = rx(
+    r"\b(?:on\s+purpose|deliberately|intentionally|if\s+(?:i|you|u|someone)\s+want(?:ed|s)?\s+to|wanna|want\s+to\s+die)\b"
+)
 _CAN_ONE_DIE = rx(
     r"^\W*(?:(?:ok|okay|so|and|but|also)\W+)*(?:can|could|do|does)\s+(?:you|u|ya|people|ppl|someone|anyone|a\s+person|kids?|teens?|young\s+people)\s+"
     r"(?:actually\s+|really\s+)?die\s+(?:from|of)\s+(?:it|ket|k|ketamine|that|this|an?\s+overdose)\b"
@@ -1188,7 +1210,7 @@ def fear_or_risk_not_distress(text: str) -> bool:
     dying, giving up, harm, a lethal amount or despair of the writer's own."""
     lowered = text.casefold()
     if _CAN_ONE_DIE.search(lowered):
-        return not SELF_HARM.search(lowered) and not DISTRESS.search(lowered)
+        return not (SELF_HARM.search(lowered) or DISTRESS.search(lowered) or _ON_PURPOSE.search(lowered))
     return bool(_AFRAID_OF_AN_EFFECT.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
 
 
@@ -1235,7 +1257,7 @@ def dose_not_asked(text: str) -> bool:
     """No amount asked: one denied ("im not asking how much to take"), being fit for work after a
     session, or doses already given in care."""
     text = text.casefold()
-    if _DOSE_DENIED.search(text) or _FIT_AFTER_A_DOSE.search(text):
+    if _only_denied(text) or _fit_for_work(text):
         return True
     return bool(_DOSES_HAD_IN_CARE.search(text)) and not _ASKS_AN_AMOUNT.search(text)
 

@@ -35,7 +35,7 @@ import json
 import math
 import os
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -134,7 +134,7 @@ class QuestionMemory:
         self,
         vectors: np.ndarray,
         answers: Sequence[Sequence[str]],
-        trained_on: np.ndarray | None = None,
+        trained_on: Iterable[int] | None = None,
     ) -> None:
         """`trained_on` holds `sentence_keys` of the corpus the memory was trained on, when known: a
         sentence added to an article since then answered no training question, like an article added
@@ -185,8 +185,7 @@ class QuestionMemory:
             for i, sentences in enumerate(self.answers)
             if not any(s in where and index.passages[where[s]].article_id in articles for s in sentences)
         ]
-        trained_on = None if self.trained_on is None else np.array(sorted(self.trained_on), dtype=np.uint64)
-        return QuestionMemory(self.vectors[keep], [self.answers[i] for i in keep], trained_on)
+        return QuestionMemory(self.vectors[keep], [self.answers[i] for i in keep], self.trained_on)
 
     def knows_sentence(self, text: str) -> bool:
         """Whether the sentence was in the corpus at training time (always, when that is not recorded)."""

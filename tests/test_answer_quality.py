@@ -116,15 +116,15 @@ def test_held_out_blind_turns_meet_the_floors(
 
 
 def test_training_questions_stay_out_of_the_yardstick() -> None:
-    """The selector never trains on a blind user question (the yardstick, or the extra development
-    set of session 25), nor on one worded almost the same."""
+    """The selector never trains on a blind user question (the yardstick, the extra development set
+    of session 25 or the personas' set of session 28), nor on one worded almost the same."""
     training = [
         json.loads(line)["question"]
         for line in (REPO / "assistant/data/selector-training.jsonl").open(encoding="utf-8")
     ]
     blind = [
         turn
-        for name in ("user_questions.jsonl", "user_questions_more.jsonl")
+        for name in ("user_questions.jsonl", "user_questions_more.jsonl", "user_questions_personas.jsonl")
         for line in (REPO / "evals" / name).open(encoding="utf-8")
         for turn in json.loads(line)["turns"]
     ]

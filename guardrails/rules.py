@@ -287,6 +287,9 @@ _ACQUIRE_PRONOUN = rx(
     # "where can i get it tested" is drug checking or a check-up
     # "how many users get it" asks how common a harm is; "the one who'd be getting it" is a patient
     rf"\b(?:where|how(?!\s+(?:many|common|often|likely))|(?<!one\s)(?<!person\s)who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:some|it|them|one|any|more|lo|la|le|es)\b(?!\s+{_CHECKED})|"
+    # "my gp wont prescribe it. who can get me some": for me, not help or advice
+    rf"\b(?:where|(?<!one\s)(?<!person\s)who)\b[^.?!]{{0,30}}?\b{ACQUIRE}\s+(?:me|us)\s+(?:some|it|any|more)\b"
+    rf"(?!\s+(?:help|advice|support|info\w*|treatment|therapy|{_CHECKED}))|"
     rf"\bask\s+(?:him|her|them|my\s+\w+)\s+for\s+(?:some|it|a\s+bit|any)\b|\b(?:get|buy|order|score)\s+(?:it\s+)?on\s+telegram\b|\bships?\b[^.?!]{{0,40}}(?:{NO_PRESCRIPTION})"
 )
 _WHERE_BEFORE_VERB = rx(
@@ -471,8 +474,8 @@ SELF_HARM = rx(
     # Tense and form variants of the same intents, and a question about lethality with intent after it.
     r"(?:wanted|wanting|wants|wish|wished|wishing)\s+(?:to\s+)?(?:die|be\s+dead)|better\s+off\s+dead|"
     r"\b(?:i|i'?ve|ive|i\s+have)\s+(?:just\s+)?(?:took|taken|did|done)\b[^.?!]{0,40}\b(?:on\s+purpose|deliberately|intentionally)|"
-    # "can you die from it if you take a lot on purpose": lethality asked with intent
-    r"\b(?:die|dying|kill)\b[^.?!]{0,40}\b(?:on\s+purpose|deliberately|intentionally)\b|"
+    # "can you die from it if you take a lot on purpose", "can you overdose on purpose": lethality asked with intent
+    r"\b(?:die|dying|kill|overdos\w*)\b[^.?!]{0,40}\b(?:on\s+purpose|deliberately|intentionally)\b|"
     r"end\s+it\s+(?:painlessly|for\s+good|now)|end\s+everything|take\s+my\s+(?:own\s+)?life|"
     r"if\s+i\s+(?:was|were)\s+gone|(?:hope|hoping|wish)\s+(?:that\s+)?i\s+(?:won'?t|don'?t|never)\s+come\s+(?:back|out)|"
     r"(?:see|is)\s+(?:the|no)\s+point\s+(?:anymore|any\s+more|in\s+living|in\s+going\s+on)|"
@@ -1023,12 +1026,15 @@ def mixing_not_distress(text: str) -> bool:
     return mixing_risk(text) and bool(_ASKS.search(lowered))
 
 
-# The law on carrying or being caught ("what if its just a bit for personal"): a legal question, which
-# the trained layers read as distress when it is short and names no drug.
+# The law on carrying or being caught ("what if its just a bit for personal"), or whether something is
+# illegal: a legal question, which the trained layers read as distress when it is short and names no
+# drug.
 _LAW_TROUBLE = rx(
     r"\b(?:for\s+personal(?:\s+use)?|personal\s+use|possession|possessing|(?:get|gets|got|getting)\s+caught|"
     r"caught\s+(?:with|carrying|holding)|arrested|police|cops?|charged|criminal\s+record|"
-    r"on\s+(?:my|his|her|their)\s+record|court|prison|jail|fined|a\s+fine|cautioned)\b"
+    r"on\s+(?:my|his|her|their)\s+record|court|prison|jail|fined|a\s+fine|cautioned|"
+    # "is it illegal to just be around people taking ket": whether something is against the law
+    r"illegal(?:ly)?|against\s+the\s+law)\b"
 )
 
 
@@ -1276,6 +1282,27 @@ _SELLER = rx(
 )
 
 
+# Who may prescribe it ("my GP says she can't prescribe ketamine for my pain. who can?"): reaching a
+# prescriber, which the trained layers read as asking for a supplier. One who asks no questions, or
+# prescribes without an assessment or online, is not.
+_WHO_PRESCRIBES = rx(
+    r"\bwho\s+(?:else\s+)?(?:can|could|would|will|does|is\s+(?:able|allowed)\s+to)\s+(?:legally\s+)?prescribe\b|"
+    r"\bprescri\w+\b[^.?!]{0,60}[.?!]?\s*\bwho\s+(?:else\s+)?(?:can|could|does|will)\s*(?:\?|$|then\b|instead\b)"
+)
+_LAX_PRESCRIBER = rx(
+    r"\b(?:no\s+questions|without|easy|easily|lax|dodgy|sketchy|shady|under\s+the\s+table|off\s+the\s+books|cash|"
+    r"online|at\s+home|fast|quick\w*|whatever|lots|loads|plenty|a\s+lot|bulk|extra|more\s+than|bags?|grams?|take[-\s]?homes?)\b"
+)
+
+
+def prescriber_asked(text: str) -> bool:
+    """Who can prescribe it, with no seller, buying or a prescriber who asks nothing."""
+    text = text.casefold()
+    return (
+        bool(_WHO_PRESCRIBES.search(text)) and not _SELLER.search(text) and not _LAX_PRESCRIBER.search(text)
+    )
+
+
 def provider_legitimacy(text: str) -> bool:
     """Whether a clinic or treatment company can be trusted, with no seller or buying in it."""
     text = text.casefold()
@@ -1333,7 +1360,10 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or fear_or_risk_not_distress(text)
     ),
     "sourcing": lambda text: (
-        found_not_sought(text) or provider_legitimacy(text) or talking_not_sourcing(text)
+        found_not_sought(text)
+        or provider_legitimacy(text)
+        or prescriber_asked(text)
+        or talking_not_sourcing(text)
     ),
 }
 
@@ -1347,7 +1377,7 @@ def exempt_from_semantic(category: str, text: str) -> bool:
     harm or despair comes with it; a treatment history of nothing having worked, or a
     question from someone in recovery; an amount denied, fitness for work after a session, or doses
     already had in care; drugs someone found and does not seek, whether a clinic or telehealth
-    company is legitimate, or what to say to someone about their use."""
+    company is legitimate, who may prescribe it, or what to say to someone about their use."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

@@ -20,7 +20,9 @@ from corpus.aspects import (
     about_depression_only,
     for_pain_only,
     names_another_organ,
+    older_age_asked,
     organs,
+    says_nothing_of_age,
 )
 from corpus.figures import Figure, gives_a_figure
 from corpus.places import names_only_other_places, places, places_asked
@@ -310,7 +312,8 @@ class ExtractiveAnswerer:
     ) -> Callable[[str, str], bool]:
         """Whether a sentence (its article and text) reads the question's words in another sense than
         the question does: first aid for a prescribed session, depression's relapse for a drug's,
-        another part of the body (`corpus.aspects`), depression's treatment for pain's."""
+        another part of the body (`corpus.aspects`), depression's treatment for pain's, and a sentence
+        that names no age for a question about an older person."""
         emergencies = (
             self._emergency_articles()
             if mentions_a_prescribed_session(question) and not _EMERGENCY_TOLD.search(question)
@@ -318,12 +321,15 @@ class ExtractiveAnswerer:
         )
         relapsing_into_use = relapse_into_use(question)
         pain_only = for_pain_only(question)
+        older_age = older_age_asked(question)
         asked_parts = organs(question) or body_parts
 
         def other(article_id: str, text: str) -> bool:
             if article_id in emergencies or names_another_organ(asked_parts, text):
                 return True
             if pain_only and about_depression_only(text):
+                return True
+            if older_age and says_nothing_of_age(text):
                 return True
             return relapsing_into_use and bool(_RELAPSE.search(text) and _DEPRESSION_RETURNING.search(text))
 

@@ -78,3 +78,28 @@ def for_pain_only(text: str) -> bool:
 def about_depression_only(sentence: str) -> bool:
     """Whether `sentence` speaks of depression or its treatment, and not of pain or anaesthesia."""
     return bool(_FOR_DEPRESSION.search(sentence)) and not _FOR_PAIN.search(sentence)
+
+
+# Whether a medicine suits someone because of their older age ("is it safe at her age?", "am I too
+# old for spravato", "adverse effects that matter in the over 80s"). The articles say almost nothing
+# about later life, and "esketamine is approved for adults only" does not answer it.
+_OLDER_AGE_ASKED = re.compile(
+    r"\b(?:at\s+(?:her|his|my|their|your)\s+age|too\s+old|elderly|older\s+(?:people|adults|patients|person|persons|age)|"
+    r"(?:in\s+)?(?:the\s+)?over[-\s]?(?:6[05]s?|7\d\s*s?|8\d\s*s?)|later\s+life|old\s+age|geriatric\w*)\b",
+    re.IGNORECASE,
+)
+_AGE_TOLD = re.compile(
+    r"\b(?:age|ages|aged|older|elderly|old|years?\s+old|later\s+life|over[-\s]?\d\d|under[-\s]?\d\d|\d\d\s+and\s+over|"
+    r"children|child|young|younger|teenagers?|adolescents?)\b",
+    re.IGNORECASE,
+)
+
+
+def older_age_asked(text: str) -> bool:
+    """Whether `text` asks about ketamine or esketamine at an older age."""
+    return bool(_OLDER_AGE_ASKED.search(text))
+
+
+def says_nothing_of_age(sentence: str) -> bool:
+    """Whether `sentence` names no age or age group."""
+    return not _AGE_TOLD.search(sentence)

@@ -1,5 +1,6 @@
-"""Aspects: a question about one part of the body, or about ketamine for pain, is not answered with a
-sentence about another organ, or about depression's treatment alone."""
+"""Aspects: a question about one part of the body, about ketamine for pain or about an older person is
+not answered with a sentence about another organ, about depression's treatment alone, or naming no
+age."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from corpus.aspects import (
     body_parts_of_conversation,
     for_pain_only,
     names_another_organ,
+    older_age_asked,
     organs,
+    says_nothing_of_age,
 )
 
 
@@ -53,6 +56,28 @@ def test_ketamine_for_pain_is_not_depressions_treatment() -> None:
     assert not about_depression_only(
         "For CRPS ketamine infusions can reduce pain for up to about three months."
     )
+
+
+def test_a_question_about_older_age_wants_a_sentence_that_names_an_age() -> None:
+    assert older_age_asked(
+        "my mum is 78 and her psychiatrist wants to try esketamine. is it safe at her age?"
+    )
+    assert older_age_asked("I'm 67, am I too old for spravato?")
+    assert older_age_asked("what adverse effects matter most in the over 80s")
+    # An age told as context is not the question.
+    assert not older_age_asked("my mum is 78 and had ketamine for her hip, is the confusion normal?")
+    assert says_nothing_of_age("Esketamine is approved for adults only, and blood pressure is checked first.")
+    assert not says_nothing_of_age("Emergence reactions are less common in children and older people.")
+
+
+def test_an_older_persons_question_is_not_answered_with_the_adult_licence(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    older = shipped_pipeline.run("I'm 70, am I too old for esketamine?")
+    assert all("adults only" not in c.quote for c in older.citations), older.answer
+    # A question about a younger age is still answered with it.
+    who = shipped_pipeline.run("can teenagers get spravato")
+    assert any("adults only" in c.quote for c in who.citations), who.answer
 
 
 def test_the_answer_leaves_out_other_organs_and_purposes(shipped_pipeline: AnswerPipeline) -> None:

@@ -75,8 +75,15 @@ def for_pain_only(text: str) -> bool:
     return bool(_FOR_PAIN.search(text)) and not _FOR_DEPRESSION.search(text)
 
 
+# "ketamine or esketamine treatment" is either medicine, whatever it is for.
+_EITHER_MEDICINE = re.compile(
+    r"\b(?:ketamine\s+(?:or|and)\s+esketamine|esketamine\s+(?:or|and)\s+ketamine)\b", re.IGNORECASE
+)
+
+
 def about_depression_only(sentence: str) -> bool:
     """Whether `sentence` speaks of depression or its treatment, and not of pain or anaesthesia."""
+    sentence = _EITHER_MEDICINE.sub(" ", sentence)
     return bool(_FOR_DEPRESSION.search(sentence)) and not _FOR_PAIN.search(sentence)
 
 

@@ -56,6 +56,11 @@ def test_ketamine_for_pain_is_not_depressions_treatment() -> None:
     assert not about_depression_only(
         "For CRPS ketamine infusions can reduce pain for up to about three months."
     )
+    # Either medicine, named together, is not depression's alone.
+    assert not about_depression_only(
+        "Private ketamine or esketamine treatment in the UK is paid for by the patient or by insurance."
+    )
+    assert about_depression_only("Esketamine is given together with an SSRI or SNRI antidepressant.")
 
 
 def test_a_question_about_older_age_wants_a_sentence_that_names_an_age() -> None:

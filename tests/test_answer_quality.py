@@ -87,14 +87,16 @@ FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.11}
 
 
 # The personas' set (evals/user_questions_personas.jsonl, session 28): questions in the eighth trial's
-# personas' voices. Held out before that session's changes: first sentence 0.486 (35 of 72), some
-# sentence 0.556, precision 0.571, correct abstention 0.389 (14 of 36), wrong abstention 0.153 (11 of
-# 72); after (a question about an older person wants a sentence naming an age): 0.486, 0.542, 0.580,
-# 0.472 (17 of 36), 0.181 (13 of 72). Each bound keeps two or three cases of slack.
+# personas' voices, whose gold sentences were completed by other helpers with every sentence that
+# answers as directly (blind to the assistant's replies). Held out before that session's changes:
+# first sentence 0.569 (41 of 72), some sentence 0.597, precision 0.703, correct abstention 0.389 (14
+# of 36), wrong abstention 0.153 (11 of 72); after (a question about an older person wants a sentence
+# naming an age): 0.569, 0.597, 0.708, 0.472 (17 of 36), 0.181 (13 of 72). Each bound keeps two or
+# three cases of slack.
 PERSONAS_FLOORS = {
-    "answers.first_sentence_answers": 0.44,
-    "answers.any_sentence_answers": 0.50,
-    "answers.precision": 0.53,
+    "answers.first_sentence_answers": 0.53,
+    "answers.any_sentence_answers": 0.56,
+    "answers.precision": 0.67,
     "answers.correct_abstention": 0.40,
 }
 PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.22}

@@ -91,8 +91,14 @@ def about_depression_only(sentence: str) -> bool:
 # old for spravato", "adverse effects that matter in the over 80s"). The articles say almost nothing
 # about later life, and "esketamine is approved for adults only" does not answer it.
 _OLDER_AGE_ASKED = re.compile(
-    r"\b(?:at\s+(?:her|his|my|their|your)\s+age|too\s+old|elderly|older\s+(?:people|adults|patients|person|persons|age)|"
+    r"\b(?:too\s+old|elderly|older\s+(?:people|adults|patients|person|persons|age)|"
     r"(?:in\s+)?(?:the\s+)?over[-\s]?(?:6[05]s?|7\d\s*s?|8\d\s*s?)|later\s+life|old\s+age|geriatric\w*)\b",
+    re.IGNORECASE,
+)
+# "at my age" is older age only when the age told is: a 17-year-old asking it wants the adult licence.
+_AT_THIS_AGE = re.compile(r"\bat\s+(?:her|his|my|their|your|this|that)\s+age\b", re.IGNORECASE)
+_OLDER_PERSON_TOLD = re.compile(
+    r"\b(?:[6-9]\d|1[01]\d)\s*(?:yrs?|years?|y/?o)?\b|\b(?:retired|pensioner|grand(?:ma|pa|mother|father|mum|dad|parent)s?)\b",
     re.IGNORECASE,
 )
 _AGE_TOLD = re.compile(
@@ -104,7 +110,9 @@ _AGE_TOLD = re.compile(
 
 def older_age_asked(text: str) -> bool:
     """Whether `text` asks about ketamine or esketamine at an older age."""
-    return bool(_OLDER_AGE_ASKED.search(text))
+    if _OLDER_AGE_ASKED.search(text):
+        return True
+    return bool(_AT_THIS_AGE.search(text) and _OLDER_PERSON_TOLD.search(text))
 
 
 def says_nothing_of_age(sentence: str) -> bool:

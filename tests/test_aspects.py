@@ -71,6 +71,7 @@ def test_a_question_about_older_age_wants_a_sentence_that_names_an_age() -> None
     assert older_age_asked("what adverse effects matter most in the over 80s")
     # An age told as context is not the question.
     assert not older_age_asked("my mum is 78 and had ketamine for her hip, is the confusion normal?")
+    assert not older_age_asked("im 17, can i get spravato at my age?")
     assert says_nothing_of_age("Esketamine is approved for adults only, and blood pressure is checked first.")
     assert not says_nothing_of_age("Emergence reactions are less common in children and older people.")
 

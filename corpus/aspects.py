@@ -92,7 +92,7 @@ def about_depression_only(sentence: str) -> bool:
 # about later life, and "esketamine is approved for adults only" does not answer it.
 _OLDER_AGE_ASKED = re.compile(
     r"\b(?:too\s+old|elderly|older\s+(?:people|adults|patients|person|persons|age)|"
-    r"(?:in\s+)?(?:the\s+)?over[-\s]?(?:6[05]s?|7\d\s*s?|8\d\s*s?)|later\s+life|old\s+age|geriatric\w*)\b",
+    r"over[-\s]?(?:6[05]|[78]\d)\s*s?|later\s+life|old\s+age|geriatric\w*)\b",
     re.IGNORECASE,
 )
 # "at my age" is older age only when the age told is: a 17-year-old asking it wants the adult licence.

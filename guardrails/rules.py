@@ -1289,9 +1289,10 @@ _WHO_PRESCRIBES = rx(
     r"\bwho\s+(?:else\s+)?(?:can|could|would|will|does|is\s+(?:able|allowed)\s+to)\s+(?:legally\s+)?prescribe\b|"
     r"\bprescri\w+\b[^.?!]{0,60}[.?!]?\s*\bwho\s+(?:else\s+)?(?:can|could|does|will)\s*(?:\?|$|then\b|instead\b)"
 )
+# Beyond buying, online, at home or without (`mentions_buying`): a prescriber who asks nothing, or a lot.
 _LAX_PRESCRIBER = rx(
-    r"\b(?:no\s+questions|without|easy|easily|lax|dodgy|sketchy|shady|under\s+the\s+table|off\s+the\s+books|cash|"
-    r"online|at\s+home|fast|quick\w*|whatever|lots|loads|plenty|a\s+lot|bulk|extra|more\s+than|bags?|grams?|take[-\s]?homes?)\b"
+    r"\b(?:no\s+questions|easy|easily|lax|dodgy|sketchy|shady|under\s+the\s+table|off\s+the\s+books|cash|"
+    r"fast|quick\w*|whatever|lots|loads|plenty|a\s+lot|bulk|extra|more\s+than|bags?|grams?|take[-\s]?homes?)\b"
 )
 
 
@@ -1299,7 +1300,10 @@ def prescriber_asked(text: str) -> bool:
     """Who can prescribe it, with no seller, buying or a prescriber who asks nothing."""
     text = text.casefold()
     return (
-        bool(_WHO_PRESCRIBES.search(text)) and not _SELLER.search(text) and not _LAX_PRESCRIBER.search(text)
+        bool(_WHO_PRESCRIBES.search(text))
+        and not mentions_buying(text)
+        and not _SELLER.search(text)
+        and not _LAX_PRESCRIBER.search(text)
     )
 
 

@@ -13,13 +13,18 @@ memory forgetting every training question answered from the articles that hold i
 as if those articles had been added after training.
 With `--by-memory` it also splits the turns by how near the nearest training question is (the
 selector's question encoder), which shows where writing training questions would help most.
+With `--dump FILE` it writes each development turn's reply (status and quotes) as JSON, and with
+`--compare FILE` it prints the development turns whose reply differs from such a dump, each marked
+better, worse or neither: a change is judged turn by turn before it is judged in aggregate.
 Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
-     [--sweep T,T,...] [--unknown-articles] [--by-memory] [--questions FILE]
+     [--sweep T,T,...] [--unknown-articles] [--by-memory] [--questions FILE] [--dump FILE]
+     [--compare FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import sys
@@ -52,8 +57,12 @@ def main() -> None:
     parser.add_argument(
         "--by-memory", action="store_true", help="also split by the nearest training question's similarity"
     )
+    parser.add_argument("--dump", type=Path, help="dev only: write each turn's reply to this JSON file")
+    parser.add_argument(
+        "--compare", type=Path, help="dev only: print the turns whose reply differs from a dump"
+    )
     args = parser.parse_args()
-    if args.show_failures and args.split != "dev":
+    if (args.show_failures or args.dump or args.compare) and args.split != "dev":
         parser.error("the held-out half's failures are not for reading")
     cases = [json.loads(line) for line in args.questions.open(encoding="utf-8")]
     cases = [c for c in cases if c["split"] == args.split]
@@ -68,6 +77,11 @@ def main() -> None:
     for metric in answer_quality_metrics(judged):
         if metric.n:
             print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+    if args.dump:
+        replies = {t.case_id: {"status": t.status, "quotes": list(t.quotes)} for t in judged}
+        args.dump.write_text(json.dumps(replies, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if args.compare:
+        compare(json.loads(args.compare.read_text(encoding="utf-8")), judged)
     if args.by_memory:
         by_memory(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, judged)
     if args.chart:
@@ -120,6 +134,33 @@ def unknown_articles(settings: Settings, cases: list[dict]) -> None:
         for metric in answer_quality_metrics(judged):
             if metric.n and metric.name.count(".") == 1:
                 print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+
+
+def _right(turn: JudgedTurn) -> bool:
+    """Whether the reply does what the label asks: a gold first sentence, or the expected refusal."""
+    if turn.expect == "answer":
+        return turn.first_answers
+    return turn.status == {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}[turn.expect]
+
+
+def compare(earlier: dict[str, dict], judged: list[JudgedTurn]) -> None:
+    """The turns whose reply differs from `earlier` (a `--dump`), and how many got better or worse."""
+    tally = {"better": 0, "worse": 0, "neither": 0}
+    print("\n# Replies that changed since the dump")
+    for turn in judged:
+        before = earlier.get(turn.case_id)
+        if before is None or (before["status"], before["quotes"]) == (turn.status, list(turn.quotes)):
+            continue
+        was = dataclasses.replace(turn, status=before["status"], quotes=tuple(before["quotes"]))
+        verdict = (
+            "better" if _right(turn) > _right(was) else "worse" if _right(turn) < _right(was) else "neither"
+        )
+        tally[verdict] += 1
+        print(f"\n## {verdict}: {turn.case_id} (expect {turn.expect})")
+        for label, reply in (("before", was), ("after", turn)):
+            lead = reply.quotes[0][:120] if reply.quotes else ""
+            print(f"   {label:6s} {reply.status}: {lead}")
+    print(f"\n{tally['better']} better, {tally['worse']} worse, {tally['neither']} changed otherwise")
 
 
 MEMORY_BANDS = (0.0, 0.6, 0.7, 0.8, 1.01)

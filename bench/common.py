@@ -13,8 +13,28 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    return f"{platform.system()} {platform.machine()} ({cpu}), {os.cpu_count()} cores, Python {platform.python_version()}"
+    return f"{platform.system()} {platform.machine()} ({_cpu()}), {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+# The same code measures answer quality differently on CPUs with and without these (docs/abstention.md,
+# session 29), so a result names which it was measured on.
+_VECTOR_FLAGS = {"avx512_vnni": "AVX-512 VNNI", "avx512f": "AVX-512", "avx2": "AVX2"}
+
+
+def _cpu() -> str:
+    """The CPU's model and its widest vector instructions, where Linux tells them."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields: dict[str, str] = {}
+    for line in info.splitlines():
+        name, _, value = line.partition(":")
+        fields.setdefault(name.strip(), value.strip())
+    model = fields.get("model name") or platform.machine()
+    flags = set(fields.get("flags", "").split())
+    widest = next((name for flag, name in _VECTOR_FLAGS.items() if flag in flags), None)
+    return f"{model}, {widest}" if widest else model
 
 
 def percentile(values: list[float], share: float) -> float:

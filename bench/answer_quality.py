@@ -195,17 +195,11 @@ def measure(settings: Settings, cases: list[dict], show_failures: bool) -> list[
     build_index(settings)
     pipeline = load_pipeline(settings)
     judged = []
-    expected_status = {"abstain": "abstained", "refuse": "refused", "escalate": "escalated"}
     for case in cases:
         result = ask_turn_by_turn(pipeline, case["turns"])
         turn = JudgedTurn.of(case, result.status, [c.quote for c in result.citations])
         judged.append(turn)
-        wrong = (
-            not turn.first_answers
-            if case["expect"] == "answer"
-            else result.status != expected_status[case["expect"]]
-        )
-        if show_failures and wrong:
+        if show_failures and not _right(turn):
             print(f"\n## {case['id']} expect {case['expect']} got {result.status}: {case['turns']}")
             for q in turn.quotes:
                 print(f"   {'GOLD' if quotes_gold(q, turn.gold) else '    '} {q[:160]}")

@@ -95,6 +95,43 @@ class JudgedTurn:
         return sum(quotes_gold(q, self.gold) for q in self.quotes)
 
 
+# Pooled judgements (evals/pooled_judgements.jsonl): a sentence the assistant quoted that no labeller
+# copied, ruled on by three judges who never saw the corpus or the code. Two "yes" of three accept it.
+JUDGES_TO_ACCEPT = 2
+
+
+def accepted_by_judges(votes: Sequence[str]) -> bool:
+    """Whether a pooled sentence answers its turn: a majority of the judges said it does."""
+    return sum(vote == "yes" for vote in votes) >= JUDGES_TO_ACCEPT
+
+
+def with_pooled_judgements(
+    cases: Iterable[Mapping[str, Any]], judgements: Iterable[Mapping[str, Any]], dataset: str
+) -> list[dict[str, Any]]:
+    """The cases of `dataset` with every pooled sentence the judges accepted added to its turn's gold.
+
+    A turn labelled `abstain` that gains a gold sentence becomes answerable: the judges found an
+    article sentence that answers it, which the labeller did not. Judgements of other datasets, and
+    sentences the judges rejected, change nothing.
+    """
+    accepted: dict[str, list[str]] = {}
+    for row in judgements:
+        if row["set"] == dataset and accepted_by_judges(row["votes"]):
+            accepted.setdefault(row["id"], []).append(row["sentence"])
+    completed = []
+    for case in cases:
+        case = dict(case)
+        if extra := accepted.get(case["id"]):
+            if case["expect"] not in ("answer", "abstain"):
+                raise ValueError(
+                    f"{dataset} {case['id']}: a pooled sentence for a turn labelled {case['expect']}"
+                )
+            case["gold"] = [*case.get("gold", ()), *extra]
+            case["expect"] = "answer"
+        completed.append(case)
+    return completed
+
+
 def answer_quality_metrics(turns: Sequence[JudgedTurn], prefix: str = "answers") -> list[Metric]:
     """The answer-quality family, overall and per persona."""
     metrics: list[Metric] = []

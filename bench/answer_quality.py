@@ -13,12 +13,14 @@ memory forgetting every training question answered from the articles that hold i
 as if those articles had been added after training.
 With `--by-memory` it also splits the turns by how near the nearest training question is (the
 selector's question encoder), which shows where writing training questions would help most.
+With `--pooled` it also judges the same replies against the labels completed by blind judges
+(`evals/pooled_judgements.jsonl`, written by `bench/pool_for_judging.py`; docs/evaluation.md).
 With `--dump FILE` it writes each development turn's reply (status and quotes) as JSON, and with
 `--compare FILE` it prints the development turns whose reply differs from such a dump, each marked
 better, worse or neither: a change is judged turn by turn before it is judged in aggregate.
 Run: .venv/bin/python bench/answer_quality.py [--split dev|heldout] [--show-failures] [--chart FILE]
      [--sweep T,T,...] [--unknown-articles] [--by-memory] [--questions FILE] [--dump FILE]
-     [--compare FILE]
+     [--compare FILE] [--pooled]
 """
 
 from __future__ import annotations
@@ -36,9 +38,16 @@ from common import REPO, machine
 from assistant.config import Settings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.runtime import build_index, load_pipeline
-from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, ask_turn_by_turn, quotes_gold
+from evaluation.answer_quality import (
+    JudgedTurn,
+    answer_quality_metrics,
+    ask_turn_by_turn,
+    quotes_gold,
+    with_pooled_judgements,
+)
 
 DATASET = REPO / "evals/user_questions.jsonl"
+POOLED = REPO / "evals/pooled_judgements.jsonl"
 
 
 def main() -> None:
@@ -57,6 +66,11 @@ def main() -> None:
     parser.add_argument(
         "--by-memory", action="store_true", help="also split by the nearest training question's similarity"
     )
+    parser.add_argument(
+        "--pooled",
+        action="store_true",
+        help=f"also judge the same replies with the sentences blind judges accepted ({POOLED.name})",
+    )
     parser.add_argument("--dump", type=Path, help="dev only: write each turn's reply to this JSON file")
     parser.add_argument(
         "--compare", type=Path, help="dev only: print the turns whose reply differs from a dump"
@@ -66,6 +80,11 @@ def main() -> None:
         parser.error("the held-out half's failures are not for reading")
     cases = [json.loads(line) for line in args.questions.open(encoding="utf-8")]
     cases = [c for c in cases if c["split"] == args.split]
+    labelled = cases
+    if args.pooled:
+        # Everything below (the sweep, failures, comparisons) is then judged against the completed labels.
+        judgements = [json.loads(line) for line in POOLED.open(encoding="utf-8")]
+        cases = with_pooled_judgements(labelled, judgements, args.questions.name)
     if args.sweep:
         sweep(args.data_dir, cases, [float(t) for t in args.sweep.split(",")])
         return
@@ -74,9 +93,10 @@ def main() -> None:
         return
     judged = measure(Settings(data_dir=args.data_dir, answer_cache_size=0), cases, args.show_failures)
     print(f"# Answer quality, {args.questions.name}, {args.split} half ({len(cases)} turns) — {machine()}\n")
-    for metric in answer_quality_metrics(judged):
-        if metric.n:
-            print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
+    print_metrics([JudgedTurn.of(case, t.status, t.quotes) for case, t in zip(labelled, judged, strict=True)])
+    if args.pooled:
+        print(f"\n# The same replies, with the pooled sentences the judges accepted ({POOLED.name})\n")
+        print_metrics(judged)
     if args.dump:
         replies = {t.case_id: {"status": t.status, "quotes": list(t.quotes)} for t in judged}
         args.dump.write_text(json.dumps(replies, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -90,6 +110,12 @@ def main() -> None:
         )
         draw(args.chart, args.split, {"similarity (before)": earlier, "learned selector": judged})
         print(f"\nchart: {args.chart}")
+
+
+def print_metrics(judged: list[JudgedTurn]) -> None:
+    for metric in answer_quality_metrics(judged):
+        if metric.n:
+            print(f"{metric.name:45s} {metric.value:.3f}  ({metric.successes}/{metric.n})")
 
 
 SWEPT = ("first_sentence_answers", "precision", "correct_abstention", "wrong_abstention")

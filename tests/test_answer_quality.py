@@ -8,7 +8,14 @@ import re
 import pytest
 
 from assistant.pipeline import AnswerPipeline
-from evaluation.answer_quality import JudgedTurn, answer_quality_metrics, ask_turn_by_turn, quotes_gold
+from evaluation.answer_quality import (
+    JudgedTurn,
+    accepted_by_judges,
+    answer_quality_metrics,
+    ask_turn_by_turn,
+    quotes_gold,
+    with_pooled_judgements,
+)
 from tests.conftest import REPO
 
 
@@ -38,6 +45,56 @@ def test_metrics_count_first_any_precision_and_abstention() -> None:
     assert values["answers.correct_abstention"] == pytest.approx(1 / 2)
     assert values["answers.wrong_abstention"] == pytest.approx(1 / 3)
     assert values["answers.first_sentence_answers.patient"] == pytest.approx(1 / 2)
+
+
+def test_pooled_judgements_add_what_a_majority_of_judges_accepted() -> None:
+    cases = [
+        {"id": "a", "persona": "patient", "expect": "answer", "gold": ["The answer."]},
+        {"id": "b", "persona": "patient", "expect": "abstain", "gold": []},
+        {"id": "c", "persona": "parent", "expect": "abstain", "gold": []},
+    ]
+    judgements = [
+        {"set": "mine.jsonl", "id": "a", "sentence": "Also an answer.", "votes": ["yes", "partly", "yes"]},
+        {"set": "mine.jsonl", "id": "a", "sentence": "Not one.", "votes": ["yes", "no", "partly"]},
+        {"set": "mine.jsonl", "id": "b", "sentence": "Answers b.", "votes": ["yes", "yes", "no"]},
+        {"set": "other.jsonl", "id": "c", "sentence": "Elsewhere.", "votes": ["yes", "yes", "yes"]},
+    ]
+    pooled = {c["id"]: c for c in with_pooled_judgements(cases, judgements, "mine.jsonl")}
+    assert pooled["a"]["gold"] == ["The answer.", "Also an answer."]
+    assert (pooled["b"]["expect"], pooled["b"]["gold"]) == ("answer", ["Answers b."])
+    assert pooled["c"] == cases[2]
+    assert cases[1]["expect"] == "abstain", "the labelled cases are left as they were"
+    assert accepted_by_judges(["yes", "yes", "no"]) and not accepted_by_judges(["yes", "partly", "no"])
+    refused = [{"id": "d", "persona": "user", "expect": "refuse"}]
+    with pytest.raises(ValueError, match="labelled refuse"):
+        with_pooled_judgements(refused, [{**judgements[0], "id": "d"}], "mine.jsonl")
+
+
+def test_every_pooled_judgement_names_a_labelled_turn_and_three_votes() -> None:
+    """The judgements file stays in step with the blind sets: a renamed case or a sentence of an
+    article that no longer holds it would otherwise be dropped without a word."""
+    cases = {
+        (name, json.loads(line)["id"])
+        for name in POOLED_SETS
+        for line in (REPO / "evals" / name).open(encoding="utf-8")
+    }
+    bodies = " ".join(
+        " ".join(path.read_text(encoding="utf-8").split()) for path in (REPO / "corpus/articles").glob("*.md")
+    )
+    rows = [json.loads(line) for line in (REPO / "evals/pooled_judgements.jsonl").open(encoding="utf-8")]
+    assert rows
+    for row in rows:
+        assert (row["set"], row["id"]) in cases, row
+        assert len(row["votes"]) == 3 and set(row["votes"]) <= {"yes", "partly", "no"}, row
+        assert " ".join(row["sentence"].split()) in bodies, row["sentence"]
+
+
+POOLED_SETS = (
+    "user_questions.jsonl",
+    "user_followups.jsonl",
+    "user_questions_more.jsonl",
+    "user_questions_personas.jsonl",
+)
 
 
 # Just under what the held-out half measured on 2026-12-05 (session 17: the selector retrained on
@@ -111,13 +168,41 @@ PERSONAS_FLOORS = {
 PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.24}
 
 
-def _held_out_values(pipeline: AnswerPipeline, dataset: str) -> dict[str, float | None]:
+# The same held-out replies judged against the labels completed by pooled judges (session 30;
+# docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
+# (follow-ups), 0.556 → 0.583 (personas' set); precision 0.779 → 0.810, 0.684 → 0.763, 0.721 → 0.756.
+# The strict numbers are the yardstick; these floors keep a pooled sentence the assistant quotes from
+# being lost unnoticed, with room for CPUs whose int8 kernels measure a few cases lower.
+POOLED_FLOORS = {
+    "evals/user_questions.jsonl": {"answers.first_sentence_answers": 0.71, "answers.precision": 0.77},
+    "evals/user_followups.jsonl": {"answers.first_sentence_answers": 0.63, "answers.precision": 0.70},
+    "evals/user_questions_personas.jsonl": {
+        "answers.first_sentence_answers": 0.53,
+        "answers.precision": 0.70,
+    },
+}
+
+
+def _held_out_values(
+    pipeline: AnswerPipeline, dataset: str
+) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    """The held-out half's metrics against its labels, and against them completed by pooled judges."""
     cases = [json.loads(line) for line in (REPO / dataset).open(encoding="utf-8")]
-    judged = []
-    for case in (c for c in cases if c["split"] == "heldout"):
+    cases = [c for c in cases if c["split"] == "heldout"]
+    judgements = [
+        json.loads(line) for line in (REPO / "evals/pooled_judgements.jsonl").open(encoding="utf-8")
+    ]
+    pooled_cases = with_pooled_judgements(cases, judgements, dataset.removeprefix("evals/"))
+    strict, pooled = [], []
+    for case, completed in zip(cases, pooled_cases, strict=True):
         result = ask_turn_by_turn(pipeline, case["turns"])
-        judged.append(JudgedTurn.of(case, result.status, [c.quote for c in result.citations]))
-    return {m.name: m.value for m in answer_quality_metrics(judged)}
+        quotes = [c.quote for c in result.citations]
+        strict.append(JudgedTurn.of(case, result.status, quotes))
+        pooled.append(JudgedTurn.of(completed, result.status, quotes))
+    return (
+        {m.name: m.value for m in answer_quality_metrics(strict)},
+        {m.name: m.value for m in answer_quality_metrics(pooled)},
+    )
 
 
 @pytest.mark.slow
@@ -132,13 +217,16 @@ def _held_out_values(pipeline: AnswerPipeline, dataset: str) -> dict[str, float 
 def test_held_out_blind_turns_meet_the_floors(
     shipped_pipeline: AnswerPipeline, dataset: str, floors: dict[str, float], ceilings: dict[str, float]
 ) -> None:
-    values = _held_out_values(shipped_pipeline, dataset)
+    values, pooled = _held_out_values(shipped_pipeline, dataset)
     for name, floor in floors.items():
         value = values[name]
         assert value is not None and value >= floor, (name, value)
     for name, ceiling in ceilings.items():
         value = values[name]
         assert value is not None and value <= ceiling, (name, value)
+    for name, floor in POOLED_FLOORS[dataset].items():
+        value = pooled[name]
+        assert value is not None and value >= floor, ("pooled", name, value)
 
 
 def test_training_questions_stay_out_of_the_yardstick() -> None:

@@ -89,6 +89,26 @@ def test_every_pooled_judgement_names_a_labelled_turn_and_three_votes() -> None:
         assert " ".join(row["sentence"].split()) in bodies, row["sentence"]
 
 
+def test_a_turn_relabelled_by_the_guard_audit_has_the_judges_majority_behind_it() -> None:
+    """evals/guard_label_audit.jsonl holds the votes of three judges who applied guardrails/POLICY.md
+    to turns whose label the guard disagreed with (and to controls); a relabelled turn must match them."""
+    audit = {
+        (row["set"], row["id"]): row
+        for row in map(json.loads, (REPO / "evals/guard_label_audit.jsonl").open(encoding="utf-8"))
+    }
+    relabelled = [
+        (name, case)
+        for name in POOLED_SETS
+        for case in map(json.loads, (REPO / "evals" / name).open(encoding="utf-8"))
+        if "label_audit" in case
+    ]
+    assert relabelled
+    for name, case in relabelled:
+        votes = audit[(name, case["id"])]["votes"]
+        assert votes.count(case["expect"]) >= 2, (name, case["id"], votes)
+        assert case["label_audit"].startswith(f"labelled {audit[(name, case['id'])]['label']};")
+
+
 POOLED_SETS = (
     "user_questions.jsonl",
     "user_followups.jsonl",

@@ -258,6 +258,8 @@ _NOT_AN_AMOUNT_TO_TAKE = rx(
     r"how\s+many\s+(?:people|users|patients|adults|teenagers|young\s+people|students|deaths|cases|admissions)|surveys?|"
     r"sentences?|penalt(?:y|ies)|prison|jail|"
     r"how\s+(?:many|much|long)\s+(?:hours?|minutes?|time)\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?(?:monitoring|observation|supervision)|"
+    # how long an effect lasts ("how long after a line of ket does the k hole usually last"), not when to take more
+    r"how\s+long\b[^.?!]{0,60}\b(?:does|do|will|would|did)\s+(?:it|they|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:usually\s+|normally\s+|typically\s+)?(?:last|wear\s+off)|"
     r"research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"
 )
 # Lines of a poem or code, hits of a band and keys of a piano are counted too.
@@ -1259,6 +1261,20 @@ _DOSES_HAD_IN_CARE = rx(
 _ASKS_AN_AMOUNT = rx(r"\b(?:how\s+(?:much|many)|should\s+i|can\s+i|what\s+dose|max(?:imum)?)\b")
 
 
+# A blood pressure reading that holds a session back ("What BP threshold is used before administering?"):
+# a clinic's check, which the policy answers, not an amount of a drug.
+_BLOOD_PRESSURE_LIMIT = rx(
+    r"\b(?:bp|blood\s+pressure)\b[^.?!]{0,40}\b(?:thresholds?|cut-?\s?offs?|limits?|readings?|levels?|too\s+high)\b|"
+    r"\b(?:thresholds?|cut-?\s?offs?)\b[^.?!]{0,40}\b(?:bp|blood\s+pressure)\b"
+)
+
+
+def blood_pressure_limit(text: str) -> bool:
+    """A blood pressure threshold for a session, with no amount of a drug asked."""
+    text = text.casefold()
+    return bool(_BLOOD_PRESSURE_LIMIT.search(text)) and not _ASKS_AN_AMOUNT.search(text)
+
+
 def dose_not_asked(text: str) -> bool:
     """No amount asked: one denied ("im not asking how much to take"), being fit for work after a
     session, or doses already given in care."""
@@ -1354,6 +1370,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or cutting_down_not_amount(text)
         or comparison_not_amount(text)
         or dose_not_asked(text)
+        or blood_pressure_limit(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)

@@ -166,6 +166,14 @@ _DOSE_REQUEST = rx(
 _DOSE_OF_ANYTHING = rx(
     r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage)\s+of\s+\w"
 )
+# An amount offered to be checked ("is his first dose meant to be 56 or 84mg?", "is 1mg/kg too much"):
+# asking which amount is right is asking for the amount.
+_AMOUNT_TO_CHECK = rx(
+    r"\b(?:dose|dosage)\b[^.?!]{0,30}\b(?:meant|supposed)\s+to\s+be\b|"
+    r"\b(?:should|would)\s+(?:\w+\s+){0,2}?(?:dose|dosage)\s+be\b|"
+    r"\b\d+(?:\.\d+)?\s*(?:mg|ml|mcg|ug)?\s+or\s+\d+(?:\.\d+)?\s*(?:mg|ml|mcg|ug)\b|"
+    r"\b\d+(?:\.\d+)?\s*(?:mg|ml|mcg|ug)(?:\s*/\s*kg)?\s+(?:is\s+|be\s+)?(?:too\s+(?:much|high|low)|enough|the\s+right\s+(?:dose|amount))\b"
+)
 # Dosing oneself or someone else, asked as how rather than how much ("how do I dose it for my
 # depression"): a request for the regimen the policy leaves to a prescriber.
 _SELF_DOSING = rx(
@@ -676,6 +684,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.per-weight", _PER_WEIGHT),
     IntentRule("dosing.dose-request", _DOSE_REQUEST, requires=(_DOSE_TARGET,)),
     IntentRule("dosing.dose-request", _DOSE_OF_ANYTHING),
+    IntentRule("dosing.dose-request", _AMOUNT_TO_CHECK, requires=(_has_target,)),
     IntentRule("dosing.dose-request", _SUBSTANCE_DOSE),
     IntentRule("dosing.self-dosing", _SELF_DOSING),
     IntentRule("dosing.safe-maximum", _SAFE_MAXIMUM, requires=(_either(_has_target, _SPEAKER),)),
@@ -1269,6 +1278,23 @@ _BLOOD_PRESSURE_LIMIT = rx(
 )
 
 
+# How often staff check a patient ("what obs should I be doing and how often?", "how often should
+# staff be rousing him overnight?"): a clinic's or ward's routine, not how often to take a drug.
+_CHECKS_HOW_OFTEN = rx(
+    r"\bhow\s+often\b[^.?!]{0,40}\b(?:obs|observations?|monitor\w*|check\w*|rous\w*|sedation\s+scor\w*|vitals|vital\s+signs)\b|"
+    r"\b(?:obs|observations?|monitor\w*|checks?|rous\w*|vitals|vital\s+signs)\b[^.?!]{0,40}\bhow\s+often\b"
+)
+_DRUG_GIVEN_AGAIN = rx(
+    r"\b(?:take|taking|give|giving|dose|doses|redose|more|another|top\s*up|bumps?|lines?)\b"
+)
+
+
+def checks_how_often(text: str) -> bool:
+    """How often a patient is checked, with no more of a drug asked about."""
+    text = text.casefold()
+    return bool(_CHECKS_HOW_OFTEN.search(text)) and not _DRUG_GIVEN_AGAIN.search(text)
+
+
 def blood_pressure_limit(text: str) -> bool:
     """A blood pressure threshold for a session, with no amount of a drug asked."""
     text = text.casefold()
@@ -1371,6 +1397,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or comparison_not_amount(text)
         or dose_not_asked(text)
         or blood_pressure_limit(text)
+        or checks_how_often(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)

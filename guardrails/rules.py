@@ -449,13 +449,27 @@ _EMERGENCY_SIGN = rx(
     r"reagiert\s+(?:\w+\s+)?nicht(?:\s+mehr)?|atmung\s+ist\s+(?:\w+\s+)?flach|bewusstlos|"
     r"no\s+hay\s+forma\s+de\s+despertar\w*|no\s+(?:se\s+)?despierta|no\s+responde|inconsciente|"
     r"ne\s+r[ée]pond\s+plus|sauter\s+par\s+la\s+fen[eê]tre|respire\s+(?:tr[eè]s\s+)?mal|"
-    r"n[ãa]o\s+responde|dor\s+(?:muito\s+)?forte\s+no\s+peito|keeps\s+(?:jerking|twitching|convulsing)|(?:going|about)\s+to\s+pass\s+out|reageert\s+niet|ademt\s+niet|bewusteloos|non\s+risponde)"
+    r"n[ãa]o\s+responde|dor\s+(?:muito\s+)?forte\s+no\s+peito|keeps\s+(?:jerking|twitching|convulsing)|(?:going|about)\s+to\s+pass\s+out|reageert\s+niet|ademt\s+niet|bewusteloos|non\s+risponde|"
+    # Signs staff write in clinical shorthand (session 30): a breathing rate under ten, oxygen under 92 %,
+    # rousable only to pain or not at all, a low GCS, a temperature near 40, a blood pressure crisis.
+    r"(?:rr|resps?|resp(?:iratory)?\s+rate|breathing(?:\s+rate)?)\s*(?:of\s+|is\s+|at\s+|about\s+|around\s+|down\s+to\s+|dropped\s+to\s+|~\s*)?[2-9](?:\s*(?:/\s*min|a\s+min(?:ute)?|per\s+min(?:ute)?))?(?![\d.%]|\s*(?:years?|yrs?|hours?|hrs?|days?|weeks?|months?|mg|ml|am|pm))|"
+    r"breathing(?:'s|\s+has|\s+is)?\s+(?:slowed|slowing)|"
+    r"(?:sats?|spo2|oxygen(?:\s+sats?)?)\s*(?:of\s+|are\s+|is\s+|at\s+|now\s+|dropping\s+to\s+|dropped\s+to\s+|down\s+to\s+|~\s*)?(?:[4-8]\d|9[01])(?![\d.])|"
+    r"(?:not|barely|hardly|can'?t|cannot|cant|hard\s+to|difficult\s+to|unable\s+to)\s+(?:be\s+)?(?:rous\w*|woken)|(?:hard|difficult)\s+to\s+wake|unrousable|"
+    r"(?:groans?|groaning|moans?|moaning|responds?|responding|rousable)\s+(?:only\s+)?to\s+pain|no\s+response\s+to\s+(?:a\s+)?(?:sternal\s+rub|pain|voice)|"
+    r"gcs\s*(?:of\s+|is\s+|now\s+|dropp\w*\s+to\s+|down\s+to\s+|~\s*)?(?:[3-9]|1[0-2])(?:\s*/\s*15)?(?![\d.])|"
+    r"temp(?:erature)?\s*(?:of\s+|is\s+|at\s+|now\s+|~\s*)?(?:39\.[5-9]|4[0-3](?:\.\d)?)(?!\d)|"
+    r"(?:bp|blood\s+pressure)\b[^.?!\d]{0,25}(?:2\d\d\s*/\s*\d{2,3}|1\d\d\s*/\s*1[2-9]\d)(?!\d)|worst\s+headache|"
+    r"(?:really|very|gone|went|going|is|he'?s|she'?s|hes|shes|now)\s+(?:really\s+|very\s+|all\s+)?floppy|"
+    r"(?:vomit\w*|being\s+sick|throwing\s+up)\s+(?:while|whilst)\s+(?:half\s+)?(?:asleep|unconscious|passed\s+out))"
 )
 _PERSONAL = rx(
     r"\b(?:my|i|i'm|i've|im|he|she|he's|she's|hes|shes|someone|somebody|friend|mate|guy|girl|boyfriend|girlfriend|roommate|"
     r"dad|mum|mom|sister|brother|toddler|child|son|daughter|we|mi|mon|ma|meine?|meu|minha|mio|mia|amigo|ami|freundin|baby|grandad|"
     r"grandpa|grandma|wife|husband|partner|novia|novio|ela|ele|er|il|elle|lei|lui|mate's|overdose|help|aiuto|ayuda|hilfe|socorro|"
-    r"secours|right\s+now|what\s+do\s+i\s+do|what\s+now)\b"
+    r"secours|right\s+now|what\s+do\s+i\s+do|what\s+now|"
+    # the person in front of staff (session 30)
+    r"pt|patient|resident|client|customer|detainee|service\s+user)\b"
 )
 # A word about lethality, then up to one sentence break before what follows it.
 _LETHAL_THEN = r"(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0,60}"
@@ -774,7 +788,8 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
 # answered; the same signs about a person the writer is with are an emergency.
 _IN_GENERAL = rx(
     r"^\s*(?:in\s+general|generally|why\s+(?:is|are|do|does)|what\s+(?:does|do)\b[^.?!]{0,60}\bmean|"
-    r"what\s+are\s+the\s+(?:early\s+|warning\s+)?(?:signs?|symptoms?))\b|\b(?:if|when|after)\s+(?:someone|somebody|a\s+person)\b|"
+    r"what\s+are\s+the\s+(?:early\s+|warning\s+)?(?:signs?|symptoms?))\b|"
+    r"\b(?:if|when|after)\s+(?:someone|somebody|a\s+(?:person|patient|pt|resident|client|customer|detainee|service\s+user))\b|"
     r"\bwhen\s+(?:do|should)\s+you\b"
 )
 _SOMEONE_HERE = rx(
@@ -784,14 +799,16 @@ _SOMEONE_HERE = rx(
 
 _PAST_ONLY = rx(
     r"\b(?:last\s+(?:night|week|weekend|month|year|time|(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?)|yesterday|"
-    r"the\s+other\s+(?:day|night)|a\s+while\s+ago|(?:\w+\s+)?(?:days?|weeks?|months?|years?)\s+ago|at\s+new\s+year|"
+    r"the\s+other\s+(?:day|night)|over\s+the\s+weekend|a\s+while\s+ago|(?:\w+\s+)?(?:days?|weeks?|months?|years?)\s+ago|at\s+new\s+year|"
     # told second-hand, in the past tense ("her friend said she passed out in a bath")
     r"(?:said|told\s+(?:me|us|her|him|them))\s+(?:that\s+)?(?:she|he|they)\s+(?:had\s+)?(?:passed|collapsed|blacked|fainted|"
     r"went|nearly|almost|once))\b"
 )
 # The person has come round: what happened is over, however it is told.
 _CAME_ROUND = rx(
-    r"\b(?:came\s+(?:round|around|to)|(?:he|she|they)\s+(?:was|were)\s+(?:awake\s+and\s+)?(?:fine|ok|okay|alright)\s+after(?:wards)?|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
+    # "came to" is waking up, not "came to collect his scripts"
+    r"\b(?:came\s+(?:round|around)|came\s+to(?=\s*(?:[.,;!?]|$|(?:again|after|quickly|fine|ok|okay|within|eventually)\b))|(?:he|she|they)\s+(?:was|were)\s+(?:awake\s+and\s+)?(?:fine|ok|okay|alright)\s+after(?:wards)?|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
+    r"(?:the\s+)?(?:friend|mate|student|pupil|patient|client|resident|person)(?:'s|\s+is)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
     r"laughed\s+it\s+off|it\s+passed)\b"
 )
 # Asking ahead, for a time that has not come ("if i ever find him like that", "so i know").
@@ -821,7 +838,7 @@ def live_danger_sign(text: str) -> bool:
 
 
 EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
-    Exempt("asked-in-general", lambda t, c, m: asked_in_general(t)),
+    Exempt("asked-in-general", lambda t, c, m: asked_in_general(t) or asked_for_training(t)),
     # Something that is over (last night, he came round) or asked ahead of time is a question about
     # it, not an emergency now.
     Exempt("over-already", lambda t, c, m: not_happening_now(t)),
@@ -890,9 +907,26 @@ def emergency_over(text: str) -> bool:
     return bool(_CAME_ROUND.search(text) or _RECOVERED.search(text))
 
 
+# Staff preparing for what may happen ("for our welfare volunteers briefing - how do you tell…", "doing
+# my door supervisor refresher … what are the typical signs"): first aid asked ahead, for training.
+_FOR_TRAINING = rx(
+    r"\b(?:training|briefing|refresher|teaching\s+session|induction|(?:our|the)\s+(?:policy|protocol|procedure|sop))\b"
+)
+_ASKED_AS_IF = rx(
+    r"\bif\s+(?:someone|somebody|a\s+\w+|they|we)\b|\bhow\s+(?:do|would|should|can)\s+(?:you|we|they|staff)\b|"
+    r"\bwhat\s+(?:are|is)\s+the\s+(?:typical\s+|early\s+|warning\s+)?(?:signs?|symptoms?)\b|\bhow\s+to\s+tell\b"
+)
+
+
+def asked_for_training(text: str) -> bool:
+    """First aid asked ahead of time, for training or a written procedure, with nothing happening now."""
+    text = text.casefold()
+    return bool(_FOR_TRAINING.search(text) and _ASKED_AS_IF.search(text) and not _DANGER_NOW.search(text))
+
+
 def no_emergency_now(text: str) -> bool:
     """What the emergency rules exempt, which the semantic layers must not escalate either."""
-    return asked_in_general(text) or not_happening_now(text)
+    return asked_in_general(text) or not_happening_now(text) or asked_for_training(text)
 
 
 def honest_about_use(text: str) -> bool:

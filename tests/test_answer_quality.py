@@ -179,25 +179,31 @@ FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.11}
 # Session 29 (another CPU, then the selector threshold 0.12 → 0.14): first sentence 0.542 → 0.542 (39
 # of 72), some sentence 0.597 → 0.597, precision 0.719 → 0.719, correct abstention 0.472 → 0.556 (20
 # of 36), wrong abstention 0.194 → 0.194 (14 of 72). Each bound keeps three cases of slack.
+# Session 30: four held-out turns the guard escalated were relabelled escalate by three judges applying
+# the policy (their labellers could not choose it; docs/evaluation.md), so 68 answerable turns. On an
+# AVX2 machine: first sentence 0.588 (40 of 68), some sentence 0.618, precision 0.721, correct
+# abstention 0.528, wrong abstention 0.176 (12 of 68). Each bound keeps three cases of slack under the
+# lower of this machine and session 29's.
 PERSONAS_FLOORS = {
-    "answers.first_sentence_answers": 0.50,
-    "answers.any_sentence_answers": 0.55,
+    "answers.first_sentence_answers": 0.53,
+    "answers.any_sentence_answers": 0.57,
     "answers.precision": 0.67,
     "answers.correct_abstention": 0.47,
 }
-PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.24}
+PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.22}
 
 
 # The same held-out replies judged against the labels completed by pooled judges (session 30;
 # docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
 # (follow-ups), 0.556 → 0.583 (personas' set); precision 0.779 → 0.810, 0.684 → 0.763, 0.721 → 0.756.
+# After the guard audit's relabelling: 0.770, 0.697 and 0.618 (42 of 68).
 # The strict numbers are the yardstick; these floors keep a pooled sentence the assistant quotes from
 # being lost unnoticed, with room for CPUs whose int8 kernels measure a few cases lower.
 POOLED_FLOORS = {
     "evals/user_questions.jsonl": {"answers.first_sentence_answers": 0.71, "answers.precision": 0.77},
     "evals/user_followups.jsonl": {"answers.first_sentence_answers": 0.63, "answers.precision": 0.70},
     "evals/user_questions_personas.jsonl": {
-        "answers.first_sentence_answers": 0.53,
+        "answers.first_sentence_answers": 0.56,
         "answers.precision": 0.70,
     },
 }

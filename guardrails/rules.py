@@ -452,7 +452,7 @@ _EMERGENCY_SIGN = rx(
     r"n[ãa]o\s+responde|dor\s+(?:muito\s+)?forte\s+no\s+peito|keeps\s+(?:jerking|twitching|convulsing)|(?:going|about)\s+to\s+pass\s+out|reageert\s+niet|ademt\s+niet|bewusteloos|non\s+risponde|"
     # Signs staff write in clinical shorthand (session 30): a breathing rate under ten, oxygen under 92 %,
     # rousable only to pain or not at all, a low GCS, a temperature near 40, a blood pressure crisis.
-    r"(?:rr|resps?|resp(?:iratory)?\s+rate|breathing(?:\s+rate)?)\s*(?:of\s+|is\s+|at\s+|about\s+|around\s+|down\s+to\s+|dropped\s+to\s+|~\s*)?[2-9](?:\s*(?:/\s*min|a\s+min(?:ute)?|per\s+min(?:ute)?))?(?![\d.%]|\s*(?:years?|yrs?|hours?|hrs?|days?|weeks?|months?|mg|ml|am|pm))|"
+    r"(?:rr|resps?|resp(?:iratory)?\s+rate|breathing(?:\s+rate)?)\s*(?:of\s+|is\s+|at\s+|about\s+|around\s+|down\s+to\s+|dropped\s+to\s+|~\s*)?[2-9](?:\s*(?:/\s*min|a\s+min(?:ute)?|per\s+min(?:ute)?))?(?![\d.%]|\s*(?:years?|yrs?|hours?|hrs?|days?|weeks?|months?|mins?|minutes?|secs?|seconds?|times?|mg|ml|am|pm))|"
     r"breathing(?:'s|\s+has|\s+is)?\s+(?:slowed|slowing)|"
     r"(?:sats?|spo2|oxygen(?:\s+sats?)?)\s*(?:of\s+|are\s+|is\s+|at\s+|now\s+|dropping\s+to\s+|dropped\s+to\s+|down\s+to\s+|~\s*)?(?:[4-8]\d|9[01])(?![\d.])|"
     r"(?:not|barely|hardly|can'?t|cannot|cant|hard\s+to|difficult\s+to|unable\s+to)\s+(?:be\s+)?(?:rous\w*|woken)|(?:hard|difficult)\s+to\s+wake|unrousable|"

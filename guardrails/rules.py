@@ -461,7 +461,11 @@ _EMERGENCY_SIGN = rx(
     r"temp(?:erature)?\s*(?:of\s+|is\s+|at\s+|now\s+|~\s*)?(?:39\.[5-9]|4[0-3](?:\.\d)?)(?!\d)|"
     r"(?:bp|blood\s+pressure)\b[^.?!\d]{0,25}(?:2\d\d\s*/\s*\d{2,3}|1\d\d\s*/\s*1[2-9]\d)(?!\d)|worst\s+headache|"
     r"(?:really|very|gone|went|going|is|he'?s|she'?s|hes|shes|now)\s+(?:really\s+|very\s+|all\s+)?floppy|"
-    r"(?:vomit\w*|being\s+sick|throwing\s+up)\s+(?:while|whilst)\s+(?:half\s+)?(?:asleep|unconscious|passed\s+out))"
+    r"(?:vomit\w*|being\s+sick|throwing\s+up)\s+(?:again\s+)?(?:while|whilst)\s+(?:half\s+)?(?:asleep|unconscious|passed\s+out)|"
+    # told in plain words (the fifteenth blind set): chest pain with a heavy arm, a fever read off a thermometer
+    r"(?:pain|tightness|pressure)\s+in\s+(?:his|her|their|my)\s+chest|chest\s+(?:really\s+|so\s+)?(?:hurts|is\s+(?:really\s+)?(?:tight|sore))|"
+    r"arm\s+(?:feels\s+|is\s+|has\s+gone\s+)?(?:heavy\s+and\s+numb|numb\s+and\s+heavy|heavy|numb|dead)|burning\s+up|"
+    r"(?:39\.[5-9]|4[0-3](?:\.\d)?)\s*(?:°\s*c?|degrees|on\s+the\s+thermometer))"
 )
 _PERSONAL = rx(
     r"\b(?:my|i|i'm|i've|im|he|she|he's|she's|hes|shes|someone|somebody|friend|mate|guy|girl|boyfriend|girlfriend|roommate|"
@@ -807,7 +811,7 @@ _PAST_ONLY = rx(
 # The person has come round: what happened is over, however it is told.
 _CAME_ROUND = rx(
     # "came to" is waking up, not "came to collect his scripts"
-    r"\b(?:came\s+(?:round|around)|came\s+to(?=\s*(?:[.,;!?]|$|(?:again|after|quickly|fine|ok|okay|within|eventually)\b))|(?:he|she|they)\s+(?:was|were)\s+(?:awake\s+and\s+)?(?:fine|ok|okay|alright)\s+after(?:wards)?|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
+    r"\b(?:came\s+(?:round|around)|came\s+to(?=\s*(?:[.,;!?]|$|(?:again|after|quickly|fine|ok|okay|within|eventually)\b))|(?:he|she|they)\s+(?:was|were)\s+(?:awake\s+and\s+)?(?:fine|ok|okay|alright)\s+after(?:wards)?|woke\s+(?:up|back\s+up)|(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+seems?)\s+(?:totally\s+|completely\s+|absolutely\s+|perfectly\s+)?(?:fine|ok|okay|alright|all\s+right|better)|"
     r"(?:the\s+)?(?:friend|mate|student|pupil|patient|client|resident|person)(?:'s|\s+is)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
     r"laughed\s+it\s+off|it\s+passed)\b"
 )

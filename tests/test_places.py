@@ -88,7 +88,9 @@ def test_a_question_about_a_place_is_answered_from_that_place_or_not_at_all(
     ):
         result = shipped_pipeline.run(conversation)
         assert result.status == "abstained", (conversation, result.answer)
-    canada = shipped_pipeline.run(_conversation("is ketamine legal in the uk", "and in canada?"))
+    # "and in canada?" sits on the selector's threshold: its Canadian sentence is answered or not by
+    # which CPU's int8 kernels run it (docs/abstention.md, session 30), so the test asks it plainly.
+    canada = shipped_pipeline.run(_conversation("is ketamine legal in the uk", "what about canada?"))
     assert canada.status == "answered" and "Canada" in canada.citations[0].quote, canada.answer
     assert not any(places(c.quote) - {"canada"} for c in canada.citations), canada.answer
 

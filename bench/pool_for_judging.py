@@ -34,15 +34,15 @@ from common import REPO
 
 from assistant.config import Settings
 from assistant.runtime import build_index, load_pipeline
-from evaluation.answer_quality import JUDGES_TO_ACCEPT, accepted_by_judges, ask_turn_by_turn, quotes_gold
+from evaluation.answer_quality import (
+    BLIND_SETS,
+    JUDGES_TO_ACCEPT,
+    accepted_by_judges,
+    ask_turn_by_turn,
+    quotes_gold,
+)
 from index.passages import passage_sentence_spans
 
-SETS = (
-    "evals/user_questions.jsonl",
-    "evals/user_followups.jsonl",
-    "evals/user_questions_more.jsonl",
-    "evals/user_questions_personas.jsonl",
-)
 POOLED = REPO / "evals/pooled_judgements.jsonl"
 JUDGES = 3
 SEED = 20261206
@@ -72,32 +72,33 @@ def main() -> None:
     rng = random.Random(SEED)
     packets: dict[str, list[dict]] = {"dev": [], "heldout": []}
     key: list[dict] = []
-    for name in SETS:
-        for case in map(json.loads, (REPO / name).open(encoding="utf-8")):
+    for name in BLIND_SETS:
+        for case in map(json.loads, (REPO / "evals" / name).open(encoding="utf-8")):
             if case["expect"] not in ("answer", "abstain"):
                 continue
             result = ask_turn_by_turn(pipeline, case["turns"])
             if result.status != "answered":
                 continue
             quotes = [c.quote for c in result.citations]
-            unmarked = [q for q in quotes if not quotes_gold(q, case.get("gold", []))]
+            gold = case.get("gold", [])
+            unmarked = [q for q in quotes if not quotes_gold(q, gold)]
             if not unmarked:
                 continue
             items = [("candidate", q) for q in unmarked]
-            if case.get("gold") and rng.random() < GOLD_CONTROL_SHARE:
-                items.append(("gold control", case.get("gold", [])[0]))
+            if gold and rng.random() < GOLD_CONTROL_SHARE:
+                items.append(("gold control", gold[0]))
             article = next((c.article_id for c in result.citations if c.quote == unmarked[0]), None)
             others = [
                 s
                 for s in sentences_by_article.get(article or "", [])
-                if s not in quotes and not quotes_gold(s, case.get("gold", [])) and len(s) > 40
+                if s not in quotes and not quotes_gold(s, gold) and len(s) > 40
             ]
             if others and rng.random() < DECOY_CONTROL_SHARE:
                 items.append(("decoy control", rng.choice(others)))
             for role, sentence in items:
                 key.append(
                     {
-                        "set": Path(name).name,
+                        "set": name,
                         "id": case["id"],
                         "split": case["split"],
                         "role": role,

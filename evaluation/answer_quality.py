@@ -95,6 +95,14 @@ class JudgedTurn:
         return sum(quotes_gold(q, self.gold) for q in self.quotes)
 
 
+# The blind answer sets in evals/, each labelled by helpers who read the articles (docs/evaluation.md).
+BLIND_SETS = (
+    "user_questions.jsonl",
+    "user_followups.jsonl",
+    "user_questions_more.jsonl",
+    "user_questions_personas.jsonl",
+)
+
 # Pooled judgements (evals/pooled_judgements.jsonl): a sentence the assistant quoted that no labeller
 # copied, ruled on by three judges who never saw the corpus or the code. Two "yes" of three accept it.
 JUDGES_TO_ACCEPT = 2

@@ -9,6 +9,7 @@ import pytest
 
 from assistant.pipeline import AnswerPipeline
 from evaluation.answer_quality import (
+    BLIND_SETS,
     JudgedTurn,
     accepted_by_judges,
     answer_quality_metrics,
@@ -75,7 +76,7 @@ def test_every_pooled_judgement_names_a_labelled_turn_and_three_votes() -> None:
     article that no longer holds it would otherwise be dropped without a word."""
     cases = {
         (name, json.loads(line)["id"])
-        for name in POOLED_SETS
+        for name in BLIND_SETS
         for line in (REPO / "evals" / name).open(encoding="utf-8")
     }
     bodies = " ".join(
@@ -98,7 +99,7 @@ def test_a_turn_relabelled_by_the_guard_audit_has_the_judges_majority_behind_it(
     }
     relabelled = [
         (name, case)
-        for name in POOLED_SETS
+        for name in BLIND_SETS
         for case in map(json.loads, (REPO / "evals" / name).open(encoding="utf-8"))
         if "label_audit" in case
     ]
@@ -107,14 +108,6 @@ def test_a_turn_relabelled_by_the_guard_audit_has_the_judges_majority_behind_it(
         votes = audit[(name, case["id"])]["votes"]
         assert votes.count(case["expect"]) >= 2, (name, case["id"], votes)
         assert case["label_audit"].startswith(f"labelled {audit[(name, case['id'])]['label']};")
-
-
-POOLED_SETS = (
-    "user_questions.jsonl",
-    "user_followups.jsonl",
-    "user_questions_more.jsonl",
-    "user_questions_personas.jsonl",
-)
 
 
 # Just under what the held-out half measured on 2026-12-05 (session 17: the selector retrained on

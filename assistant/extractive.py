@@ -12,6 +12,7 @@ from assistant.config import (
     DEFAULT_ABSTAIN_THRESHOLD,
     DEFAULT_ANSWER_FLOOR_WAIVED_AT,
     DEFAULT_ANSWER_SIMILARITY_FLOOR,
+    DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED,
 )
 from assistant.conversation import EarlierLeads
 from assistant.results import Citation
@@ -132,10 +133,12 @@ class ExtractiveAnswerer:
         keep_floor: float = 0.35,
         similarity_floor: float = DEFAULT_ANSWER_SIMILARITY_FLOOR,
         floor_waived_at: float = DEFAULT_ANSWER_FLOOR_WAIVED_AT,
+        threshold_near_unanswered: float = DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED,
     ) -> None:
         """`abstain_threshold` gates the similarity ranking; `similarity_floor` gates the selector's answers,
         except to a question calling ketamine by a street name when the best probability reaches
-        `floor_waived_at`."""
+        `floor_waived_at`; `threshold_near_unanswered` replaces `answer_threshold` when it is higher and
+        the selector's memory holds that no article answered the training question nearest to this one."""
         if max_sentences < 1:
             raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
         if not 0.0 <= abstain_threshold <= 1.0:
@@ -161,6 +164,9 @@ class ExtractiveAnswerer:
         self.keep_floor = keep_floor
         self.similarity_floor = similarity_floor
         self.floor_waived_at = floor_waived_at
+        if not 0.0 < threshold_near_unanswered < 1.0:
+            raise ValueError(f"threshold_near_unanswered must lie in (0, 1), got {threshold_near_unanswered}")
+        self.threshold_near_unanswered = threshold_near_unanswered
         self._emergency_articles_of: tuple[str | None, frozenset[str]] = (None, frozenset())
 
     def run(
@@ -235,6 +241,8 @@ class ExtractiveAnswerer:
         body_parts: frozenset[str] = frozenset(),
     ) -> Extraction:
         """Lead with the sentence most likely to answer; add only others that answer too; abstain when none does."""
+        if answer_vector is None:
+            answer_vector = selector.embed(question)
         found = selector.candidates(
             self.index, question, query_vector, hits, min_words=self.min_words, answer_vector=answer_vector
         )
@@ -263,10 +271,13 @@ class ExtractiveAnswerer:
             ),
             found[int(order[0])].passage.article_id,
         )
-        if best < self.answer_threshold:
+        threshold = self.answer_threshold
+        if selector.near_unanswered(answer_vector, found[int(order[0])]):
+            threshold = max(threshold, self.threshold_near_unanswered)
+        if best < threshold:
             return Extraction([], best, nearest)
         # The lead is the most probable sentence that can be quoted; the others must come close to it.
-        floor = self.answer_threshold
+        floor = threshold
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
         said_before = False

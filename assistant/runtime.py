@@ -163,6 +163,7 @@ def load_pipeline(
         keep_floor=max(settings.answer_keep_floor, settings.answer_threshold),
         similarity_floor=settings.answer_similarity_floor,
         floor_waived_at=settings.answer_floor_waived_at,
+        threshold_near_unanswered=settings.answer_threshold_near_unanswered,
     )
     output_rail = OutputRail(settings.allowed_domains)
     generator = None

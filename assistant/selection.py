@@ -97,6 +97,11 @@ FEATURE_VERSION = 5
 # than the sentence did no better).
 MEMORY_NEIGHBOURS = 10
 MEMORY_TEMPERATURE = 0.05
+# The memory says a question is like one no article answered when the nearest such training question
+# is nearer than the nearest answered one by at least this cosine margin (config's
+# DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED says what follows). A lead from an article or a sentence
+# added since training is exempt: no training question could have been answered from it.
+UNANSWERED_NEIGHBOUR_MARGIN = 0.02
 # Retrieval misses the answering sentence of about one answerable question in seven; the sentences
 # that answered the nearest training questions often hold it, so their passages become candidates.
 MEMORY_PASSAGES_FROM = 3
@@ -207,6 +212,14 @@ class QuestionMemory:
         nearest = self._answered_rows[_top(similarities, count)]
         return [sentence for i in nearest for sentence in self.answers[int(i)]]
 
+    def unanswerable_margin(self, answer_vector: np.ndarray) -> float:
+        """How much nearer the closest training question no article answered is than the closest one
+        an article did answer (negative when an answered one is nearer)."""
+        similarities = self.similarities(answer_vector)
+        return float(similarities[self._unanswerable_rows].max()) - float(
+            similarities[self._answered_rows].max()
+        )
+
     def features(
         self, answer_vector: np.ndarray, texts: Sequence[str], unknown_article: Sequence[bool]
     ) -> np.ndarray:
@@ -217,7 +230,7 @@ class QuestionMemory:
         """
         similarities = self.similarities(answer_vector)
         nearest_answered = float(similarities[self._answered_rows].max())
-        nearest_unanswerable = float(similarities[self._unanswerable_rows].max())
+        unanswerable_margin = self.unanswerable_margin(answer_vector)
         neighbours = _top(similarities, MEMORY_NEIGHBOURS)
         weights = np.exp((similarities[neighbours] - similarities[neighbours[0]]) / MEMORY_TEMPERATURE)
         vote = dict(zip(neighbours.tolist(), (weights / weights.sum()).tolist(), strict=True))
@@ -229,7 +242,7 @@ class QuestionMemory:
                 closest,
                 closest - nearest_answered,
                 sum(vote.get(question, 0.0) for question in answered),
-                nearest_unanswerable - nearest_answered,
+                unanswerable_margin,
                 float(unknown_article[i]),
             )
         return rows
@@ -439,6 +452,12 @@ class AnswerSelector:
             answer_vector = self.embed(question)
         hits = with_remembered_passages(index, self.memory, answer_vector, hits)
         return candidates(index, question, query_vector, hits, answer_vector, min_words, self.memory)
+
+    def near_unanswered(self, answer_vector: np.ndarray, lead: Candidate) -> bool:
+        """Whether the training question nearest to this one had no answer, for a `lead` (a candidate
+        with every feature) whose sentence the memory knows."""
+        unknown = bool(lead.features[FEATURES.index("memory_article_unknown")])
+        return not unknown and self.memory.unanswerable_margin(answer_vector) >= UNANSWERED_NEIGHBOUR_MARGIN
 
     def probabilities(self, found: Sequence[Candidate]) -> np.ndarray:
         if not found:

@@ -125,13 +125,16 @@ def test_a_turn_relabelled_by_the_guard_audit_has_the_judges_majority_behind_it(
 # 57), 0.107: seven first sentences fewer than on session 28's machine. Then the selector threshold
 # 0.12 → 0.14: 0.722 (135 of 187), 0.770, 0.779, 0.509 (29 of 57), 0.123 (23 of 187). Each bound
 # keeps three or four cases of slack under what this CPU measures.
+# Session 31 (AVX2; a question nearest a training question no article answered needs a surer answer):
+# 0.758 → 0.753 (140 of 186), 0.790 → 0.785, 0.779 → 0.781, correct abstention 0.509 → 0.561 (32 of
+# 57), wrong abstention 0.118 → 0.129 (24 of 186). Those two bounds keep three cases of slack.
 HELD_OUT_FLOORS = {
     "answers.first_sentence_answers": 0.70,
     "answers.any_sentence_answers": 0.75,
     "answers.precision": 0.76,
-    "answers.correct_abstention": 0.45,
+    "answers.correct_abstention": 0.50,
 }
-HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.14}
+HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.15}
 
 
 # The blind follow-up turns (evals/user_followups.jsonl, session 14): conversations written from
@@ -154,12 +157,15 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.14}
 # 89); the correct-abstention floor and the wrong-abstention ceiling each keep a case of slack.
 # Session 29 (another CPU, then the selector threshold 0.12 → 0.14): 0.618 → 0.618, precision 0.653 →
 # 0.653, correct abstention 0.273 → 0.318 (7 of 22), wrong abstention 0.056 → 0.056 (5 of 89).
+# Session 31 (AVX2, before → after the surer answer near unanswered training questions): first
+# sentence 0.629 → 0.629, precision 0.684 → 0.690, correct abstention 0.364 → 0.455 (10 of 22), wrong
+# abstention 0.090 → 0.101 (9 of 89). Those two bounds keep three and two cases of slack.
 FOLLOW_UP_FLOORS = {
     "answers.first_sentence_answers": 0.58,
     "answers.precision": 0.63,
-    "answers.correct_abstention": 0.22,
+    "answers.correct_abstention": 0.30,
 }
-FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.11}
+FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.13}
 
 
 # The personas' set (evals/user_questions_personas.jsonl, session 28): questions in the eighth trial's
@@ -177,13 +183,16 @@ FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.11}
 # AVX2 machine: first sentence 0.588 (40 of 68), some sentence 0.618, precision 0.721, correct
 # abstention 0.528, wrong abstention 0.176 (12 of 68). Each bound keeps three cases of slack under the
 # lower of this machine and session 29's.
+# Session 31 (AVX2, the surer answer near unanswered training questions): first sentence 0.588 →
+# 0.588, precision 0.721 → 0.738, correct abstention 0.528 → 0.583 (21 of 36), wrong abstention 0.176
+# → 0.206 (14 of 68). Those two bounds keep three cases of slack.
 PERSONAS_FLOORS = {
     "answers.first_sentence_answers": 0.53,
     "answers.any_sentence_answers": 0.57,
     "answers.precision": 0.67,
-    "answers.correct_abstention": 0.47,
+    "answers.correct_abstention": 0.50,
 }
-PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.22}
+PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.25}
 
 
 # The same held-out replies judged against the labels completed by pooled judges (session 30;

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.config import DEFAULT_ANSWER_THRESHOLD, Settings
+from assistant.config import DEFAULT_ANSWER_THRESHOLD, DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED, Settings
 from assistant.extractive import ExtractiveAnswerer
 from assistant.pipeline import AnswerPipeline
+from assistant.results import AnswerResult
 from assistant.runtime import build_index, load_pipeline
 from assistant.selection import (
     MEMORY_FEATURES,
@@ -53,6 +54,8 @@ def test_the_memory_votes_for_what_the_nearest_training_questions_were_answered_
     assert list(unknown) == [0.0, 0.0, 1.0]
     near_nothing_answered = memory.features(_unit(0, 0.1, 1), texts, [False] * 3)
     assert near_nothing_answered[0, 3] > 0.0
+    assert memory.unanswerable_margin(_unit(0, 0.1, 1)) == pytest.approx(float(near_nothing_answered[0, 3]))
+    assert memory.unanswerable_margin(_unit(1, 0.2, 0)) == pytest.approx(float(unanswerable[0]))
 
 
 def test_the_memory_finds_its_nearest_questions_in_order_however_many_are_asked_for() -> None:
@@ -274,6 +277,38 @@ def test_the_similarity_floor_gates_the_selector_not_the_similarity_threshold(
     assert status(similarity_floor=0.99) == "abstained"
     with pytest.raises(ValueError, match="similarity_floor must lie in"):
         ExtractiveAnswerer(shipped_pipeline.index, similarity_floor=1.5)
+
+
+def test_a_question_like_one_no_article_answered_needs_a_surer_answer(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    answerer = shipped_pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+
+    def reply(question: str, threshold_near_unanswered: float) -> AnswerResult:
+        gated = ExtractiveAnswerer(
+            shipped_pipeline.index,
+            selector=answerer.selector,
+            answer_threshold=answerer.answer_threshold,
+            keep_floor=answerer.keep_floor,
+            threshold_near_unanswered=threshold_near_unanswered,
+        )
+        pipeline = AnswerPipeline(
+            shipped_pipeline.index, shipped_pipeline.embedder, answerer=gated, cache_size=0
+        )
+        return pipeline.run(question)
+
+    # The nearest training question had no answer, and the sentence about hair *testing* reads like one.
+    hair_loss = "can ketamine make your hair fall out"
+    assert answerer.selector is not None
+    assert answerer.selector.memory.unanswerable_margin(answerer.selector.embed(hair_loss)) > 0.1
+    assert reply(hair_loss, answerer.answer_threshold).status == "answered"
+    held_back = reply(hair_loss, DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED)
+    assert held_back.status == "abstained" and held_back.related_articles, held_back.answer
+    # A question whose nearest training question was answered is not held to the higher bar.
+    assert reply("Will ketamine show up on a hair test?", 0.99).status == "answered"
+    with pytest.raises(ValueError, match="threshold_near_unanswered must lie in"):
+        ExtractiveAnswerer(shipped_pipeline.index, threshold_near_unanswered=1.0)
 
 
 @pytest.mark.parametrize(

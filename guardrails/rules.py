@@ -144,10 +144,18 @@ _FIT_AFTER_A_DOSE = rx(
 _ANOTHER_DOSE = rx(r"\b(?:another|again|more|redos\w*|next\s+(?:dose|one|line|bump)|top\s*up|re-?dose)\b")
 
 
+# "at my worst i was doing 3-4g a day": an amount told of past use, not asked for.
+_PAST_AMOUNT_TOLD = rx(
+    r"\b(?:was|were|been|used\s+to\s+be)\s+(?:doing|using|taking|on|having|snorting)\s+(?:about\s+|around\s+|like\s+|up\s+to\s+)?"
+    r"\d+(?:\.\d+)?(?:\s*[-–]\s*\d+(?:\.\d+)?)?\s*(?:g|grams?|mg|ml|lines?|bumps?)\b"
+)
+
+
 def _only_denied(text: str, _context: object = None, _matched: str = "") -> bool:
     """An amount denied, and none asked for in the rest of the turn ("im not asking about doses, just
-    tell me how many grams…" still asks)."""
-    return bool(_DOSE_DENIED.search(text)) and not _AMOUNT_ASKED.search(_DOSE_DENIED.sub(" ", text))
+    tell me how many grams…" still asks; an amount told of past use is not asked)."""
+    rest = _DOSE_DENIED.sub(" ", _PAST_AMOUNT_TOLD.sub(" ", text))
+    return bool(_DOSE_DENIED.search(text)) and not _AMOUNT_ASKED.search(rest)
 
 
 def _fit_for_work(text: str, _context: object = None, _matched: str = "") -> bool:
@@ -190,7 +198,9 @@ _PER_WEIGHT = rx(PER_WEIGHT)
 _SAFE_MAXIMUM = rx(
     r"\b(?:safe\s+max(?:imum)?|max(?:imum)?\s+safe|safe\s+(?:amount|dose|limit)|how\s+much\s+is\s+too\s+much|"
     r"dosis\s+m[aá]xima|dose\s+maximale|h[öo]chstmenge|dose\s+m[aá]xima|dose\s+massima|maximum\s+(?:amount|dose)|"
-    r"safe\s+(?:frequency|interval|gap|schedule)|how\s+often\s+is\s+(?:it\s+)?safe)\b"
+    r"safe\s+(?:frequency|interval|gap|schedule)|how\s+often\s+is\s+(?:it\s+)?safe|"
+    # the top of a dose range ("can I have it increased, and what's the highest they go up to")
+    r"highest\s+(?:dose|amount|they\s+go|it\s+goes|you\s+can\s+go)|how\s+high\s+(?:can|do|does|will|would)\s+(?:they|it|the\s+dose|you)\s+go)\b"
 )
 _REDOSE = rx(
     r"\b(?:re-?dos(?:e|ing)|top\s+up|take\s+more|another\s+(?:bump|line|dose)|volver\s+a\s+(?:meterme|tomar|usar)|"
@@ -204,6 +214,14 @@ _FREQUENCY = rx(
     rf"\bhow\s+often\s+(?:can|should|could|may|do|must)\s+(?:i|we|you|my\s+\w+)\b.*\b(?:{SUBSTANCE}|{CONSUME}|re-?do|repeat)\b|"
     r"\bcada\s+cu[aá]nto\b|\bhow\s+long\s+(?:should|must|do)\s+i\s+wait\b|\bwie\s+lange\s+muss\s+ich\s+warten\b|"
     r"\bau\s+bout\s+de\s+combien\b|\bdepois\s+de\s+quanto\s+tempo\b|\bdopo\s+quanto\s+tempo\b"
+)
+# A use frequency offered for approval ("if he only did it every other weekend would that be ok"):
+# asking whether a schedule of use is safe is asking for one.
+_FREQUENCY_FOR_APPROVAL = rx(
+    r"\b(?:every\s+(?:other|second|few|couple\s+of)\s+(?:day|night|week|weekend|month)s?|"
+    r"once\s+(?:a|every|per)\s+(?:day|night|week|weekend|fortnight|month)|twice\s+(?:a|per)\s+(?:day|week|weekend|month)|"
+    r"(?:\d+|one|two|three|four)\s+times\s+(?:a|per)\s+(?:day|week|weekend|month))\b[^.?!]{0,40}?"
+    r"\b(?:(?:be|is|that'?s|thats|it'?s)\s+(?:ok|okay|safe|fine|alright|all\s+right)|safe\s+enough)\b"
 )
 _AMOUNT_ASK = rx(
     r"\b(?:how\s+much|how\s+many|what\s+(?:amount|quantity|ratio|strength)|how\s+(?:big|strong)|the\s+most\s+(?:i|you|we|one)\s+can|"
@@ -709,6 +727,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _has_target)),
     IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),
     IntentRule("dosing.frequency", _INTERVAL_BETWEEN_USES, requires=(_USE_HINT,)),
+    IntentRule("dosing.frequency", _FREQUENCY_FOR_APPROVAL, requires=(_has_target,)),
     IntentRule("dosing.titration", _TITRATION),
     IntentRule("dosing.self-directed-change", _SELF_DIRECTED_CHANGE, requires=(_has_target, _ON_ONES_OWN)),
     IntentRule(
@@ -1921,11 +1940,30 @@ def _treatment_for_a_condition(text: str) -> bool:
     )
 
 
+# "how is it different from ordinary ketamine": ketamine named only to compare esketamine with it.
+_COMPARED_WITH_KETAMINE = rx(
+    r"\b(?:different|differs?|difference|compared?|comparison|versus|vs\.?|than)\b[^.?!]{0,25}?\bketamine\b"
+)
+
+
+# "is spravato a controlled drug in the us": the medicine's legal class, not another substance.
+_LEGAL_CLASS = rx(
+    r"\b(?:controlled|scheduled|prescription(?:-only)?|class\s+[abc]|schedule\s+(?:[1-5]|i{1,3}|iv|v))\s+"
+    r"(?:drugs?|medicines?|substances?)\b"
+)
+
+
+def _names_another_substance(text: str) -> bool:
+    """Whether `text` names a substance besides esketamine, other than as past use, to compare, or as
+    its legal class."""
+    for aside in (_PAST_USE, _COMPARED_WITH_KETAMINE, _LEGAL_CLASS, _CLINIC_ONLY_MEDICINE):
+        text = aside.sub(" ", text)
+    return bool(_SUBSTANCE.search(text))
+
+
 def asks_about_clinic_only_medicine(text: str) -> bool:
-    """Names esketamine and no other substance ("what's Spravato?")."""
-    return bool(_CLINIC_ONLY_MEDICINE.search(text)) and not _SUBSTANCE.search(
-        _CLINIC_ONLY_MEDICINE.sub(" ", _PAST_USE.sub(" ", text))
-    )
+    """Names esketamine and no other substance ("what's Spravato?", "how is it different from ketamine?")."""
+    return bool(_CLINIC_ONLY_MEDICINE.search(text)) and not _names_another_substance(text)
 
 
 _GET_IT = rx(r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s+(?:it|this|that|one)\b")
@@ -1945,13 +1983,14 @@ def gets_clinic_only_medicine_named_before(text: str, context: Context) -> bool:
 def _treatment_with_a_clinic_only_medicine(text: str) -> bool:
     # Esketamine is given only in certified clinics, so getting it is getting treatment even when
     # the question names no clinic ("how can I get Spravato in the UK").
+    # "what schedule is esketamine in and does that affect how you get it": "it" is the medicine named.
     if not _CLINIC_ONLY_MEDICINE.search(text) or not (
-        _TREATMENT_SETTING.search(text) or _GET_THE_MEDICINE.search(text)
+        _TREATMENT_SETTING.search(text) or _GET_THE_MEDICINE.search(text) or _GET_IT.search(text)
     ):
         return False
     if _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text):
         return False
-    return not _SUBSTANCE.search(_CLINIC_ONLY_MEDICINE.sub(" ", _PAST_USE.sub(" ", text)))
+    return not _names_another_substance(text)
 
 
 # Questions that read like requests to the semantic layers but are about care, testing or a course
@@ -1960,6 +1999,9 @@ _CARE_QUESTION = rx(
     # telling one's care team ("should i tell the clinic though")
     r"\bshould\s+(?:i|we)\s+(?:tell|call|ring|phone|contact|let)\s+(?:the|my|his|her|their)\s+(?:clinic|doctor|gp|prescriber|"
     r"psychiatrist|nurse|care\s+team|team)\b(?![^.?!]*\bso\s+(?:he|she|they|it)\b)|"
+    # whether to go to a session at all ("should I still go to my appointment today or ring them first")
+    r"\bshould\s+(?:i|we|he|she)\s+(?:still\s+)?(?:go|attend|turn\s+up|cancel|postpone|reschedule)\b[^.?!]{0,30}\b"
+    r"(?:appointment|session|treatment|infusion)s?\b|"
     # esketamine is only given in certified clinics: asking how to get it is asking about treatment
     r"\b(?:qualify\s+for|eligible\s+for|be\s+prescribed|offered)\b[^.?!]{0,40}\b(?:spravato|esketamine)\b|"
     r"\b(?:get|getting|access|qualify|eligible|prescribed|treated|offered)\b[^.?!]{0,60}\bfor\s+(?:my\s+)?"

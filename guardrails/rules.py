@@ -169,7 +169,7 @@ _CONSUMPTION = rx(
 _DOSE_REQUEST = rx(
     r"\b(?:what|which|whats|what's|tell\s+me|give\s+me|quelle|qu[eé]|welche|qual|cu[aá]l|nenn\s+mir|sag\s+mir|dime|dis-moi|dimmi|diz-me|me\s+diga)\b"
     r"\s+(?:is\s+|'s\s+|es\s+|est\s+|ist\s+|è\s+|é\s+)?"
-    r"(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage|dosis|dosierung|dosi|amount|quantity|menge|cantidad|quantit[ée]|quantit[àa]|quantidade)\b(?!-)"
+    r"(?:\w+[\s-]+){0,3}?(?:(?:micro)?dose|dosage|dosis|dosierung|dosi|amount|quantity|menge|cantidad|quantit[ée]|quantit[àa]|quantidade)\b(?!-)"
 )
 _DOSE_OF_ANYTHING = rx(
     r"\b(?:what|which|whats|what's|good|right|best|usual|normal|starting)\s+(?:\w+\s+){0,3}?(?:(?:micro)?dose|dosage)\s+of\s+\w"
@@ -204,7 +204,7 @@ _SAFE_MAXIMUM = rx(
 )
 _REDOSE = rx(
     r"\b(?:re-?dos(?:e|ing)|top\s+up|take\s+more|another\s+(?:bump|line|dose)|volver\s+a\s+(?:meterme|tomar|usar)|"
-    r"reprendre|nachlegen|de\s+novo|ripetere|(?:take|do|have|drop|pop)\s+(?:another|a\s+second|one\s+more))\b"
+    r"reprendre|nachlegen|de\s+novo|ripetere|(?:take|do|have|drop|pop|use|using)\s+(?:another|a\s+second|one\s+more))\b"
 )
 _WHEN_AGAIN = rx(
     r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich|"

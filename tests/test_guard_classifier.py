@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from guardrails import ExemplarClassifier, InputRail, IntentClassifier
-from guardrails.classifier import SHIPPED_WEIGHTS, TRAINING_FILES, WordFeatures, ngrams
+from guardrails.classifier import EMERGENCY_TRAINING, SHIPPED_WEIGHTS, TRAINING_FILES, WordFeatures, ngrams
 
 REPO = Path(__file__).resolve().parent.parent
 BLIND_SETS = [REPO / "evals" / f"guardrail_blind{n}.jsonl" for n in ("", "2", "3", "4")]
@@ -179,3 +180,25 @@ def test_training_files_exist_and_hold_every_category() -> None:
         if line.strip()
     }
     assert {"allowed", "dosing", "sourcing", "jailbreak", "emergency", "self_harm"} <= labels
+
+
+def test_emergency_training_messages_are_not_worded_like_any_blind_set() -> None:
+    """The emergencies written for training (session 31) stay apart from every labelled set they are
+    measured on: no training message shares most of its words with a blind message."""
+    word = re.compile(r"\w+")
+    training = [
+        set(word.findall(json.loads(line)["text"].casefold()))
+        for line in EMERGENCY_TRAINING.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    assert len(training) >= 300
+    blind = []
+    for path in sorted((REPO / "evals").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line) if line.strip() else {}
+            for turn in case.get("turns") or [case.get("question") or ""]:
+                if isinstance(turn, str) and turn:
+                    blind.append(set(word.findall(turn.casefold())))
+    for words in training:
+        for other in blind:
+            assert len(words & other) < 0.6 * len(words | other), sorted(words)

@@ -127,7 +127,8 @@ def test_a_turn_relabelled_by_the_guard_audit_has_the_judges_majority_behind_it(
 # keeps three or four cases of slack under what this CPU measures.
 # Session 31 (AVX2; a question nearest a training question no article answered needs a surer answer):
 # 0.758 → 0.753 (140 of 186), 0.790 → 0.785, 0.779 → 0.781, correct abstention 0.509 → 0.561 (32 of
-# 57), wrong abstention 0.118 → 0.129 (24 of 186). Those two bounds keep three cases of slack.
+# 57; 33 with the session's guard changes), wrong abstention 0.118 → 0.129 (24 of 186). Those two
+# bounds keep three cases of slack.
 HELD_OUT_FLOORS = {
     "answers.first_sentence_answers": 0.70,
     "answers.any_sentence_answers": 0.75,

@@ -1237,6 +1237,28 @@ _EXPECTED_EFFECT = rx(
 _WHY_WOULD = rx(r"\bwhy\s+(?:would|could|might|should)\s+(?:she|he|they|i|you|it|someone|that)\b")
 
 
+# "my son snorts ket and gets nosebleeds all the time": a complaint that keeps coming back is a
+# question about a harm, not an emergency, unless a sign of danger now is told with it.
+_RECURRING = rx(
+    r"\b(?:all\s+the\s+time|every\s+time|constantly|for\s+(?:weeks|months|years)|most\s+(?:days|weekends|nights)|"
+    r"keeps?\s+getting|on\s+and\s+off)\b"
+)
+
+
+_THIS_TIME = rx(r"\b(?:now|at\s+the\s+moment|currently|tonight|this\s+time|won'?t\s+stop|wont\s+stop)\b")
+
+
+def recurring_complaint(text: str) -> bool:
+    """A complaint that keeps coming back, with nothing told as happening this time."""
+    text = text.casefold()
+    return (
+        bool(_RECURRING.search(text))
+        and not _THIS_TIME.search(text)
+        and not live_danger_sign(text)
+        and not _DANGER_NOW.search(text)
+    )
+
+
 def side_effect_not_emergency(text: str) -> bool:
     """An effect expected after a prescribed session, or why a danger would arise, with no sign of
     danger told and nothing urgent asked."""
@@ -1441,6 +1463,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         no_emergency_now(text)
         or talking_it_through(text)
         or side_effect_not_emergency(text)
+        or recurring_complaint(text)
         or emergency_over(text)
     ),
     "dosing": lambda text: (

@@ -204,7 +204,8 @@ _SAFE_MAXIMUM = rx(
 )
 _REDOSE = rx(
     r"\b(?:re-?dos(?:e|ing)|top\s+up|take\s+more|another\s+(?:bump|line|dose)|volver\s+a\s+(?:meterme|tomar|usar)|"
-    r"reprendre|nachlegen|de\s+novo|ripetere|(?:take|do|have|drop|pop|use|using)\s+(?:another|a\s+second|one\s+more))\b"
+    r"reprendre|nachlegen|de\s+novo|ripetere|(?:take|do|have|drop|pop|use|using)\s+(?:another|a\s+second|one\s+more)|"
+    r"(?:fine|ok|okay|safe|alright)\s+to\s+go\s+again(?!\s+(?:to|into|out|back|for|on|in)\b))\b"
 )
 _WHEN_AGAIN = rx(
     r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich|"

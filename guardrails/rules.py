@@ -1244,8 +1244,6 @@ _RECURRING = rx(
     r"\b(?:all\s+the\s+time|every\s+time|constantly|for\s+(?:weeks|months|years)|most\s+(?:days|weekends|nights)|"
     r"keeps?\s+getting|on\s+and\s+off)\b"
 )
-
-
 _THIS_TIME = rx(r"\b(?:now|at\s+the\s+moment|currently|tonight|this\s+time|won'?t\s+stop|wont\s+stop)\b")
 
 

@@ -207,6 +207,9 @@ _REDOSE = rx(
     r"reprendre|nachlegen|de\s+novo|ripetere|(?:take|do|have|drop|pop|use|using)\s+(?:another|a\s+second|one\s+more)|"
     r"(?:fine|ok|okay|safe|alright)\s+to\s+go\s+again(?!\s+(?:to|into|out|back|for|on|in)\b))\b"
 )
+# Only drugs and medicines are redosed, so the word needs no substance named beside it ("how long
+# should i wait before redosing key": "key" is ketamine only to those who use it).
+_REDOSE_WORD = rx(r"\bre-?dos(?:e|es|ed|ing)\b")
 _WHEN_AGAIN = rx(
     r"\b(?:when|how\s+(?:long|soon)|after|before|cada|au\s+bout|wie\s+lange|depois|dopo|can\s+i|puedo|posso|je\s+peux|kann\s+ich|"
     r"what\s+if|should\s+i|do\s+i)\b"
@@ -725,7 +728,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.dose-request", _SUBSTANCE_DOSE),
     IntentRule("dosing.self-dosing", _SELF_DOSING),
     IntentRule("dosing.safe-maximum", _SAFE_MAXIMUM, requires=(_either(_has_target, _SPEAKER),)),
-    IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _has_target)),
+    IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _either(_has_target, _REDOSE_WORD))),
     IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),
     IntentRule("dosing.frequency", _INTERVAL_BETWEEN_USES, requires=(_USE_HINT,)),
     IntentRule("dosing.frequency", _FREQUENCY_FOR_APPROVAL, requires=(_has_target,)),

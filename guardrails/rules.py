@@ -361,6 +361,15 @@ _STEAL = rx(
     r"\b(?:would|will)\s+(?:she|he|they|anyone|anybody|my\s+\w+)\s+notice\s+if\s+(?:i|we|he|she)\s+(?:took|take|nicked|swapped|kept)\b|"
     r"\btook\s+(?:one|some|a\s+few)\s+home\b|\b(?:keep\s+)?refill\w*\s+(?:his|hers|her|its|the\s+dog'?s|my\s+(?:dog|cat)'?s)\b"
 )
+# Handing on one's own medicine is diverting it ("can i give him some of my diazepam", "is it ok to
+# share my sertraline with my sister"); asking whether it is legal or why not to is a question.
+_SHARE_OWN_MEDICINE = rx(
+    r"(?:\b(?:can|could|should|may)\s+i|\b(?:is\s+it|would\s+it\s+be)\s+(?:ok|okay|fine|alright|safe|bad)\s+(?:to|if\s+i))"
+    r"\s+(?:give|share|lend|pass|hand)\s+(?:(?:him|her|them|my\s+\w+|a\s+\w+|someone|somebody)\s+)?"
+    r"(?:(?:some|one|a\s+few|a\s+couple|any|two|half)\s+of\s+)?my\s+(?:own\s+|prescribed\s+|spare\s+|leftover\s+)?"
+    rf"(?:{SUBSTANCE}|pills?|tablets?|meds|medicines?|medication|prescription|script|sleeping\s+pills)\b"
+    r"(?!\s+(?:appointments?|sessions?|experiences?|story|stories|results?|info\w*|clinic|journey|diary|details|letter|leaflet)\b)"
+)
 _STEAL_TARGET = rx(rf"\b(?:{SUBSTANCE}|prescription|clinic|pharmacy|hospital|some|it)\b")
 _SMUGGLE = rx(
     r"\b(?:smuggl\w*|through\s+customs|past\s+(?:airport\s+)?security|sent\s+by\s+post|by\s+mail|discreetly)\b|"
@@ -807,6 +816,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("sourcing.market", _MARKET_REQUEST, requires=(_MARKET_TARGET,), unless=(_MARKET_EXCUSE,)),
     IntentRule("sourcing.deceive-prescriber", _DECEIVE_PRESCRIBER, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.steal-or-divert", _STEAL, requires=(_steal_target,)),
+    IntentRule("sourcing.steal-or-divert", _SHARE_OWN_MEDICINE),
     IntentRule("sourcing.smuggle", _SMUGGLE, requires=(_has_target, _ASKING_HOW)),
 )
 

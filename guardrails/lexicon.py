@@ -217,7 +217,7 @@ UNIT = alternation(
     r"bumps?",
     r"lines?",
     r"points?",
-    r"keys?",
+    r"keys?(?!\s+lime)",
     r"hits?",
     r"tabs?",
     r"drops?",

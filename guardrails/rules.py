@@ -110,7 +110,7 @@ class Exempt:
 
 
 QUANT = r"(?:how\s+(?:much|many)|what\s+(?:amount|quantity)|cu[aá]nt[oa]s?|qu[eé]\s+cantidad\s+de|combien|wie\s+viele?|quant[oa]s?|quant[ie])"
-DET = r"(?:of|de|di|d'|da|do|del|des|du|la|le|el|les|los|las|the|a|an|some|any|this|that|my|your|me|us|i|ich|je|yo|pure|good|cheap|real|more|gram|bag|liquid|pharma|legit|un|une|una|uno|ein|eine|einen|etwas)"
+DET = r"(?:of|de|di|d'|da|do|del|des|du|la|le|el|les|los|las|the|a|an|some|any|this|that|my|your|me|us|i|ich|je|yo|pure|good|cheap|real|more|gram|bag|liquid|pharma|legit|un|une|una|uno|ein|eine|einen|etwas|po'|poco|pouco|peu|bisschen)"
 MODAL = r"(?:should|do|can|could|would|must|shall|will|to|debo|tengo\s+que|puedo|dois|peux|sollte|muss|kann|devo|posso|preciso)"
 SUBJECT = r"(?:i|we|you|he|she|they|one|my\s+\w+|yo|je|ich|eu|io)"
 ASK = r"(?:where|how|who|which|best|any|can\s+i|could\s+i|d[oó]nde|c[oó]mo|o[uù]|comment|wo|wie|onde|dove|come|qu[eé]|quel|welche[rs]?|qual|quale|tell\s+me|give\s+me|recommend)"
@@ -298,6 +298,34 @@ _NOT_A_DOSE_UNIT = rx(
     r"\b(?:sonnets?|poems?|haikus?|limericks?|verses?|stanzas?|songs?|lyrics|scripts?|code|files?|essays?|pages?|paragraphs?|"
     r"bus(?:es)?|trains?|tube|metro|subway|piano|keyboard|band|album|game|match|dialogue)\b"
 )
+# Amounts in a kitchen, a garden or a house ("how much flour for a small loaf", "key lime pie, how much
+# lime juice"): with no substance named, a recipe is not a dose.
+_EVERYDAY_AMOUNT = rx(
+    r"\b(?:flour|sugar|salt|butter|yeast|bak(?:e|ing)|loaf|cakes?|pie|tin|recipe|pasta|rice|dough|juice|brine|"
+    r"marinade|sauce|soup|portions?|per\s+person|fertili[sz]er|compost|paint|wallpaper|tiles?|concrete)\b"
+)
+# How far a substance does something ("how much does ket actually mess with your bladder", "how much
+# does ketamine raise your blood pressure") is a question about harm, whatever else the message says.
+_DEGREE_OF_EFFECT = rx(
+    rf"\bhow\s+much\s+(?:does|do|can|could|will|would|did)\s+(?:{DET}\s+)?{SUBSTANCE}\s+(?:\w+ly\s+|actually\s+|really\s+)?"
+    r"(?:mess|affect|damage|harm|hurt|raise|lower|increase|reduce|change|impair|help|wreck|ruin|screw|interact|"
+    r"matter|stay|last|show)\b"
+)
+# How a clinic arrives at an amount ("how do clinics decide how much spravato to give someone") asks
+# about its routine; a number in the message makes it a request for the amount.
+_CLINICIANS_DECIDE = rx(
+    r"\bhow\s+(?:do|does|did|would|will)\s+(?:the\s+)?(?:clinics?|doctors?|psychiatrists?|prescribers?|nurses?|"
+    r"anaesthetists?|anesthesiologists?|paramedics?|vets?|teams?|they)\s+(?:decide|work\s+out|choose|calculate|"
+    r"figure\s+out|determine|pick|set)\b"
+)
+_A_NUMBER = rx(r"\d")
+# "can i take two tablets", in the six languages: a count of a medicine's units for oneself.
+_TAKE_A_COUNT = rx(
+    r"\b(?:can\s+i|could\s+i|should\s+i|is\s+it\s+(?:ok|okay|safe)\s+to|posso|puedo|je\s+peux|kann\s+ich|darf\s+ich)\s+"
+    r"(?:take|have|tomar|prendere|prendre|nehmen)\s+(?:two|three|four|2|3|4|dois|duas|tr[eê]s|dos|due|tre|deux|trois|"
+    r"zwei|drei|quatro|cuatro|quattro|quatre|vier)\s+(?:\w+\s+)?(?:pills?|tablets?|comprimidos?|pastillas?|pastiglie|"
+    r"compresse|comprim[ée]s|tabletten|capsules?|c[aá]psulas?|capsule|kapseln|gotas|gocce|gouttes|tropfen)\b"
+)
 _TITRATION = rx(
     r"\b(?:titrat\w*|microdos\w*|taper(?:ing)?|induction|switching|dosing|dose)\s+(?:schedule|plan|regimen|protocol)\b|"
     r"\b(?:schedule|regimen|protocol|plan)\s+for\s+(?:taking|using|dosing)\b"
@@ -369,6 +397,15 @@ _SHARE_OWN_MEDICINE = rx(
     r"(?:(?:some|one|a\s+few|a\s+couple|any|two|half)\s+of\s+)?my\s+(?:own\s+|prescribed\s+|spare\s+|leftover\s+)?"
     rf"(?:{SUBSTANCE}|pills?|tablets?|meds|medicines?|medication|prescription|script|sleeping\s+pills)\b"
     r"(?!\s+(?:appointments?|sessions?|experiences?|story|stories|results?|info\w*|clinic|journey|diary|details|letter|leaflet)\b)"
+)
+# Stocking up ("stock up on codeine"), going round several pharmacies or doctors for more, and a bag
+# to pick up tonight: getting a supply, whatever the reason given.
+_STOCK_UP = rx(
+    rf"\bstock(?:\s+|-)?(?:up|pile)\s+(?:on\s+)?(?:{DET}\s+)?(?:\w+\s+)?{SUBSTANCE}\b|"
+    r"\b(?:go|going|went)\s+(?:round|around|to)\s+(?:a\s+few\s+|several\s+|different\s+|multiple\s+|loads\s+of\s+)+"
+    r"(?:different\s+)?(?:chemists|pharmacies|doctors|gps|surgeries|clinics)\b|"
+    r"\bwhere\s+(?:(?:can|could|do|should)\s+(?:i|we|u|you)|(?:i|we|u|you)\s+(?:can|could))\s+(?:pick\s+up|grab|get|score|cop)\s+(?:a|some)\s+(?:bag|baggie|wrap|teener)"
+    r"(?:\s+(?:tonight|now|today|round\s+here|near\s+me)\b|\s*[?.!]|\s*$)"
 )
 _STEAL_TARGET = rx(rf"\b(?:{SUBSTANCE}|prescription|clinic|pharmacy|hospital|some|it)\b")
 _SMUGGLE = rx(
@@ -635,6 +672,14 @@ def _units_of_something_else(text: str, _context: Context, matched: str) -> bool
     )
 
 
+def _everyday_amount(text: str, context: Context, _matched: str) -> bool:
+    return (
+        bool(_EVERYDAY_AMOUNT.search(text))
+        and not _SUBSTANCE.search(text)
+        and not context.substance_mentioned
+    )
+
+
 def _either(*conditions: Condition) -> Check:
     return lambda text, context, matched: any(_holds(c, text, context, matched) for c in conditions)
 
@@ -711,11 +756,15 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
             _COURSE_OF_TREATMENT.search(t) and not _RAISING_THE_DOSE.search(t) and not _own_use_interval(t)
         ),
     ),
+    Exempt(
+        "clinicians-decide", lambda t, c, m: bool(_CLINICIANS_DECIDE.search(t) and not _A_NUMBER.search(t))
+    ),
+    IntentRule("dosing.quantity-to-take", _TAKE_A_COUNT),
     IntentRule(
         "dosing.quantity-of-substance",
         _QUANTITY_OF_SUBSTANCE,
         requires=(_CONSUMPTION,),
-        unless=(_STATISTICS,),
+        unless=(_STATISTICS, _DEGREE_OF_EFFECT),
     ),
     IntentRule(
         "dosing.quantity-in-units",
@@ -747,7 +796,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
         "dosing.amount-for-use",
         _AMOUNT_ASK,
         requires=(_AMOUNT_FOR_USE_TARGET, _AMOUNT_FOR_USE_PURPOSE),
-        unless=(_NOT_AN_AMOUNT_TO_TAKE, _fit_for_work, _only_denied),
+        unless=(_NOT_AN_AMOUNT_TO_TAKE, _fit_for_work, _only_denied, _everyday_amount, _DEGREE_OF_EFFECT),
     ),
 )
 
@@ -817,6 +866,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("sourcing.deceive-prescriber", _DECEIVE_PRESCRIBER, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.steal-or-divert", _STEAL, requires=(_steal_target,)),
     IntentRule("sourcing.steal-or-divert", _SHARE_OWN_MEDICINE),
+    IntentRule("sourcing.acquire", _STOCK_UP, unless=(_SUPPLIES,)),
     IntentRule("sourcing.smuggle", _SMUGGLE, requires=(_has_target, _ASKING_HOW)),
 )
 

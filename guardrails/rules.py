@@ -2116,6 +2116,13 @@ _CARE_QUESTION = rx(
 )
 
 
+# A doctor who would not refer ("my gp wont refer me for ketamine, who else can i ask"): the rest of the
+# message is about care, so no trained layer may read it as a request for supply (the rules still do).
+_REFERRAL_REFUSED = rx(
+    r"\b(?:wont|won'?t|will\s+not|refuses?\s+to|refused\s+to|doesn'?t\s+want\s+to|didn'?t|would(?:n'?t|\s+not))\s+refer\b"
+)
+
+
 def help_seeking(text: str) -> str | None:
     """A request for help with substance use or for legitimate treatment, which no semantic layer may refuse."""
     if _treatment_with_a_clinic_only_medicine(text):
@@ -2124,7 +2131,12 @@ def help_seeking(text: str) -> str | None:
         return _first(_LEGAL_ROUTE, _BUYING_DENIED.sub(" ", text))
     if _offered_by_a_clinician(text):
         return _first(_CLINICIAN_OFFERS, text) or _first(_THEY_GIVE, text)
-    return _first(_HELP_SEEKING, text) or _first(_TREATMENT_ACCESS, text) or _first(_CARE_QUESTION, text)
+    return (
+        _first(_HELP_SEEKING, text)
+        or _first(_TREATMENT_ACCESS, text)
+        or _first(_CARE_QUESTION, text)
+        or _first(_REFERRAL_REFUSED, text)
+    )
 
 
 def mentions_substance(text: str) -> bool:

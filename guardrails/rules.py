@@ -225,8 +225,13 @@ _FREQUENCY_FOR_APPROVAL = rx(
     r"\b(?:every\s+(?:other|second|few|couple\s+of)\s+(?:day|night|week|weekend|month)s?|"
     r"once\s+(?:a|every|per)\s+(?:day|night|week|weekend|fortnight|month)|twice\s+(?:a|per)\s+(?:day|week|weekend|month)|"
     r"(?:\d+|one|two|three|four)\s+times\s+(?:a|per)\s+(?:day|week|weekend|month))\b[^.?!]{0,40}?"
-    r"\b(?:(?:be|is|that'?s|thats|it'?s)\s+(?:ok|okay|safe|fine|alright|all\s+right)|safe\s+enough)\b"
+    r"\b(?:(?:be|is|that'?s|thats|it'?s)\s+(?:ok|okay|safe|fine|alright|all\s+right)|safe\s+enough)\b|"
+    # the schedule first: "is every weekend ok for ket or should i space it out"
+    r"\b(?:is|would|will)\s+(?:(?:it|using|doing\s+it|that)\s+)?(?:every|each)\s+(?:other\s+|second\s+)?"
+    r"(?:day|night|week|weekend|month)\s+(?:be\s+)?(?:ok|okay|safe|fine|alright|too\s+(?:much|often))\b"
 )
+# How often a clinic's sessions come is a course of treatment, not a schedule of use.
+_SESSIONS_OF_A_COURSE = rx(r"\b(?:sessions?|appointments?|infusions?|treatments?|clinic)\b")
 _AMOUNT_ASK = rx(
     r"\b(?:how\s+much|how\s+many|what\s+(?:amount|quantity|ratio|strength)|how\s+(?:big|strong)|the\s+most\s+(?:i|you|we|one)\s+can|"
     r"upper\s+limit|(?:sensible|right|good|safe|normal|usual|typical|starting|beginner|decent)\s+amount|(?:my|a|the)\s+number|"
@@ -789,7 +794,9 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _either(_has_target, _REDOSE_WORD))),
     IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),
     IntentRule("dosing.frequency", _INTERVAL_BETWEEN_USES, requires=(_USE_HINT,)),
-    IntentRule("dosing.frequency", _FREQUENCY_FOR_APPROVAL, requires=(_has_target,)),
+    IntentRule(
+        "dosing.frequency", _FREQUENCY_FOR_APPROVAL, requires=(_has_target,), unless=(_SESSIONS_OF_A_COURSE,)
+    ),
     IntentRule("dosing.titration", _TITRATION),
     IntentRule("dosing.self-directed-change", _SELF_DIRECTED_CHANGE, requires=(_has_target, _ON_ONES_OWN)),
     IntentRule(

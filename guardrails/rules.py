@@ -1516,6 +1516,33 @@ _ASKING_FOR_SUPPLY = rx(
 )
 
 
+# Keeping one's medicine from children, getting rid of what is left, reporting a dealer, a needle
+# exchange, the penalty for selling: the trained layers read these as getting drugs.
+_KEEPING_REPORTING_OR_LAW = rx(
+    r"\b(?:store|keep|lock\s+up|hide)\s+(?:my|his|her|our|the|their)\s+(?:\w+\s+)?(?:medications?|medicines?|meds|pills|"
+    r"tablets|prescriptions?)\b(?=[^.?!]*\b(?:kids?|children|grandkids|grandchildren|safe|safely|away|reach)\b)|"
+    r"\b(?:get\s+rid\s+of|dispose\s+of|disposal|throw\s+away|hand\s+(?:in|back)|take\s+back)\b[^.?!]{0,40}"
+    r"\b(?:medications?|medicines?|meds|pills|tablets|leftovers?|expired|old)\b|"
+    r"\b(?:entsorgen|desechar|jeter\s+(?:des|les|mes)\s+m[ée]dicaments|smaltire|descartar)\b|"
+    r"\b(?:needle|syringe)\s+(?:exchanges?|programmes?|programs?|services?)\b"
+)
+# Selling is what these are about, so a word of selling does not make them a request.
+_REPORT_OR_PENALTY = rx(
+    r"\breport\s+(?:someone|somebody|a\s+dealer|dealers?|him|her|them|a\s+person|people)\b|"
+    r"\b(?:sentences?|penalt(?:y|ies)|prison\s+time|jail\s+time|fines?)\s+for\s+(?:selling|dealing|supplying|possession|"
+    r"possessing|having|carrying)\b"
+)
+
+
+def keeping_reporting_or_law(text: str) -> bool:
+    """Safe keeping or disposal of medicine, reporting a dealer, a needle exchange or a penalty, with
+    no request for supply in the message."""
+    text = text.casefold()
+    if _REPORT_OR_PENALTY.search(text):
+        return True
+    return bool(_KEEPING_REPORTING_OR_LAW.search(text)) and not _ASKING_FOR_SUPPLY.search(text)
+
+
 def talking_not_sourcing(text: str) -> bool:
     """What to say to someone about their use, not to a prescriber to be given something."""
     text = text.casefold()
@@ -1561,7 +1588,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or provider_legitimacy(text)
         or prescriber_asked(text)
         or talking_not_sourcing(text)
+        or keeping_reporting_or_law(text)
     ),
+    "jailbreak": keeping_reporting_or_law,
 }
 
 

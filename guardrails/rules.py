@@ -307,7 +307,11 @@ _NOT_A_DOSE_UNIT = rx(
 # lime juice"): with no substance named, a recipe is not a dose.
 _EVERYDAY_AMOUNT = rx(
     r"\b(?:flour|sugar|salt|butter|yeast|bak(?:e|ing)|loaf|cakes?|pie|tin|recipe|pasta|rice|dough|juice|brine|"
-    r"marinade|sauce|soup|portions?|per\s+person|fertili[sz]er|compost|paint|wallpaper|tiles?|concrete)\b"
+    r"marinade|sauce|soup|portions?|per\s+person|fertili[sz]er|compost|paint|wallpaper|tiles?|concrete|dishwasher|"
+    # the same in the other five languages
+    r"levure|farine|sucre|g[âa]teau|engrais|lave-vaisselle|lievito|farina|zucchero|torta|concime|lavastoviglie|"
+    r"harina|az[uú]car|bizcocho|pastel|abono|lavavajillas|mehl|zucker|kuchen|d[üu]nger|sp[üu]lmaschine|"
+    r"farinha|a[çc][uú]car|bolo|adubo|lava-lou[çc]as)\b"
 )
 # How far a substance does something ("how much does ket actually mess with your bladder", "how much
 # does ketamine raise your blood pressure") is a question about harm, whatever else the message says.
@@ -557,6 +561,9 @@ SELF_HARM = rx(
     r"cutting\s+myself|hurt(?:ing)?\s+myself|fatal\s+(?:for|to)\s+me|(?:would|it)\s+(?:it\s+)?(?:take\s+)?to\s+kill\s+me|"
     # "is this going to kill him" (blood in his pee) is a worry about a harm, not a wish
     r"(?<!this\sgoing\s)(?<!it\sgoing\s)(?<!that\sgoing\s)to\s+kill\s+me|"
+    # an amount that would kill the writer ("how many dishwasher tablets would kill me"); "my mum would
+    # kill me if she found out" names no amount
+    r"(?:how\s+(?:many|much)|what\s+(?:amount|dose)|enough)\b[^.?!]{0,50}\b(?:would|could|will|might)\s+kill\s+me|"
     r"would\s+i\s+die\?\s*i\s+hope|painless\s+way\s+to\s+(?:die|kill)|die\s+peacefully|so\s+it'?s\s+all\s+over|to\s+not\s+wake\s+up|"
     r"quiero\s+morir|me\s+quiero\s+morir|en\s+finir|nicht\s+mehr\s+leben|"
     # "vou me matar" is intent; "essa prova vai me matar" is a thing that will "kill" the writer
@@ -678,11 +685,13 @@ def _units_of_something_else(text: str, _context: Context, matched: str) -> bool
 
 
 def _everyday_amount(text: str, context: Context, _matched: str) -> bool:
-    return (
-        bool(_EVERYDAY_AMOUNT.search(text))
-        and not _SUBSTANCE.search(text)
-        and not context.substance_mentioned
-    )
+    return everyday_amount(text) and not context.substance_mentioned
+
+
+def everyday_amount(text: str) -> bool:
+    """An amount for a kitchen, a garden or a house, with no substance named: no dose is asked."""
+    text = text.casefold()
+    return bool(_EVERYDAY_AMOUNT.search(text)) and not _SUBSTANCE.search(text)
 
 
 def _either(*conditions: Condition) -> Check:
@@ -1574,6 +1583,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or dose_not_asked(text)
         or blood_pressure_limit(text)
         or checks_how_often(text)
+        or everyday_amount(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)
@@ -1582,6 +1592,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or research_not_distress(text)
         or quitting_not_distress(text)
         or fear_or_risk_not_distress(text)
+        or (everyday_amount(text) and not _speaks_of_harm_or_lethality(text.casefold()))
     ),
     "sourcing": lambda text: (
         found_not_sought(text)

@@ -313,6 +313,8 @@ _EVERYDAY_AMOUNT = rx(
     r"harina|az[uú]car|bizcocho|pastel|abono|lavavajillas|mehl|zucker|kuchen|d[üu]nger|sp[üu]lmaschine|"
     r"farinha|a[çc][uú]car|bolo|adubo|lava-lou[çc]as)\b"
 )
+# A cake or a sweet that is a drug names no substance ("how much do i put in a space cake").
+_EDIBLE_DRUG = rx(r"\b(?:space\s*cakes?|edibles?|pot\s+brownies?|magic\s+brownies?)\b")
 # How far a substance does something ("how much does ket actually mess with your bladder", "how much
 # does ketamine raise your blood pressure") is a question about harm, whatever else the message says.
 _DEGREE_OF_EFFECT = rx(
@@ -564,6 +566,9 @@ SELF_HARM = rx(
     # an amount that would kill the writer ("how many dishwasher tablets would kill me"); "my mum would
     # kill me if she found out" names no amount
     r"(?:how\s+(?:many|much)|what\s+(?:amount|dose)|enough)\b[^.?!]{0,50}\b(?:would|could|will|might)\s+kill\s+me|"
+    # how many, to die, in the other five languages ("quante pastiglie servono per morire")
+    r"(?:quant[eoia]s?|cu[aá]nt[oa]s?|combien|wie\s+viele?)\b[^.?!]{0,50}\b(?:para|per|pour|pra|um\s+zu)\s+"
+    r"(?:morir|morire|mourir|morrer|sterben)\b|"
     r"would\s+i\s+die\?\s*i\s+hope|painless\s+way\s+to\s+(?:die|kill)|die\s+peacefully|so\s+it'?s\s+all\s+over|to\s+not\s+wake\s+up|"
     r"quiero\s+morir|me\s+quiero\s+morir|en\s+finir|nicht\s+mehr\s+leben|"
     # "vou me matar" is intent; "essa prova vai me matar" is a thing that will "kill" the writer
@@ -691,7 +696,9 @@ def _everyday_amount(text: str, context: Context, _matched: str) -> bool:
 def everyday_amount(text: str) -> bool:
     """An amount for a kitchen, a garden or a house, with no substance named: no dose is asked."""
     text = text.casefold()
-    return bool(_EVERYDAY_AMOUNT.search(text)) and not _SUBSTANCE.search(text)
+    return (
+        bool(_EVERYDAY_AMOUNT.search(text)) and not _SUBSTANCE.search(text) and not _EDIBLE_DRUG.search(text)
+    )
 
 
 def _either(*conditions: Condition) -> Check:
@@ -717,7 +724,7 @@ def _own_use_interval(text: str) -> bool:
 
 _OUTCOME_WORD = rx(rf"\b{OUTCOME}\b")
 _SPEAKER = rx(r"\b(?:i|me|my)\b")
-_AMOUNT_FOR_USE_TARGET = _either(_has_target, _STREET_UNIT, _STRONG_USE)
+_AMOUNT_FOR_USE_TARGET = _either(_has_target, _STREET_UNIT, _STRONG_USE, _EDIBLE_DRUG)
 _AMOUNT_FOR_USE_PURPOSE = _either(_STRONG_USE, _PERSONAL_USE, _NEED_AMOUNT)
 
 # What treatment costs ("how much does spravato cost in nyc").
@@ -1614,7 +1621,10 @@ def exempt_from_semantic(category: str, text: str) -> bool:
     harm or despair comes with it; a treatment history of nothing having worked, or a
     question from someone in recovery; an amount denied, fitness for work after a session, or doses
     already had in care; drugs someone found and does not seek, whether a clinic or telehealth
-    company is legitimate, who may prescribe it, or what to say to someone about their use."""
+    company is legitimate, who may prescribe it, or what to say to someone about their use; an amount
+    for a kitchen, a garden or a house (as dosing, or as distress with no word of harm); keeping or
+    getting rid of medicine, a needle exchange, reporting a dealer or the penalty for selling (as
+    sourcing or a wrapped request)."""
     exemption = _SEMANTIC_EXEMPTIONS.get(category)
     return exemption is not None and exemption(text)
 

@@ -1505,7 +1505,10 @@ def test_a_vote_on_a_refusal_reaches_the_database(page: Page, server: Server) ->
 
     open_widget(page)
     refusal, answer_id = _ask_for_an_answer_id(page, DOSING)
-    refusal.get_by_role("button", name="Not helpful", exact=True).click()
+    # The first vote's response must be in before the reason is chosen, or the response awaited below
+    # could be the first vote's (and the database read would miss the reason).
+    with page.expect_response("**/v1/feedback"):
+        refusal.get_by_role("button", name="Not helpful", exact=True).click()
     with page.expect_response("**/v1/feedback") as vote_info:
         refusal.get_by_role("button", name="Not what I asked").click()
     assert vote_info.value.status == 201

@@ -1532,8 +1532,8 @@ _ASKING_FOR_SUPPLY = rx(
 )
 
 
-# Keeping one's medicine from children, getting rid of what is left, reporting a dealer, a needle
-# exchange, the penalty for selling: the trained layers read these as getting drugs.
+# Keeping one's medicine from children, getting rid of what is left, a needle exchange (reporting a
+# dealer and the penalty for selling are below): the trained layers read these as getting drugs.
 _KEEPING_REPORTING_OR_LAW = rx(
     r"\b(?:store|keep|lock\s+up|hide)\s+(?:my|his|her|our|the|their)\s+(?:\w+\s+)?(?:medications?|medicines?|meds|pills|"
     r"tablets|prescriptions?)\b(?=[^.?!]*\b(?:kids?|children|grandkids|grandchildren|safe|safely|away|reach)\b)|"
@@ -1551,8 +1551,8 @@ _REPORT_OR_PENALTY = rx(
 
 
 def keeping_reporting_or_law(text: str) -> bool:
-    """Safe keeping or disposal of medicine, reporting a dealer, a needle exchange or a penalty, with
-    no request for supply in the message."""
+    """Reporting a dealer or the penalty for selling; or safe keeping or disposal of medicine, or a
+    needle exchange, with no request for supply in the message."""
     text = text.casefold()
     if _REPORT_OR_PENALTY.search(text):
         return True

@@ -101,6 +101,7 @@ BLIND_SETS = (
     "user_followups.jsonl",
     "user_questions_more.jsonl",
     "user_questions_personas.jsonl",
+    "user_first_questions.jsonl",
 )
 
 # Pooled judgements (evals/pooled_judgements.jsonl): a sentence the assistant quoted that no labeller

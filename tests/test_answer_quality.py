@@ -196,6 +196,20 @@ PERSONAS_FLOORS = {
 PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.25}
 
 
+# The first questions (evals/user_first_questions.jsonl, session 33): the opening message people type,
+# written blind in two voices (short phone queries; careful full sentences, some from older people and
+# people whose first language is not English) and labelled by four other helpers reading the articles.
+# Held out on an AVX2 machine, as first measured: first sentence 0.847 (50 of 59), some sentence 0.881,
+# precision 0.867 (78 of 90), correct abstention 0.833 (5 of 6), wrong abstention 0.085 (5 of 59). Each
+# bound keeps about three cases of slack (two for correct abstention, which has six cases).
+FIRST_QUESTIONS_FLOORS = {
+    "answers.first_sentence_answers": 0.79,
+    "answers.any_sentence_answers": 0.83,
+    "answers.precision": 0.83,
+    "answers.correct_abstention": 0.50,
+}
+FIRST_QUESTIONS_CEILINGS = {"answers.wrong_abstention": 0.14}
+
 # The same held-out replies judged against the labels completed by pooled judges (session 30;
 # docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
 # (follow-ups), 0.556 → 0.583 (personas' set); precision 0.779 → 0.810, 0.684 → 0.763, 0.721 → 0.756.
@@ -241,6 +255,7 @@ def _held_out_values(
         ("evals/user_questions.jsonl", HELD_OUT_FLOORS, HELD_OUT_CEILINGS),
         ("evals/user_followups.jsonl", FOLLOW_UP_FLOORS, FOLLOW_UP_CEILINGS),
         ("evals/user_questions_personas.jsonl", PERSONAS_FLOORS, PERSONAS_CEILINGS),
+        ("evals/user_first_questions.jsonl", FIRST_QUESTIONS_FLOORS, FIRST_QUESTIONS_CEILINGS),
     ],
 )
 def test_held_out_blind_turns_meet_the_floors(
@@ -253,7 +268,8 @@ def test_held_out_blind_turns_meet_the_floors(
     for name, ceiling in ceilings.items():
         value = values[name]
         assert value is not None and value <= ceiling, (name, value)
-    for name, floor in POOLED_FLOORS[dataset].items():
+    # The first questions have no pooled judgements yet.
+    for name, floor in POOLED_FLOORS.get(dataset, {}).items():
         value = pooled[name]
         assert value is not None and value >= floor, ("pooled", name, value)
 

@@ -148,6 +148,10 @@ class InputRail:
             # Distress stands until the person says they are safe now.
             if distress_over(turn.views[0]):
                 distress_before = False
+            # An emergency said to be over ("no hes fine now, i mean generally") does not come back
+            # with the next question; a new sign in a later turn raises it again.
+            if emergency_over(turn.views[0]):
+                emergency_before = False
             distress_before |= any(distressed(v) for v in turn.views[:2])
             hit, found_wrapper = self.rules_only(turn, Context(substance_mentioned=substance))
             wrapper_before |= found_wrapper is not None
@@ -239,6 +243,9 @@ class InputRail:
         # geben?"): what follows is first aid or a question, which no trained layer may turn back
         # into a crisis reply; the rules still read it for a new sign of danger.
         handled = context.emergency_before and emergency_over(question)
+        # After distress, "hes safe right now, hes asleep. is the ketamine making these thoughts worse?"
+        # is no emergency either; the trained layers still read it for new distress ("...but i cant go on").
+        safe_after_distress = context.distress_before and distress_over(normalized.views[0])
         if hit is None and self.semantic and not seeking_help:
             if vector is None:
                 embedding = self.semantic[0].embedder.embed([question])[0]
@@ -267,6 +274,7 @@ class InputRail:
                     and not self._overruled(found, layer, reading_vector, text)
                     and not exempt_from_semantic(found.category, text)
                     and not (handled and self.categories.action(found.category) == "escalate")
+                    and not (safe_after_distress and found.category == "emergency")
                     and not (
                         found.category == "dosing"
                         and (cost_meant(text, context) or wait_to_drive(text, context))

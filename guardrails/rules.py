@@ -489,7 +489,7 @@ _DEALING_WORD = rx(
 )
 _EMERGENCY_SIGN = rx(
     r"\b(?:not\s+breathing|isn'?t\s+breathing|stopped\s+breathing|barely\s+breathing|breathing\s+(?:is\s+)?(?:really\s+|very\s+)?slow(?:ly)?|"
-    r"breathing\s+keeps\s+stopping|can'?t\s+breathe|won'?t\s+wake|can'?t\s+wake|cant\s+wake|not\s+waking|won'?t\s+respond|"
+    r"breathing\s+keeps\s+stopping|can'?t\s+breathe|won'?t\s+wake|can'?t\s+wake|cant\s+wake|(?<!about\s)(?<!of\s)not\s+waking|won'?t\s+respond|"
     r"not\s+responding|unresponsive|passed\s+out|collapsed|having\s+a\s+(?:seizure|fit)|is\s+fitting|fitting\s+on|(?:is|he's|she's|i'm)\s+seizing|"
     r"a\s+seizure\s+after|seizure\s+(?:right\s+)?now|shaking\s+uncontrollably|burning\s+hot|blue\s+(?:round|around)\s+the\s+lips|"
     r"blue\s+lips|lips\s+(?:are|have\s+gone|went)\s+blue|choking\s+on\s+(?:his|her|their|my)\s+vomit|crushing\s+chest\s+pain|"
@@ -559,7 +559,7 @@ _LETHAL_THEN = r"(?:lethal|fatal|deadly|overdose)\b[^.?!]{0,60}[.?!]*\s*[^.?!]{0
 SELF_HARM = rx(
     r"\b(?:(?:want|wanna|going|planning|plan|ready|trying)\s+to\s+(?:die|end\s+(?:it|things|my\s+life)|kill\s+myself|disappear\s+forever|"
     r"not\s+wake\s+up|overdose)|kill(?:ing)?\s+myself|kms|end\s+it\s+(?:all|tonight)|end\s+things|"
-    r"don'?t\s+want\s+to\s+(?:be\s+alive|live|be\s+here)|better\s+off\s+without\s+me|goodbye\s+letters?|suicid(?:e|al)\s+(?:note|plan)|"
+    r"don'?t\s+want\s+to\s+(?:be\s+alive|live|be\s+here(?!\s+(?:for|at|when|while|waiting|during|until|till|after|before)\b))|better\s+off\s+without\s+me|goodbye\s+letters?|suicid(?:e|al)\s+(?:note|plan)|"
     r"cutting\s+myself|hurt(?:ing)?\s+myself|fatal\s+(?:for|to)\s+me|(?:would|it)\s+(?:it\s+)?(?:take\s+)?to\s+kill\s+me|"
     # "is this going to kill him" (blood in his pee) is a worry about a harm, not a wish
     r"(?<!this\sgoing\s)(?<!it\sgoing\s)(?<!that\sgoing\s)to\s+kill\s+me|"
@@ -766,6 +766,13 @@ def cost_meant(text: str, context: Context, _matched: str = "") -> bool:
     return context.cost_before and not _CONSUMPTION.search(text)
 
 
+# A phone number had or asked for ("I already have the number. I'm asking about the ketamine"), not
+# "my number" as an amount (a new-user trial, session 33).
+_PHONE_NUMBER = rx(
+    r"\b(?:have|got|has|had|saved|know)\s+(?:got\s+)?(?:the|that|their|this|a)\s+(?:phone\s+)?number\b|\bphone\s+number\b|"
+    r"\bnumber\s+(?:for|to\s+(?:call|ring|text|phone))\b"
+)
+
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("cost-before", cost_meant),
     Exempt("wait-to-drive", wait_to_drive),
@@ -819,7 +826,14 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
         "dosing.amount-for-use",
         _AMOUNT_ASK,
         requires=(_AMOUNT_FOR_USE_TARGET, _AMOUNT_FOR_USE_PURPOSE),
-        unless=(_NOT_AN_AMOUNT_TO_TAKE, _fit_for_work, _only_denied, _everyday_amount, _DEGREE_OF_EFFECT),
+        unless=(
+            _NOT_AN_AMOUNT_TO_TAKE,
+            _fit_for_work,
+            _only_denied,
+            _everyday_amount,
+            _DEGREE_OF_EFFECT,
+            _PHONE_NUMBER,
+        ),
     ),
 )
 
@@ -827,6 +841,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
 # Harm-reduction supplies that are sold legally: a drug-checking kit, test strips, naloxone.
 _SUPPLIES = rx(
     r"\b(?:testing|test|reagent|drug[-\s]checking)\s+kits?\b|\bkits?\s+to\s+test\b|\b(?:fentanyl\s+)?test(?:ing)?\s+strips?\b|"
+    r"\bdrug[-\s]checking\s+(?:tents?|services?|stalls?|stands?)\b|"
     r"\b(?:naloxone|narcan)\b"
 )
 
@@ -858,10 +873,28 @@ _GETTING_DENIED = rx(
 )
 _ASKING_HOW = rx(r"\b(?:how|where|can|best|easiest|good|what'?s|whats)\b")
 
+# Going to a service for help with drug use ("can i just go straight to a drug service without going
+# through my gp"): reaching treatment, even when it skips the GP (a new-user trial, session 33).
+_HELP_SERVICE = rx(
+    r"\b(?:go|going|walk\s+in(?:to)?|turn\s+up|self[-\s]?refer\w*|contact|see|talk\s+to|speak\s+to|ring|call|phone|"
+    r"refer\w*|access|reach|get\s+(?:into|help\s+from|seen\s+(?:by|at)))\b[^.?!]{0,30}\b(?:(?:local\s+)?"
+    r"(?:drugs?|alcohol|addiction|substance(?:\s+(?:use|misuse))?)(?:\s+(?:and|&)\s+alcohol)?\s+"
+    r"(?:services?|teams?|workers?|charit(?:y|ies)|agenc(?:y|ies)|clinics?)|rehab|detox)\b"
+)
+_SOUGHT_FROM_A_SERVICE = rx(
+    rf"\b(?:{ACQUIRE})\s+(?:{DET}\s+)?(?:{SUBSTANCE}|drugs?|meds|prescriptions?|scripts?)\b|\b(?:buy\w*|order\w*|dealers?|plugs?|darknet|sell\w*)\b"
+)
+
+
+def _help_service_reached(text: str) -> bool:
+    return bool(_HELP_SERVICE.search(text)) and not _SOUGHT_FROM_A_SERVICE.search(text)
+
+
 SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("sourcing.supply-slang", _SUPPLY_SLANG),
     # Reaching legitimate treatment is answered, unless it asks to skip the prescriber.
     Exempt("treatment-access", lambda t, c, m: _reaches_treatment(t)),
+    Exempt("help-service", lambda t, c, m: _help_service_reached(t)),
     Exempt("legal-route", lambda t, c, m: _takes_the_legal_route(t)),
     Exempt("clinic-only-medicine", lambda t, c, m: _treatment_with_a_clinic_only_medicine(t)),
     Exempt("clinic-only-medicine-earlier", lambda t, c, m: gets_clinic_only_medicine_named_before(t, c)),
@@ -993,6 +1026,11 @@ _RECOVERED = rx(
 # first aid, which the articles answer.
 _NOT_IN_DANGER = rx(
     r"\b(?:ambulance|paramedics?|help)(?:\s+is|\s+are|'s)\s+(?:coming|on\s+(?:its|their|the)\s+way|here|arriving)\b|"
+    # handed over to medics (the eighteenth blind set, session 33): "the site medics are here and
+    # theyve taken over", "medics came and took her to the medical tent"
+    r"\b(?:medics|first\s+aiders|the\s+medics|security)\s+(?:are\s+here|came|have\s+come|arrived|have\s+arrived)\b|"
+    r"\b(?:have|has|'ve)\s+taken\s+over\b|\btook\s+(?:him|her|them)\s+to\s+(?:the\s+)?(?:medical\s+tent|hospital|a\s*&\s*e|er)\b|"
+    r"\b(?:his|her|their)\s+breathing\s+is\s+(?:fine|normal|ok|okay|better)\b|"
     r"\b(?:ambulance|paramedics?)\s+(?:has|have)\s+been\s+called\b|"
     r"\b(?:i'?ve|we'?ve|i|we|already)\s+(?:called|rang|phoned)\s+(?:an\s+ambulance|the\s+ambulance|999|911|112|000|emergency\s+services)\b|"
     r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:awake|conscious|up)\s+and\s+(?:talking|breathing|responding|chatting)\b|"
@@ -1005,14 +1043,22 @@ _NOT_IN_DANGER = rx(
     r"\b(?:l'ambulance|les\s+secours|le\s+samu|les\s+pompiers)\s+(?:arrive(?:nt)?|est\s+en\s+route|sont\s+en\s+route)\b|"
     r"\b(?:a\s+)?ambul[aâ]ncia\s+(?:vem|est[aá]\s+a\s+caminho|est[aá]\s+a\s+chegar)\b|"
     r"\b(?:l'ambulanza|ambulanza)\s+(?:arriva|sta\s+arrivando)\b|"
-    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+was|\s+were)\s*(?:not|n'?t)\s+(?:unconscious|unresponsive|passed\s+out)\b"
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re|\s+was|\s+were)\s*(?:not|n'?t)\s+(?:unconscious|unresponsive|passed\s+out)\b|"
+    # the emergency reading corrected (a new-user trial, session 33): "nobody took anything, im not in
+    # danger right now", "its not an emergency!!"
+    r"\b(?:i'?m|im|i\s+am|he'?s|hes|he\s+is|she'?s|shes|she\s+is|they'?re|theyre|they\s+are|we'?re|we\s+are)\s+not\s+in\s+"
+    r"(?:any\s+)?(?:immediate\s+)?danger\b|\b(?:nobody|no\s*one)\s+(?:has\s+)?(?:took|taken)\s+anything\b|"
+    r"\b(?:it'?s|its|it\s+is|this\s+is|that'?s|thats|that\s+is)\s+not\s+an\s+emergency\b|\b(?:it|this|that)\s+(?:isn'?t|is\s+not)\s+an\s+emergency\b|"
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:safe|fine|ok|okay|alright|all\s+right)\s+(?:right\s+)?now\b"
 )
 
 
 def emergency_over(text: str) -> bool:
     """The newest turn says the emergency told earlier has passed."""
     text = text.casefold()
-    if _NOT_IN_DANGER.search(text) and not live_danger_sign(text) and not _DANGER_NOW.search(text):
+    # "hes safe right now" says the danger has passed; its "right now" does not tell a danger now.
+    rest = _NOT_IN_DANGER.sub(" ", text)
+    if _NOT_IN_DANGER.search(text) and not live_danger_sign(rest) and not _DANGER_NOW.search(rest):
         return True
     return bool(_CAME_ROUND.search(text) or _RECOVERED.search(text))
 
@@ -1048,8 +1094,10 @@ def honest_about_use(text: str) -> bool:
 _DAY_OFF = rx(r"\b(?:whole|full|entire)\s+day\s+off\b|\btime\s+off\s+work\b")
 _STAY_AFTER_SESSION = rx(
     r"\bhow\s+long\s+(?:do|does|will|would|should|must|can|are)\s+(?:i|you|we|they|he|she|patients?|people)\s+"
-    r"(?:(?:have|need|got)\s+to\s+|usually\s+|be\s+(?:made|asked|expected)\s+to\s+)?"
-    r"(?:stay|remain|be\s+(?:monitored|observed|watched|kept))\b(?![^.?!]{0,30}\b(?:another|more|again|next|re-?dose)\b)"
+    r"(?:(?:have|need|got)\s+to\s+|usually\s+|be\s+(?:made|asked|expected|required|told)\s+to\s+)?"
+    r"(?:stay|remain|be\s+(?:monitored|observed|watched|kept))\b(?![^.?!]{0,30}\b(?:another|more|again|next|re-?dose)\b)|"
+    r"\bhow\s+long\s+(?:do|does|will|would)\s+(?:they|the\s+(?:clinic|staff|nurses?))\s+keep\s+(?:you|him|her|them|me|patients?|people)\b"
+    r"(?![^.?!]{0,30}\b(?:another|more|again|next|re-?dose)\b)"
 )
 # A treatment history ("tried four antidepressants and nothing worked"): a question about the next
 # treatment, which the trained layers confuse with hopelessness about living.
@@ -1344,6 +1392,34 @@ def recurring_complaint(text: str) -> bool:
     )
 
 
+# Low mood or withdrawal told over weeks or months ("now he barely talks, stays in bed, seems really
+# down"): a worry to answer, which the trained layers read as a person in danger (a new-user trial,
+# session 33). Thoughts of dying are the distress rules' to find, not this.
+_LOW_MOOD = rx(
+    # a mood said of someone, not "coming down off ket"
+    r"\b(?:seems?|seemed|looks?|feels?|feeling|been|is|he'?s|she'?s|hes|shes)\s+(?:(?:really|very|so|quite|pretty)\s+)?"
+    r"(?:down|low|flat|withdrawn|depressed|miserable|quiet)\b|"
+    r"\b(?:stays?|staying|stayed)\s+in\s+(?:his|her|their|the)\s+room\b|"
+    r"\b(?:stays?|staying|stayed|lies|lying)\s+in\s+bed\b|\bbarely\s+(?:talks?|speaks?|eats?|leaves?|goes\s+out)\b|"
+    r"\bnot\s+(?:himself|herself|themselves)\b|\bwon'?t\s+(?:talk|get\s+out\s+of\s+bed|leave\s+(?:his|her|their)\s+room)\b"
+)
+_OVER_TIME = rx(
+    r"\b(?:for|over|in)\s+(?:the\s+)?(?:last\s+|past\s+)?(?:few\s+|couple\s+(?:of\s+)?|several\s+|many\s+|\d+\s+)?"
+    r"(?:days|weeks|months|years)\b|\b(?:the\s+)?(?:last|past)\s+(?:few\s+|couple\s+(?:of\s+)?)?(?:weeks|months|years)\b|"
+    r"\b(?:lately|recently|these\s+days|for\s+a\s+while|most\s+days|all\s+the\s+time|all\s+day)\b"
+)
+
+
+def low_mood_not_emergency(text: str) -> bool:
+    """Low mood or withdrawal told over a span of time, with no sign of danger and nothing urgent."""
+    text = text.casefold()
+    return (
+        bool(_LOW_MOOD.search(text) and _OVER_TIME.search(text))
+        and not live_danger_sign(text)
+        and not _DANGER_NOW.search(text)
+    )
+
+
 def side_effect_not_emergency(text: str) -> bool:
     """An effect expected after a prescribed session, or why a danger would arise, with no sign of
     danger told and nothing urgent asked."""
@@ -1465,6 +1541,23 @@ def blood_pressure_limit(text: str) -> bool:
     return bool(_BLOOD_PRESSURE_LIMIT.search(text)) and not _ASKS_AN_AMOUNT.search(text)
 
 
+# How a treatment is given ("like how is it given, how often, does one work better", asked after
+# comparing Spravato with infusions): how a course is organised, not an amount (a new-user trial,
+# session 33).
+_HOW_GIVEN = rx(
+    r"\bhow\s+(?:is|are|'s)\s+(?:it|they|that|this|each\s+one|spravato|esketamine|ketamine|the\s+(?:spray|infusions?|treatment|sessions?))\s+"
+    r"(?:given|done|administered|delivered|organi[sz]ed|scheduled)\b"
+)
+
+
+def how_treatment_is_given(text: str) -> bool:
+    """How a treatment is given or scheduled, with nothing taken, no amount and nobody's own use asked."""
+    text = text.casefold()
+    return (
+        bool(_HOW_GIVEN.search(text)) and not _CONSUMPTION.search(text) and not _ASKS_AN_AMOUNT.search(text)
+    )
+
+
 def dose_not_asked(text: str) -> bool:
     """No amount asked: one denied ("im not asking how much to take"), being fit for work after a
     session, or doses already given in care."""
@@ -1577,6 +1670,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or side_effect_not_emergency(text)
         or recurring_complaint(text)
         or emergency_over(text)
+        or low_mood_not_emergency(text)
     ),
     "dosing": lambda text: (
         honest_about_use(text)
@@ -1591,6 +1685,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or blood_pressure_limit(text)
         or checks_how_often(text)
         or everyday_amount(text)
+        or how_treatment_is_given(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)
@@ -1599,7 +1694,10 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or research_not_distress(text)
         or quitting_not_distress(text)
         or fear_or_risk_not_distress(text)
-        or (everyday_amount(text) and not _speaks_of_harm_or_lethality(text.casefold()))
+        or (
+            (everyday_amount(text) or tolerance_not_amount(text))
+            and not _speaks_of_harm_or_lethality(text.casefold())
+        )
     ),
     "sourcing": lambda text: (
         found_not_sought(text)
@@ -1652,6 +1750,7 @@ SOMEONE_ELSE_AT_RISK = rx(
     r"(?:wants?|wanted|wanting|wanna|trying|tries|tried|going|gonna|planning|plans|threaten\w*)\s+(?:to\s+)?"
     r"(?:hurt|harm|cut)\s+(?:him|her|them)sel(?:f|ves)|"
     r"(?:keeps?|kept|been|is|was|started|starts)\s+(?:cutting|harming|hurting|burning|hitting)\s+(?:him|her|them)sel(?:f|ves)|"
+    r"(?:keeps?|kept|been|started|starts)\s+cutting\s+(?:his|her|their)\s+(?:arms?|legs?|wrists?|thighs?|skin)\b|"
     # on purpose, not "burnt himself on the heater"
     r"(?:burn\w*|cut\w*|hit\w*|scratch\w*)\s+(?:him|her|them)sel(?:f|ves)\s+(?:with|on\s+purpose|deliberately)|"
     r"(?:cuts|burns|scars)\s+(?:all\s+)?(?:on|over)\s+(?:his|her|their|my\s+[\w\s]{0,20}?'s)\s+(?:arms?|legs?|wrists?|thighs?|stomach)|"
@@ -1733,7 +1832,8 @@ HYPOTHETICAL = rx(
     r"\bif\s+(?:\w+\s+){0,3}?ever\b|\bnot\s+happening\s+(?:right\s+)?now\b|\bjust\s+(?:want\s+to\s+be|being)\s+prepared\b|"
     r"\bhypothetically\b|\bin\s+general\b|"
     # long past and well now ("my sister used to self harm as a teen, shes 30 now and doing great")
-    r"\bused\s+to\b[^?!]{0,80}\b(?:doing|is|'s|are|feels?)\s+(?:really\s+|so\s+)?(?:great|well|fine|better|good)\b"
+    r"\bused\s+to\b[^?!]{0,80}\b(?:doing|is|'s|are|feels?)\s+(?:really\s+|so\s+)?(?:great|well|fine|better|good)\b|"
+    r"\bused\s+to\b[^?!]{0,80}\bbeen\s+(?:well|fine|ok|okay|good)\s+for\s+(?:over\s+|more\s+than\s+|about\s+)?(?:\d+|two|three|five|ten|many|several)\s+years\b"
 )
 
 UNSAFE_RULES: tuple[IntentRule | Exempt, ...] = (
@@ -1782,6 +1882,16 @@ DISTRESS = rx(
     r"disappointed\s+(?:that\s+)?i\s+(?:woke|wake)\s+up|switch\s+myself\s+off|(?:i'?m|im|i\s+am)\s+(?:a\s+)?lost\s+cause|"
     r"(?:i'?m|im|i\s+am)\s+(?:so\s+)?pointless|"
     r"thinking\s+(?:about|of)\s+(?:ending\s+(?:it|things|my\s+life)|dying|killing\s+myself|suicide|not\s+being\s+here)|"
+    r"(?:we'?d|wed|we\s+would|you'?d|they'?d|everyone\s+would|everybody\s+would)\s+(?:all\s+)?be\s+better\s+off\s+if\s+i\s+"
+    r"(?:wasn'?t|wasnt|weren'?t|werent|was\s+not|were\s+not)\s+(?:around|here|alive)\b|"
+    # passive thoughts of dying, said quietly inside another question (a new-user trial, session 33)
+    r"\bi\s+(?:sometimes\s+|often\s+|keep\s+|still\s+)?(?:think|thought|dream)\s+(?:about|of)\s+(?:not\s+waking\s+up|dying|"
+    r"not\s+being\s+(?:here|alive|around)|ending\s+(?:it|things|my\s+life))|"
+    r"(?:wish|wishing|hope|hoping)\s+i\s+(?:would(?:n'?t|\s+not)|didn'?t|did\s+not|could\s+(?:just\s+)?not|won'?t|will\s+not|never)\s+"
+    r"(?:wake|woke)\s+up|(?:go|fall)\s+to\s+sleep\s+and\s+(?:never|not)\s+wake\s+up|"
+    # "some days i dont really want to be here", not "i don't want to be here for two hours after the spray"
+    r"(?:don'?t|dont|do\s+not)\s+(?:really\s+|even\s+)?want\s+to\s+be\s+(?:here|alive|around)(?:\s+any\s*more)?"
+    r"(?!\s+(?:for|at|in|when|while|all|waiting|on\s+my\s+own|alone|with|during|if|until|till|after|before)\b)|"
     r"thoughts\s+(?:of|about)\s+(?:suicide|ending\s+it|killing\s+myself|dying)|(?:i'?m|im|i\s+am|feel(?:ing)?)\s+suicidal|"
     r"(?:feel|feeling|i'?m|im|i\s+am)\s+(?:so\s+|completely\s+|totally\s+|really\s+|utterly\s+)?(?:hopeless|worthless|like\s+a\s+burden|a\s+burden)|"
     r"not\s+planning\s+on\s+being\s+around|won'?t\s+be\s+around\s+(?:much\s+)?(?:longer|for\s+long)|"
@@ -1890,24 +2000,34 @@ def about_someone_else(text: str) -> bool:
 _SAFE_NOW = rx(
     # "im not ok now" is not: only a word that strengthens it may come between
     r"\b(?:i'?m|im|i\s+am|feeling|i\s+feel)\s+(?:(?:much|a\s+lot|feeling|doing|totally|completely)\s+)?"
-    r"(?:safe|ok|okay|alright|all\s+right|better|fine)\s+now\b|"
+    r"(?:safe|ok|okay|alright|all\s+right|better|fine)\s+(?:right\s+)?now\b|"
     r"\b(?:i'?m|im|i\s+am)\s+safe\b(?!\s+(?:to|from|with|if|when|in)\b)|"
     # "im not going to do anything, i just want to know about the treatment": no intent to act
     r"\b(?:i'?m|im|i\s+am)\s+not\s+(?:going\s+to|gonna)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
     # "im not suicidal or anything lol just asking", "she's not in immediate danger, she's got a plan"
     r"\b(?:i'?m|im|i\s+am|(?:he|she|they)(?:'?s|'re|\s+is|\s+are))\s+not\s+(?:suicidal|in\s+(?:any\s+)?(?:immediate\s+)?danger)\b|"
     # a carer who has called a crisis line or the person's doctor ("ok i called samaritans. hes asleep now")
-    r"\b(?:i|we)\s+(?:just\s+|already\s+)?(?:called|rang|phoned|texted|spoke\s+to|talked\s+to)\s+(?:the\s+)?"
-    r"(?:samaritans|988|crisis\s+(?:line|team)|111|(?:his|her|their)\s+(?:gp|doctor|psychiatrist)|lifeline|shout)\b|"
+    r"\b(?:i|we|they|i'?ve|ive|we'?ve|they'?ve|theyve)\s+(?:just\s+|already\s+)?(?:called|rung|rang|phoned|texted|spoke\s+to|talked\s+to)\s+(?:the\s+)?"
+    r"(?:samaritans|988|crisis\s+(?:line|team)|111|(?:his|her|their)\s+(?:gp|doctor|psychiatrist)|lifeline|shout|pieta)\b|"
     # the same in the other reply languages: "je vais bien", "estoy bien", "mir geht es gut"
-    r"\b(?:je\s+vais\s+bien|[çc]a\s+va(?:\s+bien)?|estoy\s+bien|mir\s+geht\s+(?:es\s+)?gut|sto\s+bene|estou\s+bem)\b|"
+    # "yo tampoco estoy bien", "non sto bene", "não estou bem", "ça va pas" say the opposite
+    r"\b(?:je\s+vais\s+bien|[çc]a\s+va(?:\s+bien)?(?!\s+pas)|(?<!no\s)(?<!tampoco\s)estoy\s+bien|mir\s+geht\s+(?:es\s+)?gut|"
+    r"(?<!non\s)sto\s+bene|(?<!não\s)(?<!nao\s)estou\s+bem)\b|"
     r"\bi\s+(?:won'?t|wont|will\s+not)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
     # a carer after crisis lines: "he hasnt said anything about hurting himself, its more like hes flat"
     r"\b(?:he|she|they)\s+(?:hasn'?t|hasnt|has\s+not|haven'?t|havent|have\s+not|didn'?t|didnt|never)\s+(?:said|mentioned|talked\s+about)\s+"
     r"(?:anything\s+)?(?:about\s+)?(?:hurting|harming|killing|ending)\s+(?:him|her|them)sel(?:f|ves)\b|"
     # the person worried about is safe now, with someone, or their doctor is being called
-    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:safe|ok|okay|alright|all\s+right)\s+now\b|"
-    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:with\s+(?:his|her|their)\s+\w+|in\s+(?:a\s*&\s*e|hospital|the\s+hospital))\s+now\b|"
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:safe|ok|okay|alright|all\s+right)\s+(?:right\s+)?now\b|"
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:with\s+(?:his|her|their)\s+\w+|(?:in|at)\s+(?:a\s*&\s*e|hospital|the\s+hospital))\s+now\b|"
+    # someone is with them, care has them, or they have said they are safe ("her mum is with her now",
+    # "his mam is sitting up with him", "she told both of us she is safe", "not in danger, i meant
+    # passive thoughts"; the eighteenth blind set, session 33)
+    r"\b(?:is|are)\s+(?:sitting\s+(?:up\s+)?)?with\s+(?:her|him|them)\s+now\b|"
+    r"\b(?:they\s+are|they'?re|theyre)\s+keeping\s+(?:her|him|them)\s+in\b|"
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+safe\s+for\s+(?:the\s+moment|now|tonight)\b|"
+    r"\b(?:said|told\s+(?:me|us|both\s+of\s+us|them|staff))\s+(?:that\s+)?(?:he|she|they)\s+(?:is|are|was|were)\s+safe\b|"
+    r"(?:^|[.,;!?]\s*)not\s+in\s+(?:any\s+)?(?:immediate\s+)?danger\b|"
     r"\b(?:he|she|they|we)(?:'?s|'re|\s+is|\s+are)\s+(?:calling|ringing|phoning)\s+(?:the\s+)?"
     r"(?:samaritans|988|crisis\s+(?:line|team)|111|(?:his|her|their)\s+(?:gp|doctor|psychiatrist))\b"
 )

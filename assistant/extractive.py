@@ -19,6 +19,8 @@ from assistant.results import Citation
 from assistant.selection import AnswerSelector, Candidate, leans_on_previous
 from corpus.aspects import (
     about_depression_only,
+    about_young_people,
+    adult_asking_for_themselves,
     for_pain_only,
     names_another_organ,
     older_age_asked,
@@ -323,8 +325,9 @@ class ExtractiveAnswerer:
     ) -> Callable[[str, str], bool]:
         """Whether a sentence (its article and text) reads the question's words in another sense than
         the question does: first aid for a prescribed session, depression's relapse for a drug's,
-        another part of the body (`corpus.aspects`), depression's treatment for pain's, and a sentence
-        that names no age for a question about an older person."""
+        another part of the body (`corpus.aspects`), depression's treatment for pain's, a sentence
+        that names no age for a question about an older person, and young people's matters for an adult
+        asking for themselves."""
         emergencies = (
             self._emergency_articles()
             if mentions_a_prescribed_session(question) and not _EMERGENCY_TOLD.search(question)
@@ -333,6 +336,7 @@ class ExtractiveAnswerer:
         relapsing_into_use = relapse_into_use(question)
         pain_only = for_pain_only(question)
         older_age = older_age_asked(question)
+        adult = adult_asking_for_themselves(question)
         asked_parts = organs(question) or body_parts
 
         def other(article_id: str, text: str) -> bool:
@@ -341,6 +345,8 @@ class ExtractiveAnswerer:
             if pain_only and about_depression_only(text):
                 return True
             if older_age and says_nothing_of_age(text):
+                return True
+            if adult and about_young_people(text):
                 return True
             return relapsing_into_use and bool(_RELAPSE.search(text) and _DEPRESSION_RETURNING.search(text))
 

@@ -118,3 +118,34 @@ def older_age_asked(text: str) -> bool:
 def says_nothing_of_age(sentence: str) -> bool:
     """Whether `sentence` names no age or age group."""
     return not _AGE_TOLD.search(sentence)
+
+
+# An adult asking for themselves ("im 29 not a kid", "adult, daily user, wants help") is not answered
+# with what young people's services or a child's criminal record involve (a new-user trial, session 33).
+_ADULT_TOLD = re.compile(
+    r"\b(?:i'?m|im|i\s+am|aged?)\s+(?:1[89]|[2-9]\d)\b(?!\s*(?:mg|ml|g|kg|%|mins?|minutes?|hours?|days?|weeks?|months?|times?))|"
+    # "adult, daily user, wants help", "im an adult", not "young adults" or "is it safe for adults"
+    r"\bnot\s+(?:a\s+)?(?:kid|child|teen(?:ager)?|minor)\b|(?:^|[.,;!?]\s*)(?:an?\s+)?adult\b|\b(?:i'?m|im|i\s+am|as)\s+an\s+adult\b",
+    re.IGNORECASE,
+)
+# Someone young asked about: "my son is 16", "what about teenagers", "under 18s" (not "not a kid").
+_YOUNG_ASKED = re.compile(
+    r"(?<!not\s)(?<!not\sa\s)(?<!forget\s)\b(?:sons?|daughters?|kids?|child(?:ren)?|teen\w*|pupils?|school\w*|under[-\s]?18s?|minors?|"
+    r"young\s+(?:people|person)|adolescen\w*|youth|(?:1[0-7]|[1-9])\s*(?:yrs?|years?|y/?o)\b)",
+    re.IGNORECASE,
+)
+_ABOUT_YOUNG_PEOPLE = re.compile(
+    r"\b(?:young\s+(?:people|person)(?:'s)?|teen\w*|adolescen\w*|child(?:ren)?|pupils?|school\w*|under[-\s]?18s?|minors?|"
+    r"youth|parents?)\b",
+    re.IGNORECASE,
+)
+
+
+def adult_asking_for_themselves(question: str) -> bool:
+    """Whether `question` says the asker is an adult and asks about no one young."""
+    return bool(_ADULT_TOLD.search(question)) and not _YOUNG_ASKED.search(question)
+
+
+def about_young_people(sentence: str) -> bool:
+    """Whether `sentence` speaks of young people, children, pupils or their parents."""
+    return bool(_ABOUT_YOUNG_PEOPLE.search(sentence))

@@ -9,6 +9,8 @@ import pytest
 from assistant.pipeline import AnswerPipeline
 from corpus.aspects import (
     about_depression_only,
+    about_young_people,
+    adult_asking_for_themselves,
     body_parts_of_conversation,
     for_pain_only,
     names_another_organ,
@@ -128,3 +130,31 @@ def test_a_follow_up_about_the_nose_is_not_answered_with_the_bladder(
         ]
     )
     assert all("bladder" not in c.quote for c in follow_up.citations), follow_up.answer
+
+
+def test_an_adult_asking_for_themselves_is_told_apart_from_a_question_about_someone_young() -> None:
+    for question in (
+        "im 29 not a kid. is drug treatment confidential in the uk or not",
+        "forget young people. adult, daily user, wants help. what are my options",
+        "im an adult, can i self refer",
+    ):
+        assert adult_asking_for_themselves(question), question
+    for question in (
+        "right but will they report me tho",
+        "im 45 and my son is 16, will he get a record",
+        "Prevalence trends of recreational ketamine use among young adults in England",
+        "i took 25mg last night",
+    ):
+        assert not adult_asking_for_themselves(question), question
+    assert about_young_people("Many areas of the UK have young people's drug and alcohol services.")
+    assert not about_young_people(
+        "Anyone worried about their own ketamine use can talk to a GP in confidence."
+    )
+
+
+def test_an_adult_asking_for_themselves_is_not_answered_with_young_peoples_services(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    """A ninth new-user trial (session 33): "im 29 not a kid" was answered with young people's services."""
+    result = shipped_pipeline.run("forget young people. adult, daily user, wants help. what are my options")
+    assert not any(about_young_people(c.quote) for c in result.citations), result.answer

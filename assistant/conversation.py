@@ -179,10 +179,23 @@ def read_dialogue(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Dial
     return Dialogue(tuple(user_turns(conversation)), earlier_leads(conversation))
 
 
+# Help asked for after a question about a drug ("how do i find my local one? im in leeds", "is there
+# anyone i can talk to? were in manchester"): help with that drug's use (session 33's trial).
+_HELP_ASKED = re.compile(
+    r"\b(?:find|local|near(?:est|by)?|talk\s+to|speak\s+to|helplines?|services?|support\s+groups?|refer\w*|"
+    r"who\s+(?:do|can|should)\s+(?:i|we)\s+(?:call|ring|contact|see)|where\s+(?:do|can|should)\s+(?:i|we)\s+go)\b",
+    re.IGNORECASE,
+)
+
+
 def about_an_earlier_drug(turns: Sequence[str]) -> bool:
-    """Whether the newest turn points back ("what happens if hes caught with it") in a conversation
-    whose earlier turns name a drug: a question about that drug even when it names none."""
-    return bool(_POINTS_BACK.search(turns[-1])) and any(mentions_substance(turn) for turn in turns[:-1])
+    """Whether the newest turn points back ("what happens if hes caught with it") or asks where to find
+    help, in a conversation whose earlier turns name a drug: a question about that drug even when it
+    names none."""
+    newest = turns[-1]
+    return bool(_POINTS_BACK.search(newest) or _HELP_ASKED.search(newest)) and any(
+        mentions_substance(turn) for turn in turns[:-1]
+    )
 
 
 def announces_new_topic(question: str) -> bool:

@@ -82,6 +82,13 @@ def test_unrelated_question_abstains(shipped_pipeline: AnswerPipeline) -> None:
 
     painting = shipped_pipeline.run(_user_only("what is esketamine", "who painted the mona lisa then"))
     assert painting.answer == OFF_TOPIC_MESSAGE
+    # Asking where to find help after a question about a drug is about that drug's help (session 33).
+    local = shipped_pipeline.run(
+        _user_only(
+            "can i self refer for ketamine addiction in the uk", "how do i find my local one? im in leeds"
+        )
+    )
+    assert local.answer != OFF_TOPIC_MESSAGE, local.answer
 
 
 def test_an_abstention_says_who_can_help_with_that_kind_of_question() -> None:

@@ -23,14 +23,16 @@ _NAMES = {
     "united states": r"US|DEA|VA|(?i:u\.s\.a\.|u\.s\.|usa|united states|america|american|fda|samhsa|medicaid|tricare|"
     r"veterans affairs)|(?<=(?i:the) )(?i:us)",
     "european union": r"EU|EMA|(?i:european union|europe|european)",
-    "ireland": r"(?<!(?i:northern) )(?i:ireland|irish)",
+    # their medicines regulators and health services name them too (session 33's trial: "what about
+    # the TGA" was answered with England's NICE)
+    "ireland": r"(?<!(?i:northern) )(?i:ireland|irish)|HSE|HPRA",
     "netherlands": r"(?i:netherlands|holland|dutch)",
     "germany": r"(?i:germany|german)",
     "france": r"(?i:france|french)",
     "spain": r"(?i:spain|spanish)",
     "italy": r"(?i:italy|italian)",
     "canada": r"(?i:canada|canadian)",
-    "australia": r"(?i:australia|australian)",
+    "australia": r"(?i:australia|australian)|TGA|PBS",
     "new zealand": r"(?i:new zealand)",
     "india": r"(?i:india|indian)",
     "china": r"(?i:china|chinese|hong kong|taiwan)",
@@ -55,7 +57,7 @@ _CITIES = {
     "scotland": r"glasgow|edinburgh|aberdeen|dundee",
     "wales": r"cardiff|swansea",
     "northern ireland": r"belfast",
-    "ireland": r"dublin|galway",
+    "ireland": r"dublin|galway|cork|limerick",
     "australia": r"sydney|melbourne|brisbane|adelaide|canberra|hobart|queensland|new south wales|nsw",
     "new zealand": r"auckland|christchurch",
     "canada": r"toronto|vancouver|montr[eé]al|ottawa|calgary|edmonton|winnipeg|ontario|qu[eé]bec|alberta|"

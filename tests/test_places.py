@@ -37,6 +37,10 @@ from corpus.places import (
         # Provinces and states that share a word with a place are not it.
         ("law in british columbia", set()),
         ("rules in new south wales", set()),
+        # A country's medicines regulator or health service names it (session 33).
+        ("what about the TGA, has it approved spravato", {"australia"}),
+        ("is it covered by the HSE", {"ireland"}),
+        ("tga", set()),
     ],
 )
 def test_places_are_read_by_name_and_acronym(text: str, named: set[str]) -> None:

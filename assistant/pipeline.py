@@ -79,9 +79,7 @@ OFF_TOPIC_MESSAGE = (
 # A follow-up whose likeliest answers all led earlier replies: a bare "I don't have a vetted source"
 # would read as contradicting the answer the person has just read, and "what I already told you"
 # read as a false claim to people whose question the earlier reply had missed (session 33's trial).
-SAID_BEFORE = (
-    "I don't have a vetted source that answers this beyond what I quoted above, so I won't repeat it or guess."
-)
+SAID_BEFORE = "I don't have a vetted source that answers this beyond what I quoted above, so I won't repeat it or guess."
 SAID_BEFORE_MESSAGE = f"{SAID_BEFORE} {CLINICIAN_CAN_HELP}"
 
 

@@ -45,7 +45,8 @@ DEFAULT_EMERGENCY_NUMBERS = (
     EmergencyNumber("UK", "999"),
 )
 DEFAULT_CRISIS_LINES = (
-    "In the US, call or text 988 (Suicide & Crisis Lifeline).",
+    # 988 is Canada's crisis line too (a trial user in Canada was told it only for the US; session 33)
+    "In the US and Canada, call or text 988.",
     "In the UK and Ireland, call Samaritans on 116 123.",
     "Elsewhere, your local emergency number can connect you to help.",
 )

@@ -284,11 +284,26 @@ def with_local_number(numbers: Sequence[EmergencyNumber], local: LocalHelp | Non
     return [configured[0] if configured else own, *(n for n in numbers if n.number != own.number)]
 
 
+_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
+
+
+def _numbers(line: str) -> frozenset[str]:
+    return frozenset(m.group().replace(" ", "") for m in _NUMBER.finditer(line))
+
+
 def with_local_line(lines: Sequence[str], local: LocalHelp | None, language: str) -> list[str]:
-    """`lines` with the country's crisis line first (English replies only: the line is worded in English)."""
+    """`lines` with the country's crisis line first (English replies only: the line is worded in English);
+    a line that gives only numbers the country's line already gives is left out ("In the US and
+    Canada, call or text 988" after "In Canada, call or text 988")."""
     if local is None or local.crisis_line is None or language != "en":
         return list(lines)
-    return [local.crisis_line, *(line for line in lines if line != local.crisis_line)]
+    given = _numbers(local.crisis_line)
+    rest = [
+        line
+        for line in lines
+        if line != local.crisis_line and not (_numbers(line) and _numbers(line) <= given)
+    ]
+    return [local.crisis_line, *rest]
 
 
 # Someone violent or frightening now: safety first, then the drugs, then who helps with abuse at home.

@@ -704,6 +704,10 @@ def test_someone_who_says_where_they_are_gets_that_countrys_numbers_first() -> N
     crisis = rail.run(["I'm in Australia and I want to kill myself"])
     assert crisis.category == "self_harm" and crisis.contacts[:2] == ("13 11 14", "988")
     assert crisis.message.index("Lifeline on 13 11 14") < crisis.message.index("988")
+    # 988 serves Canada as well as the US: said once, as Canada's, to someone in Canada.
+    assert "In the US and Canada, call or text 988." in rail.run(["I want to kill myself"]).message
+    canada = rail.run(["im in canada and i want to kill myself"]).message
+    assert canada.count("988") == 1 and "In Canada, call or text 988" in canada
     # A country sharing a default number gets it once, under its own name.
     canada = rail.run(["im in canada, my friend took ket and is having a seizure"])
     assert "911 (Canada), 112 (EU), 999 (UK)" in canada.message and canada.contacts.count("911") == 1

@@ -158,6 +158,18 @@ def _only_denied(text: str, _context: object = None, _matched: str = "") -> bool
     return bool(_DOSE_DENIED.search(text)) and not _AMOUNT_ASKED.search(rest)
 
 
+# "i work too much and i am sad": too much of a day's life, not of a drug (the eighteenth blind set).
+_TOO_MUCH_OF_LIFE = rx(
+    r"\b(?:work|working|worry|worrying|think|thinking|overthink\w*|study|studying|talk|talking|spend|spending|"
+    r"train|training|sleep|sleeping)\s+(?:way\s+|far\s+|much\s+)?too\s+much\b"
+)
+
+
+def _too_much_of_life(text: str, _context: object = None, _matched: str = "") -> bool:
+    """Every amount word is "too much" of work, worry or sleep."""
+    return bool(_TOO_MUCH_OF_LIFE.search(text)) and not _AMOUNT_ASK.search(_TOO_MUCH_OF_LIFE.sub(" ", text))
+
+
 def _fit_for_work(text: str, _context: object = None, _matched: str = "") -> bool:
     """When one is fit for work or driving after a session, with no further dose asked about."""
     return bool(_FIT_AFTER_A_DOSE.search(text)) and not _ANOTHER_DOSE.search(text)
@@ -833,6 +845,7 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
             _everyday_amount,
             _DEGREE_OF_EFFECT,
             _PHONE_NUMBER,
+            _too_much_of_life,
         ),
     ),
 )
@@ -1410,6 +1423,17 @@ _OVER_TIME = rx(
 )
 
 
+# Whether what was told is a sign of something ("he needs more ket to make the pain go away... is this a
+# sign its getting serious"): asked about, with no sign of danger told (the eighteenth blind set).
+_IS_IT_A_SIGN = rx(r"\b(?:is|was)\s+(?:this|that|it)\s+(?:a\s+)?(?:bad\s+|warning\s+)?sign\b")
+
+
+def sign_asked_about(text: str) -> bool:
+    """Whether something is a sign, asked with no sign of danger told and nothing happening now."""
+    text = text.casefold()
+    return bool(_IS_IT_A_SIGN.search(text)) and not live_danger_sign(text) and not _DANGER_NOW.search(text)
+
+
 def low_mood_not_emergency(text: str) -> bool:
     """Low mood or withdrawal told over a span of time, with no sign of danger and nothing urgent."""
     text = text.casefold()
@@ -1671,6 +1695,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or recurring_complaint(text)
         or emergency_over(text)
         or low_mood_not_emergency(text)
+        or sign_asked_about(text)
     ),
     "dosing": lambda text: (
         honest_about_use(text)
@@ -1894,6 +1919,10 @@ DISTRESS = rx(
     r"(?!\s+(?:for|at|in|when|while|all|waiting|on\s+my\s+own|alone|with|during|if|until|till|after|before)\b)|"
     r"thoughts\s+(?:of|about)\s+(?:suicide|ending\s+it|killing\s+myself|dying)|(?:i'?m|im|i\s+am|feel(?:ing)?)\s+suicidal|"
     r"(?:feel|feeling|i'?m|im|i\s+am)\s+(?:so\s+|completely\s+|totally\s+|really\s+|utterly\s+)?(?:hopeless|worthless|like\s+a\s+burden|a\s+burden)|"
+    # in a second language (the eighteenth blind set): "she is burden to everybody", "only a weight for
+    # the family", "she want to disappear" (retold in the first person)
+    r"(?:i'?m|im|i\s+am)\s+(?:only\s+|just\s+)?(?:a\s+)?(?:burden|weight)\s+(?:to|for|on)\s+(?:every\w*|the\s+family|my\s+family|all)\b|"
+    r"\bi\s+(?:just\s+)?want\s+to\s+disappear\b(?!\s+(?:for|to|into|off|from\s+(?:social|work)))|"
     r"not\s+planning\s+on\s+being\s+around|won'?t\s+be\s+around\s+(?:much\s+)?(?:longer|for\s+long)|"
     r"wish\s+(?:it\s+had\s+been|it\s+was)\s+me|(?:i'?m|im|i\s+am)\s+(?:so\s+)?done\s+(?:with\s+)?(?:life|living|existing|being\s+alive)|"
     r"(?:i'?m|im|i\s+am)\s+done\s+with\s+everything|"

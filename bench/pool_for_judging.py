@@ -16,8 +16,10 @@ the question, the sentence) and `DIR/key.jsonl` (what each item is). The held-ou
 judges only; nothing here prints an item.
 `--collect DIR` reads the judges' answer files back (`DIR/out/<packet>-<judge>.jsonl`, one line per
 item: `{"item": ..., "verdict": "yes" | "partly" | "no"}`), writes the candidates' votes to
-`evals/pooled_judgements.jsonl` and prints how often the judges accepted each kind of item.
-Run: .venv/bin/python bench/pool_for_judging.py DIR [--data-dir DIR]
+`evals/pooled_judgements.jsonl` (replacing the rows of the sets this round pooled, keeping the rest)
+and prints how often the judges accepted each kind of item. `--sets` pools some of the blind sets
+only, such as one added after the last round.
+Run: .venv/bin/python bench/pool_for_judging.py DIR [--data-dir DIR] [--sets user_first_questions.jsonl ...]
      .venv/bin/python bench/pool_for_judging.py --collect DIR
 """
 
@@ -56,6 +58,9 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--data-dir", type=Path, default=REPO / ".assistant-data")
     parser.add_argument("--collect", action="store_true", help="read the judges' answers back")
+    parser.add_argument(
+        "--sets", nargs="+", choices=BLIND_SETS, default=list(BLIND_SETS), help="the sets to pool"
+    )
     args = parser.parse_args()
     if args.collect:
         collect(args.out)
@@ -72,7 +77,7 @@ def main() -> None:
     rng = random.Random(SEED)
     packets: dict[str, list[dict]] = {"dev": [], "heldout": []}
     key: list[dict] = []
-    for name in BLIND_SETS:
+    for name in args.sets:
         for case in map(json.loads, (REPO / "evals" / name).open(encoding="utf-8")):
             if case["expect"] not in ("answer", "abstain"):
                 continue
@@ -154,12 +159,21 @@ def collect(directory: Path) -> None:
             f"| {split} | {role}, labelled {expect} | {len(items)} | {accepted} ({accepted / len(items):.2f}) "
             f"| {unanimous / len(items):.2f} |"
         )
+    pooled_now = {row["set"] for row in key.values()}
+    kept = (
+        [row for row in map(json.loads, POOLED.open(encoding="utf-8")) if row["set"] not in pooled_now]
+        if POOLED.exists()
+        else []
+    )
     rows = sorted(
-        (
-            {"set": row["set"], "id": row["id"], "sentence": row["sentence"], "votes": votes[item]}
-            for item, row in key.items()
-            if row["role"] == "candidate"
-        ),
+        [
+            *kept,
+            *(
+                {"set": row["set"], "id": row["id"], "sentence": row["sentence"], "votes": votes[item]}
+                for item, row in key.items()
+                if row["role"] == "candidate"
+            ),
+        ],
         key=lambda row: (row["set"], row["id"], row["sentence"]),
     )
     with POOLED.open("w", encoding="utf-8") as out:

@@ -223,6 +223,8 @@ POOLED_FLOORS = {
         "answers.first_sentence_answers": 0.56,
         "answers.precision": 0.70,
     },
+    # Pooled in session 33 (35 sentences, three judges each): held out 0.847 → 0.881, precision 0.867 → 0.922.
+    "evals/user_first_questions.jsonl": {"answers.first_sentence_answers": 0.83, "answers.precision": 0.87},
 }
 
 
@@ -268,8 +270,7 @@ def test_held_out_blind_turns_meet_the_floors(
     for name, ceiling in ceilings.items():
         value = values[name]
         assert value is not None and value <= ceiling, (name, value)
-    # The first questions have no pooled judgements yet.
-    for name, floor in POOLED_FLOORS.get(dataset, {}).items():
+    for name, floor in POOLED_FLOORS[dataset].items():
         value = pooled[name]
         assert value is not None and value >= floor, ("pooled", name, value)
 

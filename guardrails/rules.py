@@ -1737,7 +1737,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
 
 def exempt_from_semantic(category: str, text: str) -> bool:
     """Whether the rules' own exemptions cover `text` for `category`: an emergency asked in general,
-    over already or asked ahead, or what to say to someone; how much one uses, told to a doctor; how
+    over already or asked ahead, or what to say to someone, low mood told over weeks, or whether
+    something is a sign; how a treatment is given or scheduled, as dosing; tolerance asked about, as
+    dosing or distress; how much one uses, told to a doctor; how
     long one stays after a session or missing one's own dose; a mood told; whether to worry, with no
     amount asked; whether a mix is dangerous (as dosing, or as distress when
     no word of harm or despair comes with it); the law or getting caught, as distress when no word of

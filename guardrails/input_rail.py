@@ -84,7 +84,6 @@ DEFAULT_CRISIS_LINES_BY_LANGUAGE: Mapping[str, tuple[str, ...]] = {
 _WORD = re.compile(r"\w+")
 # A follow-up this short is a request form without its subject ("and where?", "per kilo?").
 FRAGMENT_WORDS = 4
-_PHONE = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
 # Earlier turns read by the semantic layers for distress (the newest ones; older ones were the
 # newest turn of an earlier request and were escalated then), and how many verdicts are remembered.
 DISTRESS_LOOKBACK = 4
@@ -361,7 +360,7 @@ class InputRail:
         numbers = [n.number for n in self.numbers(language, where)]
         if category == "self_harm":
             lines = self.lines(language, where)
-            in_lines = [m.group().strip() for line in lines for m in _PHONE.finditer(line)]
+            in_lines = [m.group().strip() for line in lines for m in messages.PHONE_NUMBER.finditer(line)]
             return tuple(dict.fromkeys([*in_lines, *numbers]))
         if self.categories.action(category) == "escalate":
             return tuple(numbers)

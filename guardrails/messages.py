@@ -284,11 +284,12 @@ def with_local_number(numbers: Sequence[EmergencyNumber], local: LocalHelp | Non
     return [configured[0] if configured else own, *(n for n in numbers if n.number != own.number)]
 
 
-_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
+# A phone number in a line of text ("116 123", "13 11 14", "988").
+PHONE_NUMBER = re.compile(r"(?<![\w/])\+?\d[\d ]{1,14}\d(?![\w/])")
 
 
 def _numbers(line: str) -> frozenset[str]:
-    return frozenset(m.group().replace(" ", "") for m in _NUMBER.finditer(line))
+    return frozenset(m.group().replace(" ", "") for m in PHONE_NUMBER.finditer(line))
 
 
 def with_local_line(lines: Sequence[str], local: LocalHelp | None, language: str) -> list[str]:

@@ -128,17 +128,14 @@ _ADULT_TOLD = re.compile(
     r"\bnot\s+(?:a\s+)?(?:kid|child|teen(?:ager)?|minor)\b|(?:^|[.,;!?]\s*)(?:an?\s+)?adult\b|\b(?:i'?m|im|i\s+am|as)\s+an\s+adult\b",
     re.IGNORECASE,
 )
+_YOUNG = r"young\s+(?:people|person)|teen\w*|adolescen\w*|child(?:ren)?|pupils?|school\w*|under[-\s]?18s?|minors?|youth"
 # Someone young asked about: "my son is 16", "what about teenagers", "under 18s" (not "not a kid").
 _YOUNG_ASKED = re.compile(
-    r"(?<!not\s)(?<!not\sa\s)(?<!forget\s)\b(?:sons?|daughters?|kids?|child(?:ren)?|teen\w*|pupils?|school\w*|under[-\s]?18s?|minors?|"
-    r"young\s+(?:people|person)|adolescen\w*|youth|(?:1[0-7]|[1-9])\s*(?:yrs?|years?|y/?o)\b)",
+    rf"(?<!not\s)(?<!not\sa\s)(?<!forget\s)\b(?:{_YOUNG}|sons?|daughters?|kids?|(?:1[0-7]|[1-9])\s*(?:yrs?|years?|y/?o)\b)",
     re.IGNORECASE,
 )
-_ABOUT_YOUNG_PEOPLE = re.compile(
-    r"\b(?:young\s+(?:people|person)(?:'s)?|teen\w*|adolescen\w*|child(?:ren)?|pupils?|school\w*|under[-\s]?18s?|minors?|"
-    r"youth|parents?)\b",
-    re.IGNORECASE,
-)
+# A sentence about young people, or about their parents.
+_ABOUT_YOUNG_PEOPLE = re.compile(rf"\b(?:{_YOUNG}|parents?)\b", re.IGNORECASE)
 
 
 def adult_asking_for_themselves(question: str) -> bool:

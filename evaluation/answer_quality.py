@@ -102,6 +102,7 @@ BLIND_SETS = (
     "user_questions_more.jsonl",
     "user_questions_personas.jsonl",
     "user_first_questions.jsonl",
+    "user_questions_new_subjects.jsonl",
 )
 
 # Pooled judgements (evals/pooled_judgements.jsonl): a sentence the assistant quoted that no labeller

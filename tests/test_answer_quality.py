@@ -191,7 +191,9 @@ PERSONAS_FLOORS = {
     "answers.first_sentence_answers": 0.53,
     "answers.any_sentence_answers": 0.57,
     "answers.precision": 0.67,
-    "answers.correct_abstention": 0.50,
+    # Session 34's two articles answer three of its held-out questions labelled unanswerable (21 -> 18
+    # of 36 correct abstentions); two cases of slack.
+    "answers.correct_abstention": 0.44,
 }
 PERSONAS_CEILINGS = {"answers.wrong_abstention": 0.25}
 
@@ -210,6 +212,20 @@ FIRST_QUESTIONS_FLOORS = {
 }
 FIRST_QUESTIONS_CEILINGS = {"answers.wrong_abstention": 0.14}
 
+# The new subjects (evals/user_questions_new_subjects.jsonl, session 34): questions written blind about
+# the subjects of that session's two articles (pregnancy, fertility, breastfeeding and contraception;
+# who finds out: confidentiality, records, the police, employers, licences) and about K-cramps, each
+# labelled by one helper reading all 56 articles. Held out on an AVX2 machine: first sentence 0.364
+# (12 of 33; 0.182 before the articles), some sentence 0.485, precision 0.514 (18 of 35), correct
+# abstention 0.333 (11 of 33), wrong abstention 0.303 (10 of 33). About three cases of slack each.
+NEW_SUBJECTS_FLOORS = {
+    "answers.first_sentence_answers": 0.27,
+    "answers.any_sentence_answers": 0.39,
+    "answers.precision": 0.42,
+    "answers.correct_abstention": 0.24,
+}
+NEW_SUBJECTS_CEILINGS = {"answers.wrong_abstention": 0.40}
+
 # The same held-out replies judged against the labels completed by pooled judges (session 30;
 # docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
 # (follow-ups), 0.556 → 0.583 (personas' set); precision 0.779 → 0.810, 0.684 → 0.763, 0.721 → 0.756.
@@ -225,6 +241,11 @@ POOLED_FLOORS = {
     },
     # Pooled in session 33 (35 sentences, three judges each): held out 0.847 → 0.881, precision 0.867 → 0.922.
     "evals/user_first_questions.jsonl": {"answers.first_sentence_answers": 0.83, "answers.precision": 0.87},
+    # Not pooled yet: the same bounds as its labels'.
+    "evals/user_questions_new_subjects.jsonl": {
+        "answers.first_sentence_answers": 0.27,
+        "answers.precision": 0.42,
+    },
 }
 
 
@@ -258,6 +279,7 @@ def _held_out_values(
         ("evals/user_followups.jsonl", FOLLOW_UP_FLOORS, FOLLOW_UP_CEILINGS),
         ("evals/user_questions_personas.jsonl", PERSONAS_FLOORS, PERSONAS_CEILINGS),
         ("evals/user_first_questions.jsonl", FIRST_QUESTIONS_FLOORS, FIRST_QUESTIONS_CEILINGS),
+        ("evals/user_questions_new_subjects.jsonl", NEW_SUBJECTS_FLOORS, NEW_SUBJECTS_CEILINGS),
     ],
 )
 def test_held_out_blind_turns_meet_the_floors(

@@ -216,8 +216,8 @@ FIRST_QUESTIONS_CEILINGS = {"answers.wrong_abstention": 0.14}
 # the subjects of that session's two articles (pregnancy, fertility, breastfeeding and contraception;
 # who finds out: confidentiality, records, the police, employers, licences) and about K-cramps, each
 # labelled by one helper reading all 56 articles. Held out on an AVX2 machine: first sentence 0.364
-# (12 of 33; 0.182 before the articles), some sentence 0.485, precision 0.514 (18 of 35), correct
-# abstention 0.333 (11 of 33), wrong abstention 0.303 (10 of 33). About three cases of slack each.
+# (12 of 33; 0.182 before the articles), some sentence 0.485, precision 0.500 (18 of 36), correct
+# abstention 0.333 (11 of 33), wrong abstention 0.273 (9 of 33). About three cases of slack each.
 NEW_SUBJECTS_FLOORS = {
     "answers.first_sentence_answers": 0.27,
     "answers.any_sentence_answers": 0.39,

@@ -26,6 +26,13 @@ The encoder ships in `data/question-encoder/` (fp16), the logistic weights and t
 `data/answer-selector.npz`, each with the key of the training data; `python -m assistant.selection`
 retrains all three after the data changes (about twenty minutes for 5,889 questions on a machine where
 torch used both cores, an hour for 6,333 on one where it used one).
+
+Questions labelled after training join the memory without retraining: `data/memory-additions.jsonl`
+holds new questions with their answers, and rows that revise what answers a training question (an
+article added later answers it now). `python -m assistant.selection --memory` places them with the
+shipped encoder in about a minute (`data/memory-additions.npz`, keyed by the file and the encoder).
+An article the revisions answer from is then known to the memory, as if it had been there at training
+time (`place_additions` says why); the encoder and the logistic weights are unchanged.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ if TYPE_CHECKING:
 DATA = Path(__file__).resolve().parent / "data"
 TRAINING_FILE = DATA / "selector-training.jsonl"
 SHIPPED_WEIGHTS = DATA / "answer-selector.npz"
+MEMORY_ADDITIONS = DATA / "memory-additions.jsonl"
 QUESTION_ENCODER = DATA / "question-encoder"
 ENCODER_KEY_FILE = "training-key.txt"
 # Fine-tuning of the question encoder; chosen on the development half of the blind user questions.
@@ -100,7 +108,8 @@ MEMORY_TEMPERATURE = 0.05
 # The memory says a question is like one no article answered when the nearest such training question
 # is nearer than the nearest answered one by at least this cosine margin (config's
 # DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED says what follows). A lead from an article or a sentence
-# added since training is exempt: no training question could have been answered from it.
+# added since training is exempt, unless the memory additions taught it: no training question could
+# have been answered from it.
 UNANSWERED_NEIGHBOUR_MARGIN = 0.02
 # Retrieval misses the answering sentence of about one answerable question in seven; the sentences
 # that answered the nearest training questions often hold it, so their passages become candidates.
@@ -396,6 +405,70 @@ def candidates(
     return out
 
 
+def _rows(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def additions_key(path: Path, encoder_key: str) -> str:
+    """The key of a memory-additions file placed by the encoder trained under `encoder_key`."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(f"encoder={encoder_key}".encode())
+    return digest.hexdigest()[:16]
+
+
+def vectors_of_additions(path: Path) -> Path:
+    return path.with_suffix(".npz")
+
+
+def with_additions(
+    memory_vectors: np.ndarray,
+    memory_answers: list[list[str]],
+    trained_on: np.ndarray | None,
+    encoder_key: str,
+    path: Path,
+    training_file: Path = TRAINING_FILE,
+) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
+    """The training memory with the questions of `path` added and the revised answers applied.
+
+    A row with `"revises": true` replaces the answers of the training question it repeats word for
+    word; any other row is a new question, placed by the vectors `--memory` stored beside the file,
+    with the sentences of the articles the revisions taught (`place_additions`).
+    """
+    stored = vectors_of_additions(path)
+    if not stored.exists():
+        raise FileNotFoundError(
+            f"{path} has not been placed in the memory: run python -m assistant.selection --memory"
+        )
+    with np.load(stored) as saved:
+        key, vectors = str(saved["key"]), saved["vectors"]
+        taught = saved["taught_sentences"]
+    if key != additions_key(path, encoder_key):
+        raise ValueError(f"{stored} is stale for {path}: run python -m assistant.selection --memory")
+    rows = _rows(path)
+    training = {row["question"]: i for i, row in enumerate(_rows(training_file))}
+    if len(training) != len(memory_answers):
+        raise ValueError(
+            f"{training_file} does not hold the memory's {len(memory_answers)} training questions"
+        )
+    answers = [list(a) for a in memory_answers]
+    added: list[list[str]] = []
+    for row in rows:
+        if row.get("revises"):
+            if row["question"] not in training:
+                raise ValueError(
+                    f"{path} revises a question that is not a training question: {row['question']!r}"
+                )
+            answers[training[row["question"]]] = list(row["answers"])
+        else:
+            added.append(list(row["answers"]))
+    if len(added) != len(vectors):
+        raise ValueError(f"{stored} holds {len(vectors)} vectors for {len(added)} new questions")
+    known = None if trained_on is None else np.union1d(trained_on, taught)
+    if added:
+        memory_vectors = np.concatenate([memory_vectors, vectors.astype(np.float32)])
+    return memory_vectors, answers + added, known
+
+
 class AnswerSelector:
     """P(sentence answers the question): the question encoder, its memory and the logistic weights."""
 
@@ -405,7 +478,9 @@ class AnswerSelector:
         encoder_path: Path = QUESTION_ENCODER,
         threads: int = 1,
         encoder: Embedder | None = None,
+        additions: Path | None = MEMORY_ADDITIONS,
     ) -> None:
+        """`additions` is a memory-additions file to apply, when it exists (None: the memory as trained)."""
         if not weights_file.exists() or not (encoder_path / ENCODER_KEY_FILE).exists():
             raise FileNotFoundError(
                 f"no answer selector at {weights_file} and {encoder_path}: run python -m assistant.selection"
@@ -419,12 +494,16 @@ class AnswerSelector:
             self.key = str(saved["key"])
             self.mean, self.scale = saved["mean"], saved["scale"]
             self.weights, self.bias = saved["weights"], float(saved["bias"])
-            self.memory = QuestionMemory(
-                saved["memory_vectors"],
-                json.loads(str(saved["memory_answers"])),
-                saved["corpus_sentences"] if "corpus_sentences" in saved.files else None,
-            )
+            memory_vectors = saved["memory_vectors"]
+            memory_answers = json.loads(str(saved["memory_answers"]))
+            trained_on = saved["corpus_sentences"] if "corpus_sentences" in saved.files else None
         self.encoder_key = (encoder_path / ENCODER_KEY_FILE).read_text().strip()
+        self.additions = additions if additions is not None and additions.exists() else None
+        if self.additions is not None:
+            memory_vectors, memory_answers, trained_on = with_additions(
+                memory_vectors, memory_answers, trained_on, self.encoder_key, self.additions
+            )
+        self.memory = QuestionMemory(memory_vectors, memory_answers, trained_on)
         if self.encoder_key != self.key:
             raise ValueError(
                 f"the question encoder ({self.encoder_key}) and the logistic weights ({self.key}) come from "
@@ -628,21 +707,76 @@ def train(
     }
 
 
+def place_additions(
+    index: PassageIndex, path: Path = MEMORY_ADDITIONS, encoder_path: Path = QUESTION_ENCODER
+) -> int:
+    """Embed the new questions of a memory-additions file with the shipped encoder and store them
+    beside it, with the sentences the file teaches the memory.
+
+    An article is taught when a revision answers a training question from it that its training
+    answers did not cite: the training questions were read again against that article, so the memory
+    has had its chance to learn every sentence of it, as if it had been there at training time.
+    Other articles added since training stay unknown to the memory, however a new question cites them.
+    """
+    where = _passage_of_sentence(index)
+    rows = _rows(path)
+    for row in rows:
+        missing = [a for a in row["answers"] if _normal(a) not in where]
+        if missing:
+            raise ValueError(
+                f"{path}: {row['question']!r} is answered by a sentence no article holds: {missing[0]!r}"
+            )
+    trained_answers = {row["question"]: {_normal(a) for a in row["answers"]} for row in _rows(TRAINING_FILE)}
+    taught_articles = {
+        index.passages[where[_normal(a)]].article_id
+        for row in rows
+        if row.get("revises")
+        for a in row["answers"]
+        if _normal(a) not in trained_answers.get(row["question"], set())
+    }
+    taught = {
+        sentence_key(text)
+        for text, passage in where.items()
+        if index.passages[passage].article_id in taught_articles
+    }
+    questions = [row["question"] for row in rows if not row.get("revises")]
+    encoder = SentenceTransformerEmbedder(model_path=encoder_path)
+    vectors = encoder.embed(questions) if questions else np.zeros((0, 1), dtype=np.float32)
+    encoder_key = (encoder_path / ENCODER_KEY_FILE).read_text().strip()
+    np.savez_compressed(
+        vectors_of_additions(path),
+        key=np.array(additions_key(path, encoder_key)),
+        vectors=np.asarray(vectors, dtype=np.float16),
+        taught_sentences=np.array(sorted(taught), dtype=np.uint64),
+    )
+    return len(questions)
+
+
 def main() -> None:
-    """Retrain on the shipped training questions over the shipped corpus and rewrite what ships."""
+    """Retrain on the shipped training questions over the shipped corpus and rewrite what ships;
+    `--memory` only places the memory additions (a minute, not the twenty of training)."""
+    import argparse
     import tempfile
     import time
 
     from assistant.config import Settings
     from assistant.runtime import build_index, load_pipeline
 
+    parser = argparse.ArgumentParser(prog="python -m assistant.selection", description=main.__doc__)
+    parser.add_argument("--memory", action="store_true", help="only place data/memory-additions.jsonl")
+    memory_only = parser.parse_args().memory
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir), answer_cache_size=0, answer_selection="similarity")
         build_index(settings)
-        summary = train(load_pipeline(settings))
-    print(f"wrote {SHIPPED_WEIGHTS} and {QUESTION_ENCODER} (key {training_key()}): {summary}")
-    print(f"trained in {time.perf_counter() - started:.0f} s")
+        pipeline = load_pipeline(settings)
+        if not memory_only:
+            summary = train(pipeline)
+            print(f"wrote {SHIPPED_WEIGHTS} and {QUESTION_ENCODER} (key {training_key()}): {summary}")
+        if MEMORY_ADDITIONS.exists():
+            placed = place_additions(pipeline.index)
+            print(f"placed {placed} new questions of {MEMORY_ADDITIONS} in the memory")
+    print(f"done in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

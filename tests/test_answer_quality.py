@@ -161,6 +161,9 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.15}
 # Session 31 (AVX2, before → after the surer answer near unanswered training questions): first
 # sentence 0.629 → 0.629, precision 0.684 → 0.690, correct abstention 0.364 → 0.455 (10 of 22), wrong
 # abstention 0.090 → 0.101 (9 of 89). Those two bounds keep three and two cases of slack.
+# Session 35 (AVX2, memory additions: the memory learns questions on session 34's articles without
+# retraining): first sentence 0.611 → 0.644, precision 0.669 → 0.678, correct abstention 0.429 → 0.381
+# (8 of 21), wrong abstention 0.100 → 0.100.
 FOLLOW_UP_FLOORS = {
     "answers.first_sentence_answers": 0.58,
     "answers.precision": 0.63,
@@ -217,14 +220,17 @@ FIRST_QUESTIONS_CEILINGS = {"answers.wrong_abstention": 0.14}
 # who finds out: confidentiality, records, the police, employers, licences) and about K-cramps, each
 # labelled by one helper reading all 56 articles. Held out on an AVX2 machine: first sentence 0.364
 # (12 of 33; 0.182 before the articles), some sentence 0.485, precision 0.500 (18 of 36), correct
-# abstention 0.333 (11 of 33), wrong abstention 0.273 (9 of 33). About three cases of slack each.
+# abstention 0.333 (11 of 33), wrong abstention 0.273 (9 of 33).
+# Session 35 (memory additions on those subjects, no retraining): first sentence 0.576 (19 of 33), some
+# sentence 0.727, precision 0.667, correct abstention 0.364 (12 of 33), wrong abstention 0.152 (5 of
+# 33). About three cases of slack each.
 NEW_SUBJECTS_FLOORS = {
-    "answers.first_sentence_answers": 0.27,
-    "answers.any_sentence_answers": 0.39,
-    "answers.precision": 0.42,
-    "answers.correct_abstention": 0.24,
+    "answers.first_sentence_answers": 0.48,
+    "answers.any_sentence_answers": 0.63,
+    "answers.precision": 0.58,
+    "answers.correct_abstention": 0.27,
 }
-NEW_SUBJECTS_CEILINGS = {"answers.wrong_abstention": 0.40}
+NEW_SUBJECTS_CEILINGS = {"answers.wrong_abstention": 0.25}
 
 # The same held-out replies judged against the labels completed by pooled judges (session 30;
 # docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
@@ -241,8 +247,12 @@ POOLED_FLOORS = {
     },
     # Pooled in session 33 (35 sentences, three judges each): held out 0.847 → 0.881, precision 0.867 → 0.922.
     "evals/user_first_questions.jsonl": {"answers.first_sentence_answers": 0.83, "answers.precision": 0.87},
-    # Pooled in session 34 (123 sentences, three judges each): held out 0.364 → 0.412, precision 0.500 → 0.579.
-    "evals/user_questions_new_subjects.jsonl": {"answers.first_sentence_answers": 0.32, "answers.precision": 0.50},
+    # Pooled in session 34 (123 sentences, three judges each): held out 0.364 → 0.412, precision 0.500 → 0.579;
+    # with session 35's memory additions 0.647 and 0.727.
+    "evals/user_questions_new_subjects.jsonl": {
+        "answers.first_sentence_answers": 0.55,
+        "answers.precision": 0.63,
+    },
 }
 
 
@@ -296,7 +306,8 @@ def test_held_out_blind_turns_meet_the_floors(
 
 def test_training_questions_stay_out_of_the_yardstick() -> None:
     """The selector never trains on a blind user question (the yardstick, the extra development set
-    of session 25 or the personas' set of session 28), nor on one worded almost the same."""
+    of session 25 or the personas' set of session 28), nor on one worded almost the same; nor does
+    its memory hold one (any blind set)."""
     training = [
         json.loads(line)["question"]
         for line in (REPO / "assistant/data/selector-training.jsonl").open(encoding="utf-8")
@@ -318,3 +329,22 @@ def test_training_questions_stay_out_of_the_yardstick() -> None:
         if any(len(words(question) & b) / len(words(question) | b) >= 0.6 for b in blind_words)
     ]
     assert not close, close[:5]
+    # The memory's additions came after every blind set, so they are kept away from all of them.
+    every_blind = [
+        words(turn)
+        for path in sorted((REPO / "evals").glob("user_*.jsonl"))
+        + sorted((REPO / "evals").glob("new_user_trial*.jsonl"))
+        for line in path.open(encoding="utf-8")
+        for turn in json.loads(line)["turns"]
+    ]
+    added = [
+        json.loads(line)["question"]
+        for line in (REPO / "assistant/data/memory-additions.jsonl").open(encoding="utf-8")
+        if not json.loads(line).get("revises")
+    ]
+    close = [
+        question
+        for question in added
+        if any(len(words(question) & b) / len(words(question) | b) >= 0.5 for b in every_blind)
+    ]
+    assert added and not close, close[:5]

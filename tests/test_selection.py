@@ -14,14 +14,21 @@ from assistant.pipeline import AnswerPipeline
 from assistant.results import AnswerResult
 from assistant.runtime import build_index, load_pipeline
 from assistant.selection import (
+    ENCODER_KEY_FILE,
+    MEMORY_ADDITIONS,
     MEMORY_FEATURES,
+    QUESTION_ENCODER,
     TRAINING_FILE,
     AnswerSelector,
     Candidate,
     QuestionMemory,
     _normal,
+    _passage_of_sentence,
+    additions_key,
+    place_additions,
     sentence_key,
     training_key,
+    vectors_of_additions,
     with_remembered_passages,
 )
 from corpus.text import leans_on_previous
@@ -145,10 +152,100 @@ def test_a_memory_needs_a_vector_per_question_and_both_kinds_of_question() -> No
         QuestionMemory(np.zeros((1, 3), dtype=np.float32), [["A sentence."]])
 
 
-def test_the_shipped_memory_holds_every_training_question() -> None:
+def _jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_the_shipped_memory_holds_every_training_question_and_every_addition() -> None:
     selector = AnswerSelector()
-    assert len(selector.memory) == len(TRAINING_FILE.read_text(encoding="utf-8").splitlines())
+    added = [row for row in _jsonl(MEMORY_ADDITIONS) if not row.get("revises")]
+    assert len(selector.memory) == len(_jsonl(TRAINING_FILE)) + len(added)
+    assert len(AnswerSelector(additions=None).memory) == len(_jsonl(TRAINING_FILE))
     assert selector.memory.vectors.shape[1] == selector.embed("is ketamine legal").shape[0]
+
+
+def test_the_shipped_memory_additions_were_placed_by_the_shipped_encoder() -> None:
+    encoder_key = (QUESTION_ENCODER / ENCODER_KEY_FILE).read_text().strip()
+    with np.load(vectors_of_additions(MEMORY_ADDITIONS)) as saved:
+        assert str(saved["key"]) == additions_key(MEMORY_ADDITIONS, encoder_key), (
+            "memory additions are stale: run python -m assistant.selection --memory"
+        )
+
+
+def test_the_shipped_memory_additions_quote_the_articles_and_revise_training_questions(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    sentences = _passage_of_sentence(shipped_pipeline.index)
+    training = {row["question"]: row for row in _jsonl(TRAINING_FILE)}
+    revised = 0
+    for row in _jsonl(MEMORY_ADDITIONS):
+        answers = row["answers"]
+        assert isinstance(answers, list)
+        assert all(_normal(a) in sentences for a in answers), row
+        if row.get("revises"):
+            revised += 1
+            before = training[str(row["question"])]["answers"]
+            assert isinstance(before, list) and answers != before, row
+        else:
+            assert row["question"] not in training, row
+    assert revised
+
+
+def test_memory_additions_teach_the_memory_an_article_without_retraining(
+    isolated_settings: Settings, tmp_path: Path
+) -> None:
+    sentence = "Ketamine crosses the placenta from the mother's bloodstream to the baby."
+    write_article(isolated_settings.corpus_dir, "pregnancy", f"## Pregnancy\n\n{sentence}")
+    build_index(isolated_settings)
+    index = load_pipeline(isolated_settings).index
+    trained = AnswerSelector(additions=None)
+    assert not trained.memory.known_articles(index)
+    unanswered = next(row for row in _jsonl(TRAINING_FILE) if not row["answers"])
+    additions = tmp_path / "additions.jsonl"
+    rows = [
+        {
+            "article_id": "pregnancy",
+            "question": "does ket reach the baby if im pregnant",
+            "answers": [sentence],
+        },
+        {
+            "article_id": "pregnancy",
+            "question": unanswered["question"],
+            "answers": [sentence],
+            "revises": True,
+        },
+    ]
+    additions.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="--memory"):
+        AnswerSelector(additions=additions)
+    assert place_additions(index, additions) == 1
+    taught = AnswerSelector(additions=additions)
+    assert len(taught.memory) == len(trained.memory) + 1
+    assert taught.memory.known_articles(index) == {"pregnancy"}
+    assert taught.memory.knows_sentence(sentence) and not trained.memory.knows_sentence(sentence)
+    # The new question is placed where the encoder places it, and votes for its answer.
+    vector = taught.embed("does ket reach the baby if im pregnant")
+    assert taught.memory.nearest_answers(vector, 1) == [_normal(sentence)]
+    # A new question alone does not teach its article: only training questions read again against it do.
+    asked_only = tmp_path / "asked-only.jsonl"
+    asked_only.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    place_additions(index, asked_only)
+    assert not AnswerSelector(additions=asked_only).memory.knows_sentence(sentence)
+    # An edit after placing, or a revision of a question nobody trained on, is refused by name.
+    additions.write_text(
+        additions.read_text(encoding="utf-8")
+        + json.dumps(rows[0] | {"question": "and if breastfeeding"})
+        + "\n"
+    )
+    with pytest.raises(ValueError, match="stale"):
+        AnswerSelector(additions=additions)
+    additions.write_text(json.dumps(rows[1] | {"question": "a question nobody trained on"}) + "\n")
+    place_additions(index, additions)
+    with pytest.raises(ValueError, match="not a training question"):
+        AnswerSelector(additions=additions)
+    additions.write_text(json.dumps(rows[0] | {"answers": ["A sentence no article holds."]}) + "\n")
+    with pytest.raises(ValueError, match="no article holds"):
+        place_additions(index, additions)
 
 
 def test_passages_that_answered_the_nearest_training_questions_join_the_candidates(

@@ -445,20 +445,24 @@ def with_additions(
     if key != additions_key(path, encoder_key):
         raise ValueError(f"{stored} is stale for {path}: run python -m assistant.selection --memory")
     rows = _rows(path)
-    training = {row["question"]: i for i, row in enumerate(_rows(training_file))}
+    training = _rows(training_file)
     if len(training) != len(memory_answers):
         raise ValueError(
             f"{training_file} does not hold the memory's {len(memory_answers)} training questions"
         )
+    positions: dict[str, list[int]] = {}
+    for i, row in enumerate(training):
+        positions.setdefault(row["question"], []).append(i)
     answers = [list(a) for a in memory_answers]
     added: list[list[str]] = []
     for row in rows:
         if row.get("revises"):
-            if row["question"] not in training:
+            if row["question"] not in positions:
                 raise ValueError(
                     f"{path} revises a question that is not a training question: {row['question']!r}"
                 )
-            answers[training[row["question"]]] = list(row["answers"])
+            for i in positions[row["question"]]:
+                answers[i] = list(row["answers"])
         else:
             added.append(list(row["answers"]))
     if len(added) != len(vectors):
@@ -774,7 +778,10 @@ def main() -> None:
             summary = train(pipeline)
             print(f"wrote {SHIPPED_WEIGHTS} and {QUESTION_ENCODER} (key {training_key()}): {summary}")
         if MEMORY_ADDITIONS.exists():
-            placed = place_additions(pipeline.index)
+            try:
+                placed = place_additions(pipeline.index)
+            except ValueError as error:  # a row that quotes no article: one line, not a traceback
+                raise SystemExit(f"error: {error}") from None
             print(f"placed {placed} new questions of {MEMORY_ADDITIONS} in the memory")
     print(f"done in {time.perf_counter() - started:.0f} s")
 

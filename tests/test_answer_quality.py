@@ -162,14 +162,15 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.15}
 # sentence 0.629 → 0.629, precision 0.684 → 0.690, correct abstention 0.364 → 0.455 (10 of 22), wrong
 # abstention 0.090 → 0.101 (9 of 89). Those two bounds keep three and two cases of slack.
 # Session 35 (AVX2, memory additions: the memory learns questions on session 34's articles without
-# retraining): first sentence 0.611 → 0.644, precision 0.669 → 0.678, correct abstention 0.429 → 0.381
-# (8 of 21), wrong abstention 0.100 → 0.100.
+# retraining, and the three older articles it did not know): first sentence 0.611 → 0.633, precision
+# 0.669 → 0.675, correct abstention 0.429 → 0.429, wrong abstention 0.100 → 0.111 (10 of 90); the
+# ceiling keeps three cases of slack.
 FOLLOW_UP_FLOORS = {
     "answers.first_sentence_answers": 0.58,
     "answers.precision": 0.63,
     "answers.correct_abstention": 0.30,
 }
-FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.13}
+FOLLOW_UP_CEILINGS = {"answers.wrong_abstention": 0.15}
 
 
 # The personas' set (evals/user_questions_personas.jsonl, session 28): questions in the eighth trial's
@@ -221,16 +222,16 @@ FIRST_QUESTIONS_CEILINGS = {"answers.wrong_abstention": 0.14}
 # labelled by one helper reading all 56 articles. Held out on an AVX2 machine: first sentence 0.364
 # (12 of 33; 0.182 before the articles), some sentence 0.485, precision 0.500 (18 of 36), correct
 # abstention 0.333 (11 of 33), wrong abstention 0.273 (9 of 33).
-# Session 35 (memory additions on those subjects, no retraining): first sentence 0.576 (19 of 33), some
-# sentence 0.727, precision 0.667, correct abstention 0.364 (12 of 33), wrong abstention 0.152 (5 of
-# 33). About three cases of slack each.
+# Session 35 (memory additions, no retraining): first sentence 0.545 (18 of 33), some sentence 0.697,
+# precision 0.692, correct abstention 0.455 (15 of 33), wrong abstention 0.212 (7 of 33). About three
+# cases of slack each.
 NEW_SUBJECTS_FLOORS = {
-    "answers.first_sentence_answers": 0.48,
-    "answers.any_sentence_answers": 0.63,
-    "answers.precision": 0.58,
-    "answers.correct_abstention": 0.27,
+    "answers.first_sentence_answers": 0.45,
+    "answers.any_sentence_answers": 0.60,
+    "answers.precision": 0.60,
+    "answers.correct_abstention": 0.36,
 }
-NEW_SUBJECTS_CEILINGS = {"answers.wrong_abstention": 0.25}
+NEW_SUBJECTS_CEILINGS = {"answers.wrong_abstention": 0.31}
 
 # The same held-out replies judged against the labels completed by pooled judges (session 30;
 # docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
@@ -248,10 +249,10 @@ POOLED_FLOORS = {
     # Pooled in session 33 (35 sentences, three judges each): held out 0.847 → 0.881, precision 0.867 → 0.922.
     "evals/user_first_questions.jsonl": {"answers.first_sentence_answers": 0.83, "answers.precision": 0.87},
     # Pooled in session 34 (123 sentences, three judges each): held out 0.364 → 0.412, precision 0.500 → 0.579;
-    # with session 35's memory additions 0.647 and 0.727.
+    # with session 35's memory additions 0.618 and 0.756.
     "evals/user_questions_new_subjects.jsonl": {
-        "answers.first_sentence_answers": 0.55,
-        "answers.precision": 0.63,
+        "answers.first_sentence_answers": 0.52,
+        "answers.precision": 0.66,
     },
 }
 

@@ -30,7 +30,7 @@ torch used both cores, an hour for 6,333 on one where it used one).
 Questions labelled after training join the memory without retraining: `data/memory-additions.jsonl`
 holds new questions with their answers, and rows that revise what answers a training question (an
 article added later answers it now). `python -m assistant.selection --memory` places them with the
-shipped encoder in about a minute (`data/memory-additions.npz`, keyed by the file and the encoder).
+shipped encoder in a few minutes (`data/memory-additions.npz`, keyed by the file and the encoder).
 An article the revisions answer from is then known to the memory, as if it had been there at training
 time (`place_additions` says why); the encoder and the logistic weights are unchanged.
 """
@@ -426,13 +426,13 @@ def with_additions(
     trained_on: np.ndarray | None,
     encoder_key: str,
     path: Path,
-    training_file: Path = TRAINING_FILE,
 ) -> tuple[np.ndarray, list[list[str]], np.ndarray | None]:
     """The training memory with the questions of `path` added and the revised answers applied.
 
     A row with `"revises": true` replaces the answers of the training question it repeats word for
-    word; any other row is a new question, placed by the vectors `--memory` stored beside the file,
-    with the sentences of the articles the revisions taught (`place_additions`).
+    word; any other row is a new question. `--memory` stored beside the file which training rows each
+    revision replaces, the new questions' vectors and the sentences the revisions taught
+    (`place_additions`), so loading reads neither the training file nor the index.
     """
     stored = vectors_of_additions(path)
     if not stored.exists():
@@ -441,36 +441,23 @@ def with_additions(
         )
     with np.load(stored) as saved:
         key, vectors = str(saved["key"]), saved["vectors"]
-        taught = saved["taught_sentences"]
+        taught, revised_rows, revisions = saved["taught_sentences"], saved["revised_rows"], saved["revisions"]
     if key != additions_key(path, encoder_key):
         raise ValueError(f"{stored} is stale for {path}: run python -m assistant.selection --memory")
     rows = _rows(path)
-    training = _rows(training_file)
-    if len(training) != len(memory_answers):
+    revising = [row["answers"] for row in rows if row.get("revises")]
+    added = [row["answers"] for row in rows if not row.get("revises")]
+    if len(added) != len(vectors) or (len(revised_rows) and revised_rows.max() >= len(memory_answers)):
         raise ValueError(
-            f"{training_file} does not hold the memory's {len(memory_answers)} training questions"
+            f"{stored} does not match {path} and the memory: run python -m assistant.selection --memory"
         )
-    positions: dict[str, list[int]] = {}
-    for i, row in enumerate(training):
-        positions.setdefault(row["question"], []).append(i)
     answers = [list(a) for a in memory_answers]
-    added: list[list[str]] = []
-    for row in rows:
-        if row.get("revises"):
-            if row["question"] not in positions:
-                raise ValueError(
-                    f"{path} revises a question that is not a training question: {row['question']!r}"
-                )
-            for i in positions[row["question"]]:
-                answers[i] = list(row["answers"])
-        else:
-            added.append(list(row["answers"]))
-    if len(added) != len(vectors):
-        raise ValueError(f"{stored} holds {len(vectors)} vectors for {len(added)} new questions")
+    for training_row, revision in zip(revised_rows.tolist(), revisions.tolist(), strict=True):
+        answers[training_row] = list(revising[revision])
     known = None if trained_on is None else np.union1d(trained_on, taught)
     if added:
         memory_vectors = np.concatenate([memory_vectors, vectors.astype(np.float32)])
-    return memory_vectors, answers + added, known
+    return memory_vectors, answers + [list(a) for a in added], known
 
 
 class AnswerSelector:
@@ -569,7 +556,7 @@ class _TrainingQuestion:
 
 
 def _training_questions(pipeline: AnswerPipeline, path: Path) -> list[_TrainingQuestion]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = _rows(path)
     vectors = pipeline.embedder.embed([r["question"] for r in rows])
     return [
         _TrainingQuestion(
@@ -730,14 +717,27 @@ def place_additions(
             raise ValueError(
                 f"{path}: {row['question']!r} is answered by a sentence no article holds: {missing[0]!r}"
             )
-    trained_answers = {row["question"]: {_normal(a) for a in row["answers"]} for row in _rows(TRAINING_FILE)}
-    taught_articles = {
-        index.passages[where[_normal(a)]].article_id
-        for row in rows
-        if row.get("revises")
-        for a in row["answers"]
-        if _normal(a) not in trained_answers.get(row["question"], set())
-    }
+    training = _rows(TRAINING_FILE)
+    positions: dict[str, list[int]] = {}
+    for i, row in enumerate(training):
+        positions.setdefault(row["question"], []).append(i)
+    revised_rows: list[int] = []
+    revisions: list[int] = []
+    taught_articles: set[str] = set()
+    for revision, row in enumerate(row for row in rows if row.get("revises")):
+        if row["question"] not in positions:
+            raise ValueError(
+                f"{path} revises a question that is not a training question: {row['question']!r}"
+            )
+        for training_row in positions[row["question"]]:
+            revised_rows.append(training_row)
+            revisions.append(revision)
+            cited = {_normal(a) for a in training[training_row]["answers"]}
+            taught_articles |= {
+                index.passages[where[_normal(a)]].article_id
+                for a in row["answers"]
+                if _normal(a) not in cited
+            }
     taught = {
         sentence_key(text)
         for text, passage in where.items()
@@ -752,13 +752,15 @@ def place_additions(
         key=np.array(additions_key(path, encoder_key)),
         vectors=np.asarray(vectors, dtype=np.float16),
         taught_sentences=np.array(sorted(taught), dtype=np.uint64),
+        revised_rows=np.array(revised_rows, dtype=np.int64),
+        revisions=np.array(revisions, dtype=np.int64),
     )
     return len(questions)
 
 
 def main() -> None:
     """Retrain on the shipped training questions over the shipped corpus and rewrite what ships;
-    `--memory` only places the memory additions (a minute, not the twenty of training)."""
+    `--memory` only places the memory additions (minutes, not the twenty or more of training)."""
     import argparse
     import tempfile
     import time

@@ -240,9 +240,8 @@ def test_memory_additions_teach_the_memory_an_article_without_retraining(
     with pytest.raises(ValueError, match="stale"):
         AnswerSelector(additions=additions)
     additions.write_text(json.dumps(rows[1] | {"question": "a question nobody trained on"}) + "\n")
-    place_additions(index, additions)
     with pytest.raises(ValueError, match="not a training question"):
-        AnswerSelector(additions=additions)
+        place_additions(index, additions)
     additions.write_text(json.dumps(rows[0] | {"answers": ["A sentence no article holds."]}) + "\n")
     with pytest.raises(ValueError, match="no article holds"):
         place_additions(index, additions)

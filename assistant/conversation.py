@@ -112,9 +112,13 @@ def word_families(text: str) -> frozenset[str]:
     return frozenset(word[:_FAMILY_LETTERS] for word in tokenize(text))
 
 
+# The marker after each quote of an answer ("<quote> [1] <quote> [2]").
+_CITATION_MARK = re.compile(r"\s\[\d+\]\s*")
+
+
 @dataclass(frozen=True)
-class EarlierLeads:
-    """The sentences the assistant's earlier replies led with, the newest first, and the words the
+class EarlierQuotes:
+    """The sentences the assistant's earlier replies quoted, the newest reply first, and the words the
     newest turn brings to the conversation (its own and its drugs' standard names, as word families)."""
 
     quotes: tuple[str, ...]
@@ -123,32 +127,38 @@ class EarlierLeads:
     # spravato treatment"): the words it echoes from that reply are no reason to say it again.
     corrects: bool = False
 
-    def repeated_by(self, quote: str) -> bool:
-        """Whether `quote` led an earlier reply and meets none of the new words: a point the person
-        has already read, not an answer to what they asked next ("how long do i have to stay there"
-        answered with the food rule again; "and why would that help depression" answered with how
-        ketamine acts, two replies back). After a correction, any quote an earlier reply led with."""
-        if quote not in self.quotes:
+    def repeated_by(self, quote: str, restates_one: bool = False) -> bool:
+        """Whether an earlier reply quoted `quote` and it meets none of the new words: a point the
+        person has already read, not an answer to what they asked next ("how long do i have to stay
+        there" answered with the food rule again; "and why would that help depression" answered with
+        how ketamine acts, two replies back; "can our GP help with this" answered with the withdrawal
+        sentence the reply before gave second). `restates_one` says the caller found `quote` to say
+        the same as one of them in other words ("Although ketamine does not usually cause a classic
+        physical withdrawal syndrome …" beside "Ketamine does not usually cause a classic physical
+        withdrawal syndrome like …"). After a correction, any quote an earlier reply gave."""
+        if quote not in self.quotes and not restates_one:
             return False
         return self.corrects or not self.new_words.intersection(word_families(quote))
 
 
-def earlier_leads(conversation: str | Sequence[Mapping[str, Any] | Any]) -> EarlierLeads | None:
-    """What the assistant's earlier replies led with, when they are answers with citations
-    ("<quote> [1] ..."), as the widget, the CLI and the harness send them back."""
+def earlier_quotes(conversation: str | Sequence[Mapping[str, Any] | Any]) -> EarlierQuotes | None:
+    """What the assistant's earlier replies quoted, when they are answers with citations
+    ("<quote> [1] <quote> [2] ..."), as the widget, the CLI and the harness send them back."""
     if isinstance(conversation, str) or len(conversation) < 2:
         return None
     messages = list(map(_role_and_content, conversation))
     quotes = tuple(
-        reply[: reply.index(" [1]")].strip()
+        quote.strip()
         for role, reply in reversed(messages[:-1])
         if role == "assistant" and isinstance(reply, str) and " [1]" in reply
+        for quote in _CITATION_MARK.split(reply[: reply.rindex("]") + 1])
+        if quote.strip()
     )
     if not quotes:
         return None
     user = [content for role, content in messages if role == "user"]
     earlier = frozenset().union(*(word_families(with_standard_names(turn)) for turn in user[:-1]))
-    return EarlierLeads(
+    return EarlierQuotes(
         quotes,
         word_families(with_standard_names(user[-1])) - earlier,
         bool(_CORRECTS_A_REPLY.search(user[-1])),
@@ -158,10 +168,10 @@ def earlier_leads(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Earl
 @dataclass(frozen=True)
 class Dialogue:
     """A conversation as answering reads it: the user's turns, oldest first (the last is the
-    question), and what the assistant's earlier replies led with."""
+    question), and what the assistant's earlier replies quoted."""
 
     turns: tuple[str, ...]
-    leads: EarlierLeads | None
+    earlier: EarlierQuotes | None
 
     @property
     def question(self) -> str:
@@ -169,14 +179,14 @@ class Dialogue:
 
     def key(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """What makes two dialogues the same for an answer cache: the turns up to case and spacing,
-        and the earlier replies' leads, which the answer does not lead with again."""
+        and what the earlier replies quoted, which the answer does not say again."""
         turns = tuple(" ".join(turn.casefold().split()) for turn in self.turns)
-        return turns, self.leads.quotes if self.leads else ()
+        return turns, self.earlier.quotes if self.earlier else ()
 
 
 def read_dialogue(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Dialogue:
     """`conversation` validated (`ConversationError` if it is not one) and read for answering."""
-    return Dialogue(tuple(user_turns(conversation)), earlier_leads(conversation))
+    return Dialogue(tuple(user_turns(conversation)), earlier_quotes(conversation))
 
 
 # Help asked for after a question about a drug ("how do i find my local one? im in leeds", "is there

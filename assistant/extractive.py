@@ -14,9 +14,9 @@ from assistant.config import (
     DEFAULT_ANSWER_SIMILARITY_FLOOR,
     DEFAULT_ANSWER_THRESHOLD_NEAR_UNANSWERED,
 )
-from assistant.conversation import EarlierLeads
+from assistant.conversation import EarlierQuotes
 from assistant.results import Citation
-from assistant.selection import AnswerSelector, Candidate, leans_on_previous
+from assistant.selection import AnswerSelector, Candidate, leans_on_previous, vectors_of_sentences
 from corpus.aspects import (
     about_depression_only,
     about_young_people,
@@ -115,7 +115,7 @@ class Extraction:
     best_relevance: float
     # When abstaining although the topic is covered: the article whose sentence came nearest to an answer.
     closest_article: str | None = None
-    # When abstaining because every sentence that answers led an earlier reply: the person has read it.
+    # When abstaining because every sentence that answers was quoted in an earlier reply: the person has read it.
     said_before: bool = False
 
 
@@ -177,21 +177,29 @@ class ExtractiveAnswerer:
         query_vector: np.ndarray,
         hits: list[RetrievedPassage],
         answer_vector: np.ndarray | None = None,
-        leads: EarlierLeads | None = None,
+        earlier: EarlierQuotes | None = None,
         where: frozenset[str] = frozenset(),
         figures: tuple[Figure, ...] = (),
         body_parts: frozenset[str] = frozenset(),
     ) -> Extraction:
         """The sentences that answer `question` (none: abstain). `answer_vector` is the question as
         the selector's encoder places it, when the caller has computed it already; the learned
-        selector does not say again a sentence an earlier reply led with (see `EarlierLeads`), nor
+        selector does not say again a sentence an earlier reply quoted (see `EarlierQuotes`), nor
         quote another place's facts to a question that names no place when `where` holds the
         conversation's (`corpus.places.places_of_conversation`), nor a sentence that gives none of the
         `figures` the question asks for (`corpus.figures.figures_asked`), nor a sentence about another
         part of the body than the conversation's `body_parts` (`corpus.aspects.body_parts_of_conversation`)."""
         if self.selector is not None:
             return self._select(
-                question, query_vector, hits, self.selector, answer_vector, leads, where, figures, body_parts
+                question,
+                query_vector,
+                hits,
+                self.selector,
+                answer_vector,
+                earlier,
+                where,
+                figures,
+                body_parts,
             )
         question_tokens = set(tokenize(question))
         candidates: list[tuple[AnswerSentence, np.ndarray]] = []
@@ -237,7 +245,7 @@ class ExtractiveAnswerer:
         hits: list[RetrievedPassage],
         selector: AnswerSelector,
         answer_vector: np.ndarray | None,
-        leads: EarlierLeads | None,
+        earlier: EarlierQuotes | None,
         where: frozenset[str] = frozenset(),
         figures: tuple[Figure, ...] = (),
         body_parts: frozenset[str] = frozenset(),
@@ -283,6 +291,8 @@ class ExtractiveAnswerer:
         chosen: list[AnswerSentence] = []
         vectors: list[np.ndarray] = []
         said_before = False
+        # What earlier replies quoted, as vectors: the same point in other words is not new either.
+        said = vectors_of_sentences(self.index, earlier.quotes if earlier is not None else ())
         for i in order:
             if len(chosen) >= self.max_sentences or probabilities[i] < floor:
                 break
@@ -301,15 +311,16 @@ class ExtractiveAnswerer:
             # "What's the phone number for FRANK" is not answered by what FRANK does.
             if sentence is None or not gives_a_figure(figures, sentence.quote):
                 continue
-            if leads is not None and leads.repeated_by(sentence.quote):
+            vector = self.index.sentence_vectors[found[int(i)].row]
+            restates = len(said) > 0 and float((said @ vector).max()) > self.duplicate_similarity
+            if earlier is not None and earlier.repeated_by(sentence.quote, restates):
                 said_before = True
                 # Told the likeliest answer missed, the next likeliest is no better a guess.
-                if leads.corrects and not chosen:
+                if earlier.corrects and not chosen:
                     break
                 continue
             if any(_overlaps(sentence, other) for other in chosen):
                 continue
-            vector = self.index.sentence_vectors[found[int(i)].row]
             if any(float(np.dot(vector, other)) > self.duplicate_similarity for other in vectors):
                 continue
             if not chosen:

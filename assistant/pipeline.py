@@ -16,7 +16,7 @@ import numpy as np
 from assistant.cache import AnswerCache
 from assistant.conversation import (
     Dialogue,
-    EarlierLeads,
+    EarlierQuotes,
     about_an_earlier_drug,
     read_dialogue,
     readings,
@@ -76,7 +76,7 @@ OFF_TOPIC_MESSAGE = (
     "I answer questions about ketamine and related medicines, only from the vetted articles I can quote."
 )
 
-# A follow-up whose likeliest answers all led earlier replies: a bare "I don't have a vetted source"
+# A follow-up whose likeliest answers were all quoted in earlier replies: a bare "I don't have a vetted source"
 # would read as contradicting the answer the person has just read, and "what I already told you"
 # read as a false claim to people whose question the earlier reply had missed (session 33's trial).
 SAID_BEFORE = "I don't have a vetted source that answers this beyond what I quoted above, so I won't repeat it or guess."
@@ -268,7 +268,7 @@ class AnswerPipeline:
             queries,
             vectors,
             clock,
-            dialogue.leads,
+            dialogue.earlier,
             places_of_conversation(dialogue.turns),
             figures_asked(dialogue.question),
             body_parts_of_conversation(dialogue.turns),
@@ -284,7 +284,7 @@ class AnswerPipeline:
         queries: list[str],
         vectors: _Vectors,
         clock: _Clock,
-        leads: EarlierLeads | None = None,
+        earlier: EarlierQuotes | None = None,
         where: frozenset[str] = frozenset(),
         figures: tuple[Figure, ...] = (),
         body_parts: frozenset[str] = frozenset(),
@@ -298,7 +298,7 @@ class AnswerPipeline:
             hits = self.retriever.run(query, k=self.k, query_vector=query_vector)
             clock.lap("retrieve")
             extraction = self.answerer.run(
-                query, query_vector, hits, vectors.answer(query), leads, where, figures, body_parts
+                query, query_vector, hits, vectors.answer(query), earlier, where, figures, body_parts
             )
             clock.lap("answer")
             found = _Prepared(

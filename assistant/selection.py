@@ -296,6 +296,23 @@ def _passage_of_sentence(index: PassageIndex) -> dict[str, str]:
     return _SENTENCE_PASSAGES[index]
 
 
+def vectors_of_sentences(index: PassageIndex, texts: Iterable[str]) -> np.ndarray:
+    """The index's vectors of those `texts` that are sentences of it, one row each (none: no rows)."""
+    where = _passage_of_sentence(index)
+    rows = []
+    for text in map(_normal, texts):
+        passage_id = where.get(text)
+        if passage_id is None:
+            continue
+        passage = index.passages[passage_id]
+        rows += [
+            row.row
+            for row in index.sentences(passage_id)
+            if _normal(passage.text[row.start - passage.start : row.end - passage.start]) == text
+        ][:1]
+    return index.sentence_vectors[np.array(rows, dtype=np.int64)]
+
+
 def with_remembered_passages(
     index: PassageIndex, memory: QuestionMemory, answer_vector: np.ndarray, hits: Sequence[RetrievedPassage]
 ) -> list[RetrievedPassage]:

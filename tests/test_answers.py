@@ -9,7 +9,7 @@ import pytest
 from assistant.cli import main
 from assistant.conversation import (
     ConversationError,
-    earlier_leads,
+    earlier_quotes,
     read_dialogue,
     readings,
     with_standard_names,
@@ -289,25 +289,31 @@ def _user_only(*turns: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": turn} for turn in turns]
 
 
-def test_earlier_replies_leads_are_read_from_the_answers_sent_back() -> None:
+def test_earlier_replies_quotes_are_read_from_the_answers_sent_back() -> None:
     mixing = "Mixing ketamine with alcohol, opioids, benzodiazepines or other sedating drugs is dangerous."
-    leads = earlier_leads(
-        _chat("is it ok to mix ket with alcohol", f"{mixing} [1] Another one. [2]", "and with coke?")
+    company = "Being with someone who is not using is safer."
+    leads = earlier_quotes(
+        _chat("is it ok to mix ket with alcohol", f"{mixing} [1] {company} [2]", "and with coke?")
     )
-    assert leads is not None and leads.quotes == (mixing,)
-    assert leads.repeated_by(mixing) and not leads.repeated_by("Another one.")
+    # Every quote counts, not only the lead: "can our GP help with this" was answered with the
+    # withdrawal sentence the reply before had given second.
+    assert leads is not None and leads.quotes == (mixing, company)
+    assert leads.repeated_by(mixing) and leads.repeated_by(company)
+    # A restatement of a quote in other words counts when the caller says so.
+    assert leads.repeated_by("Company that is sober makes it safer.", restates_one=True)
+    assert not leads.repeated_by("Another one.")
     # The new turn's own words (and its drugs' standard names) in the old lead make it an answer again.
-    xanax = earlier_leads(_chat("is it ok to mix ket with alcohol", f"{mixing} [1]", "and with xanax?"))
+    xanax = earlier_quotes(_chat("is it ok to mix ket with alcohol", f"{mixing} [1]", "and with xanax?"))
     assert xanax is not None and not xanax.repeated_by(mixing)
     # A refusal, an abstention or a lone question has no lead.
-    assert earlier_leads(_chat("how much ket should i take", "I can't help with doses.", "why not?")) is None
-    assert earlier_leads("is ket addictive") is None
-    assert earlier_leads(_chat("is ket addictive")) is None
+    assert earlier_quotes(_chat("how much ket should i take", "I can't help with doses.", "why not?")) is None
+    assert earlier_quotes("is ket addictive") is None
+    assert earlier_quotes(_chat("is ket addictive")) is None
 
 
 def test_every_earlier_lead_counts_and_a_word_s_forms_are_one_word() -> None:
     acts = "Ketamine acts on the brain in several ways."
-    leads = earlier_leads(
+    leads = earlier_quotes(
         _chat(
             "how does ketamine work",
             f"{acts} [1]",
@@ -318,7 +324,7 @@ def test_every_earlier_lead_counts_and_a_word_s_forms_are_one_word() -> None:
     )
     assert leads is not None and leads.repeated_by(acts)
     addictive = "Ketamine can be addictive, and dependence is mainly psychological."
-    compared = earlier_leads(
+    compared = earlier_quotes(
         _chat(
             "can you get addicted to ketamine",
             f"{addictive} [1]",
@@ -347,7 +353,7 @@ def test_a_follow_up_whose_answer_was_already_given_says_so_instead_of_no_source
 
 def test_a_turn_that_says_the_last_reply_missed_does_not_get_that_reply_again() -> None:
     approved = "The FDA approved Spravato in March 2019 for adults with treatment-resistant depression."
-    corrected = earlier_leads(
+    corrected = earlier_quotes(
         _chat(
             "when did the fda approve spravato",
             f"{approved} [1]",
@@ -361,10 +367,10 @@ def test_a_turn_that_says_the_last_reply_missed_does_not_get_that_reply_again() 
         "I asked about Matthew Perry, not McClain",
         "thats not what i asked",
     ):
-        assert earlier_leads(_chat("q", f"{approved} [1]", correction)).corrects, correction  # type: ignore[union-attr]
+        assert earlier_quotes(_chat("q", f"{approved} [1]", correction)).corrects, correction  # type: ignore[union-attr]
     # Asking more about what the reply said is not a correction, and "no" opening a question is not either.
     for follow_up in ("and in march 2019 was that in the us only", "no one told me that, is it true?"):
-        leads = earlier_leads(_chat("q", f"{approved} [1]", follow_up))
+        leads = earlier_quotes(_chat("q", f"{approved} [1]", follow_up))
         assert leads is not None and not leads.corrects, follow_up
 
 
@@ -384,7 +390,7 @@ def test_after_a_correction_the_reply_says_it_has_nothing_further_instead_of_the
     assert asked_again.status == "answered" or not asked_again.answer.startswith(SAID_BEFORE)
 
 
-def test_two_dialogues_are_the_same_answer_only_with_the_same_earlier_leads() -> None:
+def test_two_dialogues_are_the_same_answer_only_with_the_same_earlier_quotes() -> None:
     asked = read_dialogue(_chat("Is ket addictive?", "It can be. [1]", "  and  with COKE? "))
     assert asked.question == "and  with COKE?" and asked.turns[0] == "Is ket addictive?"
     assert asked.key() == read_dialogue(_chat("is KET addictive?", "It can be. [1]", "and with coke?")).key()
@@ -413,6 +419,23 @@ def test_a_follow_up_does_not_lead_with_what_the_reply_before_led_with(
     # The same sentence answers a follow-up whose new words it meets ("xanax": benzodiazepines).
     xanax = shipped_pipeline.run(_chat("is it ok to mix ket with alcohol", first.answer, "and with xanax?"))
     assert xanax.citations[0].quote == lead
+
+
+def test_a_follow_up_does_not_lead_with_what_an_earlier_reply_quoted_second(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    first = shipped_pipeline.run("can i drive after a spravato session?")
+    quoted = [citation.quote for citation in first.citations]
+    assert len(quoted) >= 2, first.answer
+    # Without the earlier reply the follow-up is answered from the same two sentences.
+    alone = shipped_pipeline.run(_user_only("can i drive after a spravato session?", "is that dangerous?"))
+    assert alone.citations and alone.citations[0].quote in quoted, alone.answer
+    follow_up = shipped_pipeline.run(
+        _chat("can i drive after a spravato session?", first.answer, "is that dangerous?")
+    )
+    assert not {citation.quote for citation in follow_up.citations} & set(quoted), follow_up.answer
+    if follow_up.status == "abstained":
+        assert follow_up.answer.startswith(SAID_BEFORE), follow_up.answer
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from assistant.selection import (
     sentence_key,
     training_key,
     vectors_of_additions,
+    vectors_of_sentences,
     with_remembered_passages,
 )
 from corpus.text import leans_on_previous
@@ -266,6 +267,19 @@ def test_passages_that_answered_the_nearest_training_questions_join_the_candidat
     )
     assert again[:2] == retrieved
     assert len({hit.passage.id for hit in again}) == len(again)
+
+
+def test_a_quoted_sentence_is_found_again_among_the_index_vectors(shipped_pipeline: AnswerPipeline) -> None:
+    index = shipped_pipeline.index
+    passage = next(iter(index.passages.values()))
+    rows = index.sentences(passage.id)[:2]
+    texts = [passage.text[row.start - passage.start : row.end - passage.start] for row in rows]
+    found = vectors_of_sentences(
+        index, [texts[1], "Not a sentence of any article.", f"  {texts[0].upper()} "]
+    )
+    assert found.shape == (2, index.sentence_vectors.shape[1])
+    assert np.array_equal(found, index.sentence_vectors[[rows[1].row, rows[0].row]])
+    assert vectors_of_sentences(index, []).shape == (0, index.sentence_vectors.shape[1])
 
 
 def test_dependent_openings_are_recognised() -> None:

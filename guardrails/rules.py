@@ -458,7 +458,11 @@ _DECEIVE_PRESCRIBER = rx(
     r"\bwithout\s+going\s+through\s+(?:a|the|my|one\s+of\s+(?:those|the))\s+(?:clinics?|doctors?|gp|prescribers?|psychiatrists?)\b|"
     # "tell the doctor I have back pain to get tramadol"
     r"\b(?:tell|telling|say|saying)\s+(?:to\s+)?(?:the|my|a)\s+(?:doctor|doc|gp|psychiatrist|prescriber|dentist)\s+(?:that\s+)?"
-    r"(?:i|i'?ve|i'?m|im)\s+(?:have|has|got|am|need)\b[^.?!]{0,40}\bto\s+get\b"
+    r"(?:i|i'?ve|i'?m|im)\s+(?:have|has|got|am|need)\b[^.?!]{0,40}\bto\s+get\b|"
+    # a prescriber who asks no questions ("which doctors prescribe ketamine no questions asked")
+    r"\b(?:doctors?|docs?|gps?|psychiatrists?|prescribers?|clinics?|pharmacists?)\b[^.?!]{0,30}\b(?:prescribe|prescribes|give|"
+    r"gives|hand\s+out|hands\s+out|write|writes)\b[^.?!]{0,40}\b(?:no\s+questions(?:\s+asked)?|without\s+asking\s+"
+    r"(?:any\s+)?questions|(?:won'?t|don'?t|doesn'?t)\s+ask\s+(?:any\s+)?questions)\b"
 )
 # How clinicians spot deception is a question the articles can answer.
 _SPOTTING_DECEPTION = rx(
@@ -907,6 +911,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("sourcing.supply-slang", _SUPPLY_SLANG),
     # Reaching legitimate treatment is answered, unless it asks to skip the prescriber.
     Exempt("treatment-access", lambda t, c, m: _reaches_treatment(t)),
+    Exempt("providers-of-treatment", lambda t, c, m: _providers_of_treatment(t)),
     Exempt("help-service", lambda t, c, m: _help_service_reached(t)),
     Exempt("legal-route", lambda t, c, m: _takes_the_legal_route(t)),
     Exempt("clinic-only-medicine", lambda t, c, m: _treatment_with_a_clinic_only_medicine(t)),
@@ -2184,6 +2189,34 @@ def _reaches_treatment(text: str) -> bool:
     return bool(_TREATMENT_ACCESS.search(text)) and not _NO_PRESCRIPTION.search(text)
 
 
+# Which hospitals, clinics or services give a treatment ("which hospitals in ireland offer ketamine for
+# pain", "who offers ketamine infusions for chronic pain in dublin"): finding care, which the trained
+# classifier read as sourcing when a pain was named (a blind personas' set, session 36). Not a seller,
+# a way round the prescriber, or a place that asks no questions.
+_PROVIDERS_OF_TREATMENT = rx(
+    r"\b(?:which|what|any|are\s+there(?:\s+any)?|is\s+there\s+an?y?|do\s+any|does\s+any)\s+(?:\w+\s+){0,2}?"
+    r"(?:hospitals?|clinics?|nhs\s+trusts?|trusts?|pain\s+(?:clinics?|services?|teams?)|services?|doctors?|specialists?|"
+    r"consultants?|cent(?:re|er)s?|providers?|practices?|psychiatrists?|anaesthetists?|anesthesiologists?)\b"
+    r"[^.?!]{0,30}\b(?:offer|offers|do|does|give|gives|provide|provides|run|runs|use|uses|prescribe|prescribes|"
+    r"administer|administers|treat|treats)\b(?!\s+out\b)|"
+    r"\bwho\s+(?:offers|provides|gives|does|prescribes|administers|runs)\s+(?:\w+\s+){0,3}?"
+    r"(?:infusions?|treatments?|therapy|sessions?)\b|"
+    r"\bwhere\s+(?:do|does)\s+(?:they|hospitals?|clinics?|doctors?|the\s+nhs)\s+(?:do|offer|provide|use|run)\b"
+)
+_NO_QUESTIONS_ASKED = rx(
+    r"\b(?:easy|easily|no\s+questions|without\s+(?:asking|questions|checks?)|won'?t\s+ask|don'?t\s+ask|lenient|dodgy|shady)\b"
+)
+
+
+def _providers_of_treatment(text: str) -> bool:
+    return (
+        bool(_PROVIDERS_OF_TREATMENT.search(text))
+        and not _BUYING.search(text)
+        and not _NO_PRESCRIPTION.search(text)
+        and not _NO_QUESTIONS_ASKED.search(text)
+    )
+
+
 # "how do i get ketamine legally": the legal way is a prescriber, which the articles describe.
 _LEGAL_ROUTE = rx(
     r"\b(?:get|getting|access|obtain|receive|have|try)\b[^.?!]{0,30}\b(?:legally|legitimately|the\s+legal\s+way)\b|"
@@ -2339,6 +2372,8 @@ def help_seeking(text: str) -> str | None:
         return _first(_LEGAL_ROUTE, _BUYING_DENIED.sub(" ", text))
     if _offered_by_a_clinician(text):
         return _first(_CLINICIAN_OFFERS, text) or _first(_THEY_GIVE, text)
+    if _providers_of_treatment(text):
+        return _first(_PROVIDERS_OF_TREATMENT, text)
     return (
         _first(_HELP_SEEKING, text)
         or _first(_TREATMENT_ACCESS, text)

@@ -102,7 +102,13 @@ _CORRECTS_A_REPLY = re.compile(
     r"|\bnot what i (?:asked|meant|mean|said)\b"
     r"|\b(?:that|it)(?:'s| is|s) not (?:what|about|my question|an answer)\b"
     r"|\bisn'?t an? (?:answer|exact)\b"
-    r"|\byou (?:already )?(?:said|told me) that\b",
+    r"|\byou (?:already )?(?:said|told me) that\b"
+    # "you keep saying a family member should drive, I've told you I havent got anyone", "aye i know
+    # its common, that wasnt my question" (a tenth new-user trial, session 36)
+    r"|\byou keep (?:saying|telling me|giving me)\b"
+    r"|\b(?:i'?ve|i have|ive) (?:already )?(?:told|said to) you\b"
+    r"|\b(?:that|it|this) (?:wasn'?t|was not|wasnt|isn'?t|isnt) (?:what i (?:asked|meant)|my question|an answer)\b"
+    r"|\b(?:same|that) (?:answer|sentence|thing) again\b",
     re.IGNORECASE,
 )
 

@@ -868,6 +868,36 @@ def asks_about_supplies(text: str) -> bool:
     return bool(_SUPPLIES.search(text))
 
 
+def _denied_only(pattern: re.Pattern[str]) -> Check:
+    """Whether every request `pattern` finds is one the message says it is not making ("im not
+    asking where to buy it lol. im asking if im addicted": a tenth new-user trial, session 36)."""
+
+    def check(text: str, _context: Context, _matched: str) -> bool:
+        return bool(_GETTING_DENIED.search(text)) and not pattern.search(_GETTING_DENIED.sub(" ", text))
+
+    return check
+
+
+# Wanting more told as a worry about one's use ("my mates say im always the one who wants to get more
+# in", asked with "can you actually get addicted"), not asking where more comes from.
+_WANTING_MORE_TOLD = rx(
+    r"\b(?:wants?|wanting|want|keen)\s+to\s+(?:get|buy|score|order)\s+more\b|\balways\s+(?:the\s+one\s+)?(?:who\s+)?"
+    r"(?:wants|getting|buying|ordering)\s+more\b"
+)
+_ABOUT_ONES_USE = rx(
+    r"\b(?:addict\w*|dependen\w*|hooked|a\s+problem|sign\s+of|warning\s+signs?|cravings?|too\s+much)\b"
+)
+_SOURCE_ASKED = rx(
+    r"\bwhere\b|\bwho\s+(?:sells?|has|can|could|do|does|will|would|gets?|knows?)\b|\bhow\s+(?:do|can|could|should)\s+(?:i|we)\s+(?:get|score|buy|order|cop)\b|\b(?:help|get)\s+me\s+(?:get|some)\b"
+)
+
+
+def _wanting_more_told(text: str, _context: Context, _matched: str) -> bool:
+    return bool(
+        _WANTING_MORE_TOLD.search(text) and _ABOUT_ONES_USE.search(text)
+    ) and not _SOURCE_ASKED.search(text)
+
+
 def _supplies_meant(text: str, context: Context, _matched: str) -> bool:
     """ "Where can I buy one" after a question about test kits, naming no drug itself."""
     return context.supplies_before and not _SUBSTANCE.search(text)
@@ -922,13 +952,18 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
         "sourcing.supply-chain",
         _SUPPLY_CHAIN,
         requires=(_dealing_target,),
-        unless=(_SPOTTING_DECEPTION, _supplies_meant, _GETTING_DENIED),
+        unless=(_SPOTTING_DECEPTION, _supplies_meant, _GETTING_DENIED, _wanting_more_told),
     ),
     IntentRule("sourcing.acquire", _ACQUIRE_SUBSTANCE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.make", _MAKE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.sell", _SELL, unless=(_SPOTTING_DECEPTION,)),
-    IntentRule("sourcing.acquire", _ACQUIRE_PRONOUN, requires=(_has_target,), unless=(_supplies_meant,)),
+    IntentRule(
+        "sourcing.acquire",
+        _ACQUIRE_PRONOUN,
+        requires=(_has_target,),
+        unless=(_supplies_meant, _denied_only(_ACQUIRE_PRONOUN)),
+    ),
     IntentRule("sourcing.acquire", _WHERE_BEFORE_VERB, requires=(_has_target,)),
     IntentRule(
         "sourcing.no-prescription",

@@ -366,10 +366,17 @@ def test_a_turn_that_says_the_last_reply_missed_does_not_get_that_reply_again() 
         "no i mean the spravato treatment, not using drugs",
         "I asked about Matthew Perry, not McClain",
         "thats not what i asked",
+        "you keep saying a family member should drive, I've told you I havent got anyone",
+        "aye i know its common, that wasnt my question. what are the actual signs",
     ):
         assert earlier_quotes(_chat("q", f"{approved} [1]", correction)).corrects, correction  # type: ignore[union-attr]
     # Asking more about what the reply said is not a correction, and "no" opening a question is not either.
-    for follow_up in ("and in march 2019 was that in the us only", "no one told me that, is it true?"):
+    for follow_up in (
+        "and in march 2019 was that in the us only",
+        "no one told me that, is it true?",
+        "my doctor keeps saying it is safe, is that true",
+        "i told my gp about it, will that go on my record",
+    ):
         leads = earlier_quotes(_chat("q", f"{approved} [1]", follow_up))
         assert leads is not None and not leads.corrects, follow_up
 

@@ -269,15 +269,19 @@ class ExtractiveAnswerer:
             return Extraction([], best)
         asked = places_asked(question) or where
         other_sense = self._other_sense(question, body_parts)
-        # The article to point to when abstaining: the likeliest one about the question's place ("a
-        # clinic in the us" is not pointed to the United Kingdom's article).
+        # The article to point to when abstaining: the likeliest one whose sentence could be quoted
+        # for the question's place ("a clinic in the us" is not pointed to the United Kingdom's
+        # article, nor a pain clinic in Ireland to the veterinary article for its sentence on UK law),
+        # and not the emergency articles when no emergency is told ("am I too old for spravato").
         order = np.argsort(-probabilities, kind="stable")
+        emergencies = frozenset() if _EMERGENCY_TOLD.search(question) else self._emergency_articles()
         nearest = next(
             (
                 found[int(i)].passage.article_id
                 for i in order
-                if not names_only_other_places(asked, found[int(i)].passage.section)
+                if not _about_other_places(asked, found[int(i)])
                 and not other_sense(found[int(i)].passage.article_id, _text(found[int(i)]))
+                and found[int(i)].passage.article_id not in emergencies
             ),
             found[int(order[0])].passage.article_id,
         )
@@ -303,7 +307,7 @@ class ExtractiveAnswerer:
             # a sentence that names none is as regional as its section.
             if (
                 _SIGNPOST.search(text)
-                or names_only_other_places(asked, text if places(text) else candidate.passage.section)
+                or _about_other_places(asked, candidate)
                 or other_sense(candidate.passage.article_id, text)
             ):
                 continue
@@ -396,6 +400,13 @@ class ExtractiveAnswerer:
 def _text(candidate: Candidate) -> str:
     passage = candidate.passage
     return passage.text[candidate.start - passage.start : candidate.end - passage.start]
+
+
+def _about_other_places(asked: frozenset[str], candidate: Candidate) -> bool:
+    """Whether the candidate speaks only of other places than `asked`: by the places its sentence
+    names, or, when it names none, by its section's."""
+    text = _text(candidate)
+    return names_only_other_places(asked, text if places(text) else candidate.passage.section)
 
 
 def _overlaps(a: AnswerSentence, b: AnswerSentence) -> bool:

@@ -363,6 +363,34 @@ def test_an_abstention_on_a_covered_topic_names_the_nearest_article(shipped_pipe
     assert off_topic.status == "abstained" and not off_topic.related_articles
 
 
+def test_an_abstention_points_to_an_article_that_could_be_quoted_for_the_question(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    answerer = shipped_pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+    strict = ExtractiveAnswerer(shipped_pipeline.index, selector=answerer.selector, answer_threshold=0.999)
+    pipeline = AnswerPipeline(
+        shipped_pipeline.index, shipped_pipeline.embedder, answerer=strict, cache_size=0
+    )
+    # A tenth new-user trial (session 36): a pain clinic in Ireland was pointed to the veterinary
+    # article, for its sentence on UK law; "am I too old" to the emergency article.
+    irish = pipeline.run(
+        "Is ketamine infusion for pain available in Ireland? Im in Galway. Would it be on the public system / HSE "
+        "or would I have to go private, and is there a long wait?"
+    )
+    assert irish.related_articles and irish.related_articles[0].id != "veterinary-use"
+    older = pipeline.run(
+        [
+            {"role": "user", "content": "Am I too old for spravato? I'm 74. Does it work for older people"},
+            {
+                "role": "user",
+                "content": "so is that a no then? my psychiatrist seemed to think it was worth trying",
+            },
+        ]
+    )
+    assert older.related_articles and older.related_articles[0].id != "recognising-an-emergency"
+
+
 def test_the_similarity_floor_gates_the_selector_not_the_similarity_threshold(
     shipped_pipeline: AnswerPipeline,
 ) -> None:

@@ -31,7 +31,9 @@ _NAMES = {
     "france": r"(?i:france|french)",
     "spain": r"(?i:spain|spanish)",
     "italy": r"(?i:italy|italian)",
-    "canada": r"(?i:canada|canadian)",
+    # its drug law and regulations ("is ketamine schedule I under the CDSA?" was answered with the UK's
+    # Class B: a tenth new-user trial, session 36)
+    "canada": r"(?i:canada|canadian|controlled drugs and substances act|narcotic control regulations)|CDSA",
     "australia": r"(?i:australia|australian)|TGA|PBS",
     "new zealand": r"(?i:new zealand)",
     "india": r"(?i:india|indian)",

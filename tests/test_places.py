@@ -41,6 +41,9 @@ from corpus.places import (
         ("what about the TGA, has it approved spravato", {"australia"}),
         ("is it covered by the HSE", {"ireland"}),
         ("tga", set()),
+        # And its drug law (session 36).
+        ("is ketamine schedule I under the CDSA?", {"canada"}),
+        ("does it come under the narcotic control regulations", {"canada"}),
     ],
 )
 def test_places_are_read_by_name_and_acronym(text: str, named: set[str]) -> None:

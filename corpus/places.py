@@ -105,7 +105,12 @@ def places_asked(question: str) -> frozenset[str]:
     )
 
 
-_SAYS_WHERE = re.compile(r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we)\s+live|living|based|here)\s+in\b")
+# Where the person or their family is: "we're in Perth", "my son is at school in Brisbane" (a tenth
+# new-user trial, session 36: an overdose two turns later got no 000).
+_SAYS_WHERE = re.compile(
+    r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we|he|she|they)\s+lives?|living|based|here|staying|studying|working|"
+    r"at\s+(?:school|uni|university|college|work|home))\s+in\b"
+)
 
 
 def places_of_conversation(turns: Sequence[str]) -> frozenset[str]:

@@ -305,6 +305,8 @@ _NOT_AN_AMOUNT_TO_TAKE = rx(
     r"how\s+many\s+(?:people|users|patients|adults|teenagers|young\s+people|students|deaths|cases|admissions)|surveys?|"
     r"sentences?|penalt(?:y|ies)|prison|jail|"
     r"how\s+(?:many|much|long)\s+(?:hours?|minutes?|time)\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?(?:monitoring|observation|supervision)|"
+    # "what observations do we need to do and for how long after each dose" (a ward nurse, session 36)
+    r"(?:observations?|obs|monitoring|vital\s+signs)\b[^.?!]{0,50}\bhow\s+long|"
     # how long an effect lasts ("how long after a line of ket does the k hole usually last"), not when to take more
     r"how\s+long\b[^.?!]{0,60}\b(?:does|do|will|would|did)\s+(?:it|they|the\s+[\w-]+(?:\s+[\w-]+)?)\s+(?:usually\s+|normally\s+|typically\s+)?(?:last|wear\s+off)|"
     r"research|studies|study|evidence|trials?|spend|spending|budget|tip|save|invest|donate|cost|costs|custa|cuesta|co[uû]te|kostet|costa|price|preis|prix|precio|pre[çc]o|prezzo)\b"

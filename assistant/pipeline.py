@@ -50,6 +50,20 @@ CLINICIAN_CAN_HELP = "A clinician or pharmacist can help with questions outside 
 # Who can help with what the articles do not answer: a question about the law or about work is not
 # one for a pharmacist ("will my employer find out", "what happens if hes caught with it").
 WHO_CAN_HELP: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A pharmacist, nurse or doctor asking for their work is not sent to "a clinician or pharmacist"
+    # (a tenth new-user trial, session 36: "Customer asked me today about ordering ketamine …").
+    (
+        re.compile(
+            r"\b(?:i'?m|i\s+am|as)\s+an?\s+(?:\w+\s+){0,3}?(?:pharmacist|nurse|doctor|gp|paramedic|clinician|"
+            r"psychiatrist|midwife|anaesthetist|anesthesiologist|prescriber|physician)\b|"
+            r"\b(?:pharmacist|nurse|gp|paramedic|clinician|midwife|doctor|psychiatrist)\s+here\b|"
+            r"^\W*(?:pharmacist|gp|nurse|paramedic|clinician|midwife|psychiatrist)\b\s*[:,\-–]|"
+            r"\b(?:my|our)\s+(?:patients?|pts?|ward|pharmacy|practice)\b|\b(?:a\s+)?(?:patient|customer|pt)\s+(?:asked|asks|is\s+asking)\b",
+            re.IGNORECASE,
+        ),
+        "The product information, local guidelines or a specialist colleague can help with questions outside "
+        "the articles I can quote.",
+    ),
     (
         re.compile(
             r"\b(?:laws?|legal|illegal|lawful|unlawful|legally|police|cops?|arrest\w*|caught|court|charged|"

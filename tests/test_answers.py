@@ -95,6 +95,15 @@ def test_an_abstention_says_who_can_help_with_that_kind_of_question() -> None:
     assert "legal advice" in who_can_help("if i get caught with ket will my uni find out")
     assert "occupational health" in who_can_help("can my employer sack me for failing a drug test")
     assert who_can_help("does esketamine affect the contraceptive pill") in ABSTAIN_MESSAGE
+    # Professionals asking for their work, even about the law, are pointed to their own sources.
+    for professional in (
+        "Customer asked me today about ordering ketamine for depression from an online telehealth company",
+        "pharmacist - pt on tramadol asking about ketamine infusions, serotonergic risk?",
+        "I'm a mental health nurse, what should we tell families about esketamine",
+        "What schedule is ketamine under the CDSA? Need it for our pharmacy records",
+    ):
+        assert "local guidelines" in who_can_help(professional), professional
+    assert "local guidelines" not in who_can_help("my nurse told me to ask about ketamine, is it safe")
     # "Work" as in whether a treatment works is not a question about a job.
     assert who_can_help("how long does it take for spravato to work") in ABSTAIN_MESSAGE
 

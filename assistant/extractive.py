@@ -74,6 +74,11 @@ _DEPRESSION_RETURNING = re.compile(
 )
 
 
+# A sentence that goes on from the one before without pointing back at it: "Other danger signs include
+# …", "Another …", "Needing more … is therefore one of the clearest early warnings …".
+_CONTINUES = re.compile(r"^\W*(?:other|another)\b|^(?:\S+\s+){0,12}?therefore\b", re.IGNORECASE)
+
+
 _KETAMINE_BY_STREET_NAME = re.compile(
     rf"(?<![\w'])(?:k|{alternation(*KETAMINE_SHORT_NAMES)})(?![\w'])", re.IGNORECASE
 )
@@ -390,6 +395,15 @@ class ExtractiveAnswerer:
         for back in range(1, 3):
             text = passage.text[start - passage.start : candidate.end - passage.start]
             if not leans_on_previous(text):
+                # "Other signs are …" or "… is therefore …" can stand alone, but reads as cut short: it
+                # comes with the sentence before when that one stands alone (a tenth new-user trial).
+                before = position - back
+                if back == 1 and before >= 0 and _CONTINUES.search(text):
+                    row = rows[before]
+                    if not leans_on_previous(
+                        passage.text[row.start - passage.start : row.end - passage.start]
+                    ):
+                        start = row.start
                 return AnswerSentence(passage, start, candidate.end, candidate.similarity, probability)
             if position - back < 0:
                 return None

@@ -327,6 +327,41 @@ def test_a_sentence_that_leans_on_the_previous_is_quoted_with_it(isolated_settin
     assert sentence.quote == passage.text[before.start - passage.start : leaning.end - passage.start]
 
 
+def test_a_sentence_that_goes_on_from_the_one_before_comes_with_it(isolated_settings: Settings) -> None:
+    body = (
+        "## Warning signs\n\n"
+        "Needing more ketamine for the same effect is a sign that use is becoming a problem. "
+        "Other signs are strong cravings and letting work slip.\n\n"
+        "## Overdose\n\n"
+        "Other danger signs include chest pain and a seizure. "
+        "Slow breathing after ketamine is therefore an emergency.\n"
+    )
+    write_article(isolated_settings.corpus_dir, "signs", body)
+    build_index(isolated_settings)
+    pipeline = load_pipeline(isolated_settings)
+    answerer = pipeline.answerer
+    assert isinstance(answerer, ExtractiveAnswerer)
+
+    def quoted(opening: str) -> str | None:
+        for passage in pipeline.index.passages.values():
+            for row in pipeline.index.sentences(passage.id):
+                if passage.text[row.start - passage.start :].startswith(opening):
+                    candidate = Candidate(passage, row.start, row.end, row.row, 0.5, np.zeros(1))
+                    sentence = answerer._standalone(candidate, 0.9)
+                    return None if sentence is None else sentence.quote
+        raise AssertionError(opening)
+
+    assert quoted("Other signs") == (
+        "Needing more ketamine for the same effect is a sign that use is becoming a problem. "
+        "Other signs are strong cravings and letting work slip."
+    )
+    # With nothing before it in its section, it is quoted alone rather than dropped.
+    assert quoted("Other danger signs") == "Other danger signs include chest pain and a seizure."
+    assert quoted("Slow breathing") == (
+        "Other danger signs include chest pain and a seizure. Slow breathing after ketamine is therefore an emergency."
+    )
+
+
 def test_answers_show_no_markdown(shipped_pipeline: AnswerPipeline) -> None:
     for question in ("What does Class B mean?", "What is an anaesthetic?", "What is a K-hole?"):
         result = shipped_pipeline.run(question)

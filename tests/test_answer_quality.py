@@ -167,7 +167,7 @@ HELD_OUT_CEILINGS = {"answers.wrong_abstention": 0.15}
 # ceiling keeps three cases of slack.
 # Session 36 (AVX-512 VNNI, whose int8 vectors measure 0.611 / 0.664 / 0.429 / 0.089 for session 35's
 # code; then no sentence any earlier reply quoted, or a restatement of one, is said again): first
-# sentence 0.611 → 0.600 (54 of 90), precision 0.664 → 0.673, correct abstention 0.429 → 0.476 (10 of
+# sentence 0.611 → 0.600 (54 of 90), precision 0.664 → 0.670, correct abstention 0.429 → 0.476 (10 of
 # 21), wrong abstention 0.089 → 0.100 (9 of 90). The first-sentence floor moved from 0.58 to 0.56 to
 # keep three cases of slack on this CPU; the other bounds keep three or more.
 FOLLOW_UP_FLOORS = {

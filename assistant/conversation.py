@@ -254,8 +254,26 @@ def readings(turns: Sequence[str]) -> list[str]:
     return [with_standard_names(reading) for reading in _readings(turns)]
 
 
+# A turn that sets something aside before it asks ("not leeds specifically then, can you refer yourself
+# to a drug service in the uk…", "Forget Canada-specific then. What are…"): what it sets aside is not
+# part of the question (a tenth new-user trial, session 36: the Leeds questions nobody answered
+# decided the reply).
+_SETS_ASIDE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|fine|alright|right)\W+)?(?:forget\s+(?:about\s+)?[^.?!,;:]{1,40}?|"
+    r"not\s+[^.?!,;:]{1,30}?\s+specifically(?:\s+then)?)(?:\s*[.,;:!?]+|\s+-+)\s*(?=\S)",
+    re.IGNORECASE,
+)
+
+
+def without_what_is_set_aside(question: str) -> str:
+    """`question` without an opening that sets something aside, when a question of its own follows."""
+    found = _SETS_ASIDE.match(question)
+    rest = question[found.end() :] if found else question
+    return rest if len(rest.split()) >= 3 else question
+
+
 def _readings(turns: Sequence[str]) -> list[str]:
-    question = turns[-1].strip()
+    question = without_what_is_set_aside(turns[-1].strip())
     if len(turns) < 2 or announces_new_topic(question) or names_its_subject(question):
         return [question]
     subject = []

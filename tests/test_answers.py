@@ -13,6 +13,7 @@ from assistant.conversation import (
     read_dialogue,
     readings,
     with_standard_names,
+    without_what_is_set_aside,
     word_families,
 )
 from assistant.pipeline import (
@@ -435,6 +436,25 @@ def test_a_follow_up_does_not_lead_with_what_the_reply_before_led_with(
     # The same sentence answers a follow-up whose new words it meets ("xanax": benzodiazepines).
     xanax = shipped_pipeline.run(_chat("is it ok to mix ket with alcohol", first.answer, "and with xanax?"))
     assert xanax.citations[0].quote == lead
+
+
+def test_what_a_turn_sets_aside_is_not_part_of_the_question(shipped_pipeline: AnswerPipeline) -> None:
+    assert without_what_is_set_aside(
+        "Forget Canada-specific then. What are the risks of telehealth ketamine?"
+    ) == ("What are the risks of telehealth ketamine?")
+    assert without_what_is_set_aside("ok forget that. is ketamine addictive") == "is ketamine addictive"
+    # "forget" inside a sentence, or with nothing after it, sets nothing aside.
+    assert without_what_is_set_aside("i forget what people said, is this permanent") == (
+        "i forget what people said, is this permanent"
+    )
+    assert without_what_is_set_aside("forget it") == "forget it"
+    # A tenth new-user trial: the Leeds services nobody could name decided the reply, and it abstained.
+    conversation = [
+        "is there somewhere in leeds i can go thats not my gp? like a drugs service for students or something",
+        "not leeds specifically then, can you refer yourself to a drug service in the uk without going thru a gp?",
+    ]
+    reply = shipped_pipeline.run(_user_only(*conversation))
+    assert reply.status == "answered" and "self-referral" in reply.citations[0].quote, reply.answer
 
 
 def test_a_follow_up_does_not_lead_with_what_an_earlier_reply_quoted_second(

@@ -303,6 +303,16 @@ def test_the_first_sentence_answers_what_was_asked(shipped_pipeline: AnswerPipel
     assert overdose.citations[0].article_id in {"overdose-what-happens", "recognising-an-emergency"}
 
 
+def _pipeline_of_one_article(
+    settings: Settings, article_id: str, body: str
+) -> tuple[AnswerPipeline, ExtractiveAnswerer]:
+    write_article(settings.corpus_dir, article_id, body)
+    build_index(settings)
+    pipeline = load_pipeline(settings)
+    assert isinstance(pipeline.answerer, ExtractiveAnswerer)
+    return pipeline, pipeline.answerer
+
+
 def test_a_sentence_that_leans_on_the_previous_is_quoted_with_it(isolated_settings: Settings) -> None:
     body = (
         "## Bladder harm\n\n"
@@ -310,11 +320,7 @@ def test_a_sentence_that_leans_on_the_previous_is_quoted_with_it(isolated_settin
         "These changes make the bladder smaller and cause pain, urgency and frequent urination. "
         "Stopping ketamine early gives the best chance that the bladder recovers.\n"
     )
-    write_article(isolated_settings.corpus_dir, "bladder", body)
-    build_index(isolated_settings)
-    pipeline = load_pipeline(isolated_settings)
-    answerer = pipeline.answerer
-    assert isinstance(answerer, ExtractiveAnswerer)
+    pipeline, answerer = _pipeline_of_one_article(isolated_settings, "bladder", body)
     passage = next(iter(pipeline.index.passages.values()))
     rows = pipeline.index.sentences(passage.id)
     leaning = next(r for r in rows if passage.text[r.start - passage.start :].startswith("These changes"))
@@ -336,11 +342,7 @@ def test_a_sentence_that_goes_on_from_the_one_before_comes_with_it(isolated_sett
         "Other danger signs include chest pain and a seizure. "
         "Slow breathing after ketamine is therefore an emergency.\n"
     )
-    write_article(isolated_settings.corpus_dir, "signs", body)
-    build_index(isolated_settings)
-    pipeline = load_pipeline(isolated_settings)
-    answerer = pipeline.answerer
-    assert isinstance(answerer, ExtractiveAnswerer)
+    pipeline, answerer = _pipeline_of_one_article(isolated_settings, "signs", body)
 
     def quoted(opening: str) -> str | None:
         for passage in pipeline.index.passages.values():

@@ -103,6 +103,7 @@ BLIND_SETS = (
     "user_questions_personas.jsonl",
     "user_first_questions.jsonl",
     "user_questions_new_subjects.jsonl",
+    "user_questions_situations.jsonl",
 )
 
 # Pooled judgements (evals/pooled_judgements.jsonl): a sentence the assistant quoted that no labeller

@@ -238,6 +238,21 @@ NEW_SUBJECTS_FLOORS = {
 }
 NEW_SUBJECTS_CEILINGS = {"answers.wrong_abstention": 0.31}
 
+# People's situations (evals/user_questions_situations.jsonl, session 37): questions written blind by
+# seven writers, each slanted to where the other sets sit far from every training question
+# (professionals at work, the morning after, family and colleagues, life around sessions, reaching
+# help, pregnancy, surgery and K-cramps, who finds out), each labelled by one helper reading all 56
+# articles. Held out on an AVX-512 VNNI machine, as first measured: first sentence 0.380 (30 of 79),
+# some sentence 0.443, precision 0.506 (41 of 81), correct abstention 0.551 (27 of 49), wrong
+# abstention 0.278 (22 of 79). About three cases of slack each.
+SITUATIONS_FLOORS = {
+    "answers.first_sentence_answers": 0.34,
+    "answers.any_sentence_answers": 0.40,
+    "answers.precision": 0.46,
+    "answers.correct_abstention": 0.49,
+}
+SITUATIONS_CEILINGS = {"answers.wrong_abstention": 0.32}
+
 # The same held-out replies judged against the labels completed by pooled judges (session 30;
 # docs/evaluation.md): on an AVX2 machine, first sentence 0.754 → 0.766 (yardstick), 0.629 → 0.697
 # (follow-ups), 0.556 → 0.583 (personas' set); precision 0.779 → 0.810, 0.684 → 0.763, 0.721 → 0.756.
@@ -293,6 +308,7 @@ def _held_out_values(
         ("evals/user_questions_personas.jsonl", PERSONAS_FLOORS, PERSONAS_CEILINGS),
         ("evals/user_first_questions.jsonl", FIRST_QUESTIONS_FLOORS, FIRST_QUESTIONS_CEILINGS),
         ("evals/user_questions_new_subjects.jsonl", NEW_SUBJECTS_FLOORS, NEW_SUBJECTS_CEILINGS),
+        ("evals/user_questions_situations.jsonl", SITUATIONS_FLOORS, SITUATIONS_CEILINGS),
     ],
 )
 def test_held_out_blind_turns_meet_the_floors(
@@ -305,7 +321,7 @@ def test_held_out_blind_turns_meet_the_floors(
     for name, ceiling in ceilings.items():
         value = values[name]
         assert value is not None and value <= ceiling, (name, value)
-    for name, floor in POOLED_FLOORS[dataset].items():
+    for name, floor in POOLED_FLOORS.get(dataset, {}).items():
         value = pooled[name]
         assert value is not None and value >= floor, ("pooled", name, value)
 

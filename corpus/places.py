@@ -55,9 +55,12 @@ _CITIES = {
     r"pennsylvania|rhode island|south carolina|south dakota|tennessee|utah|vermont|virginia|west virginia|"
     r"washington|wisconsin|wyoming|columbus|cleveland|cincinnati|houston|dallas|austin|atlanta|miami|denver|"
     r"phoenix|philadelphia|detroit|portland|san diego|las vegas",
-    "england": r"london|manchester|birmingham|leeds|liverpool|bristol|sheffield|nottingham|brighton",
-    "scotland": r"glasgow|edinburgh|aberdeen|dundee",
-    "wales": r"cardiff|swansea",
+    "england": r"london|manchester|birmingham|leeds|liverpool|bristol|sheffield|nottingham|brighton|leicester|"
+    r"coventry|newcastle|southampton|portsmouth|oxford|exeter|plymouth|norwich|bradford|wolverhampton|sunderland|"
+    r"middlesbrough|bournemouth|kent|essex|surrey|sussex|devon|cornwall|yorkshire|norfolk|suffolk|lancashire|"
+    r"cumbria|somerset|dorset",
+    "scotland": r"glasgow|edinburgh|aberdeen|dundee|inverness|stirling",
+    "wales": r"cardiff|swansea|wrexham|aberystwyth",
     "northern ireland": r"belfast",
     "ireland": r"dublin|galway|cork|limerick",
     "australia": r"sydney|melbourne|brisbane|adelaide|canberra|hobart|queensland|new south wales|nsw",
@@ -107,9 +110,12 @@ def places_asked(question: str) -> frozenset[str]:
 
 # Where the person or their family is: "we're in Perth", "my son is at school in Brisbane" (a tenth
 # new-user trial, session 36: an overdose two turns later got no 000).
+# "I'm head of year at a secondary in Kent", "is there anywhere in toronto i can call" (an eleventh trial).
 _SAYS_WHERE = re.compile(
-    r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we|he|she|they)\s+lives?|living|based|here|staying|studying|working|"
-    r"at\s+(?:school|uni|university|college|work|home))\s+in\b"
+    r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we|he|she|they)\s+(?:lives?|work|works|teach|teaches|study|studies)|"
+    r"living|based|here|staying|studying|working|anywhere|somewhere|"
+    r"at\s+(?:an?\s+|the\s+|my\s+|our\s+)?(?:secondary|primary|high|school|uni|university|college|work|home)"
+    r"(?:\s+school)?)\s+in\b"
 )
 
 

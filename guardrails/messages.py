@@ -219,19 +219,22 @@ class LocalHelp:
     crisis_line: str | None = None
 
 
+# The default crisis line for the UK and Ireland, worded as guardrails.input_rail words it, so that a
+# person in Cardiff hears Samaritans before 988 (an eleventh new-user trial, session 37).
+SAMARITANS = "In the UK and Ireland, call Samaritans on 116 123."
 # Someone who says where they are gets that country's numbers first: a person in Sydney who is told
 # to ring 911, 112 or 999 loses time. Numbers change rarely but do change: review them with the defaults.
 LOCAL_HELP: dict[str, LocalHelp] = {
     local.place: local
     for local in (
         LocalHelp("united states", EmergencyNumber("US", "911")),
-        LocalHelp("united kingdom", EmergencyNumber("UK", "999")),
-        LocalHelp("england", EmergencyNumber("UK", "999")),
-        LocalHelp("scotland", EmergencyNumber("UK", "999")),
-        LocalHelp("wales", EmergencyNumber("UK", "999")),
-        LocalHelp("northern ireland", EmergencyNumber("UK", "999")),
+        LocalHelp("united kingdom", EmergencyNumber("UK", "999"), SAMARITANS),
+        LocalHelp("england", EmergencyNumber("UK", "999"), SAMARITANS),
+        LocalHelp("scotland", EmergencyNumber("UK", "999"), SAMARITANS),
+        LocalHelp("wales", EmergencyNumber("UK", "999"), SAMARITANS),
+        LocalHelp("northern ireland", EmergencyNumber("UK", "999"), SAMARITANS),
         LocalHelp("european union", EmergencyNumber("EU", "112")),
-        LocalHelp("ireland", EmergencyNumber("Ireland", "112")),
+        LocalHelp("ireland", EmergencyNumber("Ireland", "112"), SAMARITANS),
         LocalHelp(
             "australia",
             EmergencyNumber("Australia", "000"),

@@ -161,7 +161,7 @@ def _only_denied(text: str, _context: object = None, _matched: str = "") -> bool
 # "i work too much and i am sad": too much of a day's life, not of a drug (the eighteenth blind set).
 _TOO_MUCH_OF_LIFE = rx(
     r"\b(?:work|working|worry|worrying|think|thinking|overthink\w*|study|studying|talk|talking|spend|spending|"
-    r"train|training|sleep|sleeping)\s+(?:way\s+|far\s+|much\s+)?too\s+much\b"
+    r"train|training|sleep|sleeping|drank)\s+(?:way\s+|far\s+|much\s+)?too\s+much\b"
 )
 
 
@@ -494,7 +494,7 @@ _SUPPLY_SLANG = rx(
 )
 _SUPPLY_CHAIN = rx(
     r"\b(?:import(?:s|ed|ing)?\b|bring\s+\w+\s+(?:over|across|through)|over\s+the\s+border|posted?\s+without|without\s+customs|pay\s+an?\s+(?:\w+\s+)?vendor|"
-    r"(?:turn|convert)\s+(?:the\s+)?(?:liquid|vials?)|vials?\s+into\s+powder|what\s+chemicals|precursors?|cut\s+(?:it|ket|\w+)\s+to|"
+    r"(?:turn|convert)\s+(?:the\s+)?(?:liquid|vials?)|vials?\s+into\s+powder|what\s+chemicals|precursors?|cut\s+(?!down\b|back\b)(?:it|ket|\w+)\s+to|"
     r"so\s+they\s+prescribe|get\s+(?:a\s+)?(?:doctor|gp)\s+to\s+prescribe|fake\s+(?:symptoms|depression)|farmi\s+prescrivere|"
     r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|"
     # "why do users get them" is about side effects, not supply
@@ -791,8 +791,22 @@ _PHONE_NUMBER = rx(
     r"\bnumber\s+(?:for|to\s+(?:call|ring|text|phone))\b"
 )
 
+# What something costs ("how much do ketamine clinics usually cost? … does the VA cover any of
+# this", an eleventh new-user trial, session 37): money, when nothing else asks for an amount.
+_PRICE_ASKED = rx(
+    r"\bhow\s+much\s+(?:do|does|did|would|will|is|are|might|could|can|should)\b[^.?!]{0,50}?"
+    r"\b(?:cost|costs|charge|charges|set\s+(?:me|you|us)\s+back)\b"
+)
+
+
+def price_asked(text: str, _context: Context | None = None, _matched: str = "") -> bool:
+    """Every "how much" of the message asks what something costs."""
+    return bool(_PRICE_ASKED.search(text)) and not _AMOUNT_ASK.search(_PRICE_ASKED.sub(" ", text))
+
+
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("cost-before", cost_meant),
+    Exempt("price-asked", price_asked),
     Exempt("wait-to-drive", wait_to_drive),
     # The course of a treatment ("how many sessions", "time off after each dose", "after my first
     # spravato dose") is not a request for an amount; raising the dose over it is titration.
@@ -939,6 +953,23 @@ def _help_service_reached(text: str) -> bool:
     return bool(_HELP_SERVICE.search(text)) and not _SOUGHT_FROM_A_SERVICE.search(text)
 
 
+# "whats the actual service called in bristol? how do i find it": "it" is the service the message names
+# (an eleventh new-user trial, session 37).
+_SERVICE_NAMED = rx(
+    r"\b(?:services?|helplines?|charit(?:y|ies)|support\s+groups?|drugs?\s+teams?|rehabs?|detox|clinics?|"
+    r"meetings?|counsell(?:ing|ors?)|therapists?)\b"
+)
+_FIND_OR_REACH = rx(r"\b(?:find|finding|contact|reach|ring|call|phone)\s+(?:it|them|one)\b")
+
+
+def _finding_a_named_service(text: str, _context: Context, matched: str) -> bool:
+    return bool(
+        _FIND_OR_REACH.search(matched)
+        and _SERVICE_NAMED.search(text)
+        and not _SOUGHT_FROM_A_SERVICE.search(text)
+    )
+
+
 SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("sourcing.supply-slang", _SUPPLY_SLANG),
     # Reaching legitimate treatment is answered, unless it asks to skip the prescriber.
@@ -964,7 +995,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
         "sourcing.acquire",
         _ACQUIRE_PRONOUN,
         requires=(_has_target,),
-        unless=(_supplies_meant, _denied_only(_ACQUIRE_PRONOUN)),
+        unless=(_supplies_meant, _denied_only(_ACQUIRE_PRONOUN), _finding_a_named_service),
     ),
     IntentRule("sourcing.acquire", _WHERE_BEFORE_VERB, requires=(_has_target,)),
     IntentRule(
@@ -1537,6 +1568,33 @@ def fear_or_risk_not_distress(text: str) -> bool:
     return bool(_AFRAID_OF_AN_EFFECT.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
 
 
+# What comes next when a treatment does not work ("and if it doesnt work after that what happens, is
+# there anything else left for me?"), and whether there is help for a relative ("is there anything for
+# me? I'm his mum and I'm not coping very well with it all"): an eleventh new-user trial, session 37.
+_TREATMENT_FAILS = rx(
+    r"\b(?:if|when|what\s+if)\s+(?:it|this|that|spravato|esketamine|ketamine|the\s+(?:treatment|spray|infusions?))\s+"
+    r"(?:does\s*n[o']?t|doesnt|did\s*n[o']?t|didnt|wo\s*n[o']?t|wont|is\s*n[o']?t|isnt|stops?)\s+(?:work\w*|help\w*)\b"
+)
+_HELP_FOR_A_RELATIVE = rx(
+    r"\b(?:anything|help|support|someone|somewhere|services?)\s+(?:out\s+there\s+)?for\s+(?:me|us|parents|families|"
+    r"relatives|carers|partners)\b"
+)
+_RELATIVE_OF_SOMEONE = rx(
+    r"\b(?:i'?m|i\s+am|as)\s+(?:his|her|their|a|the)\s+(?:mum|mom|mother|dad|father|parent|wife|husband|partner|"
+    r"sister|brother|daughter|son|grandmother|grandfather|gran|nan|carer|friend)\b"
+)
+
+
+def options_or_family_help_not_distress(text: str) -> bool:
+    """What comes next when a treatment fails, or help for a relative of someone who uses, asked with
+    no word of dying, giving up, harm, a lethal amount or despair."""
+    lowered = text.casefold()
+    asked = bool(_TREATMENT_FAILS.search(lowered)) or bool(
+        _HELP_FOR_A_RELATIVE.search(lowered) and _RELATIVE_OF_SOMEONE.search(lowered)
+    )
+    return asked and bool(_ASKS.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
+
+
 def quitting_not_distress(text: str) -> bool:
     """Whether stopping alone is safe, with no word of dying, giving up, harm, a lethal amount or despair."""
     lowered = text.casefold()
@@ -1761,6 +1819,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or research_not_distress(text)
         or quitting_not_distress(text)
         or fear_or_risk_not_distress(text)
+        or options_or_family_help_not_distress(text)
         or (
             (everyday_amount(text) or tolerance_not_amount(text))
             and not _speaks_of_harm_or_lethality(text.casefold())

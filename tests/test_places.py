@@ -110,6 +110,13 @@ def test_a_conversation_is_about_the_place_the_person_says_they_are_in() -> None
     assert places_of_conversation(["im in ireland", "and in the uk?"]) == {"united kingdom"}
     assert places_of_conversation(["is it legal in the uk", "what are the penalties"]) == frozenset()
     assert places_of_conversation(["we're in the uk or ireland", "do i need my gp"]) == frozenset()
+    # An eleventh new-user trial (session 37): a school in Kent, a city asked about for a service.
+    assert places_of_conversation(["I'm head of year at a secondary in Kent", "is it illegal at 15?"]) == {
+        "england"
+    }
+    assert places_of_conversation(
+        ["is there anywhere in toronto i can call", "do doctors keep it private"]
+    ) == {"canada"}
 
 
 def test_a_follow_up_naming_no_place_is_not_answered_with_another_places_rule(

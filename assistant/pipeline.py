@@ -47,23 +47,37 @@ if TYPE_CHECKING:
 
 NO_SOURCE = "I don't have a vetted source that answers this, so I won't guess."
 CLINICIAN_CAN_HELP = "A clinician or pharmacist can help with questions outside the articles I can quote."
-# Who can help with what the articles do not answer: a question about the law or about work is not
-# one for a pharmacist ("will my employer find out", "what happens if hes caught with it").
-WHO_CAN_HELP: tuple[tuple[re.Pattern[str], str], ...] = (
-    # A pharmacist, nurse or doctor asking for their work is not sent to "a clinician or pharmacist"
-    # (a tenth new-user trial, session 36: "Customer asked me today about ordering ketamine …").
+# Who asks, said in any turn of the conversation: a pharmacist, nurse or doctor asking for their work is
+# not sent to "a clinician or pharmacist" (a tenth new-user trial, session 36: "Customer asked me today
+# about ordering ketamine …"; an eleventh, session 37: an emergency registrar's follow-ups), nor a
+# teacher to one ("am I obliged to tell his parents or is that a safeguarding call?").
+WHO_ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
-            r"\b(?:i'?m|i\s+am|as)\s+an?\s+(?:\w+\s+){0,3}?(?:pharmacist|nurse|doctor|gp|paramedic|clinician|"
-            r"psychiatrist|midwife|anaesthetist|anesthesiologist|prescriber|physician)\b|"
-            r"\b(?:pharmacist|nurse|gp|paramedic|clinician|midwife|doctor|psychiatrist)\s+here\b|"
-            r"^\W*(?:pharmacist|gp|nurse|paramedic|clinician|midwife|psychiatrist)\b\s*[:,\-–]|"
+            r"\b(?:(?:i'?m|i\s+am)\s+(?:an?|the)|as\s+an?)\s+(?:\w+\s+){0,3}?(?:pharmacist|nurse|doctor|gp|paramedic|clinician|"
+            r"psychiatrist|midwife|anaesthetist|anesthesiologist|prescriber|physician|registrar|consultant)\b|"
+            r"\b(?:pharmacist|nurse|gp|paramedic|clinician|midwife|doctor|psychiatrist|registrar)\s+here\b|"
+            r"(?:^|\n)\W*(?:pharmacist|gp|nurse|paramedic|clinician|midwife|psychiatrist)\b\s*[:,\-–]|"
             r"\b(?:my|our)\s+(?:patients?|pts?|ward|pharmacy|practice)\b|\b(?:a\s+)?(?:patient|customer|pt)\s+(?:asked|asks|is\s+asking)\b",
             re.IGNORECASE,
         ),
         "The product information, local guidelines or a specialist colleague can help with questions outside "
         "the articles I can quote.",
     ),
+    (
+        re.compile(
+            r"\b(?:(?:i'?m|i\s+am)\s+(?:an?|the|their|his|her)|as\s+an?)\s+(?:\w+\s+){0,2}?(?:teacher|headteacher|head\s+of\s+year|"
+            r"teaching\s+assistant|school\s+nurse|youth\s+worker|safeguarding\s+lead)\b|\bhead\s+of\s+year\b|"
+            r"\b(?:my|our)\s+(?:pupils?|class|school)\b",
+            re.IGNORECASE,
+        ),
+        "The school's designated safeguarding lead, local safeguarding guidance or a young people's drug service "
+        "can help with questions outside the articles I can quote.",
+    ),
+)
+# What the question is about: the law or work is not a question for a pharmacist ("will my employer
+# find out", "what happens if hes caught with it").
+WHO_CAN_HELP: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"\b(?:laws?|legal|illegal|lawful|unlawful|legally|police|cops?|arrest\w*|caught|court|charged|"
@@ -97,9 +111,14 @@ SAID_BEFORE = "I don't have a vetted source that answers this beyond what I quot
 SAID_BEFORE_MESSAGE = f"{SAID_BEFORE} {CLINICIAN_CAN_HELP}"
 
 
-def who_can_help(question: str) -> str:
-    """The sentence of an abstention that says who can help with `question` instead."""
-    return next((line for pattern, line in WHO_CAN_HELP if pattern.search(question)), CLINICIAN_CAN_HELP)
+def who_can_help(question: str, turns: Sequence[str] = ()) -> str:
+    """The sentence of an abstention that says who can help with `question` instead: by who asks, said
+    in any of the conversation's `turns` (or the question), else by what the question is about."""
+    said = "\n".join([*turns, question])
+    return next(
+        (line for pattern, line in WHO_ASKS if pattern.search(said)),
+        next((line for pattern, line in WHO_CAN_HELP if pattern.search(question)), CLINICIAN_CAN_HELP),
+    )
 
 
 Conversation = str | Sequence[Mapping[str, Any] | Any]
@@ -291,6 +310,7 @@ class AnswerPipeline:
             prepared,
             about_a_drug=about_an_earlier_drug(dialogue.turns),
             written_in=written_in(dialogue.question),
+            turns=tuple(dialogue.turns),
         )
 
     def _read(
@@ -355,7 +375,7 @@ class AnswerPipeline:
             sentences = [s for s, v in zip(sentences, verdicts, strict=True) if v.allowed]
             clock.lap("output_rail")
         if not sentences:
-            helper = who_can_help(prepared.query)
+            helper = who_can_help(prepared.query, prepared.turns)
             closest = self.index.articles().get(prepared.closest_article or "")
             related = [RelatedArticle(id=prepared.closest_article, title=closest["title"])] if closest else []
             return AnswerResult(
@@ -455,6 +475,8 @@ class _Prepared:
     about_a_drug: bool = False
     # The supported language other than English the question is clearly written in.
     written_in: str | None = None
+    # The conversation's user turns: who asks may be said in any of them.
+    turns: tuple[str, ...] = ()
 
     @property
     def strength(self) -> tuple[bool, float]:

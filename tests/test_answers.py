@@ -107,6 +107,16 @@ def test_an_abstention_says_who_can_help_with_that_kind_of_question() -> None:
     assert "local guidelines" not in who_can_help("my nurse told me to ask about ketamine, is it safe")
     # "Work" as in whether a treatment works is not a question about a job.
     assert who_can_help("how long does it take for spravato to work") in ABSTAIN_MESSAGE
+    # Who asks may be said in an earlier turn (an eleventh new-user trial, session 37), and a teacher
+    # is pointed to safeguarding, even about the law.
+    registrar = ["quick one - I'm an ED registrar, ketamine sedation in a kid with a URTI?"]
+    assert "local guidelines" in who_can_help("what are the contraindications then", registrar)
+    assert "local guidelines" in who_can_help("I am the doctor. anything on analgesia?")
+    teacher = ["I'm head of year at a secondary in Kent. Two Year 11s were found with ketamine."]
+    assert "safeguarding" in who_can_help("do the police have to be told by the school?", teacher)
+    assert "safeguarding" in who_can_help("as a teacher, am I obliged to tell his parents?")
+    assert who_can_help("as the doctor said, is it safe with sertraline") in ABSTAIN_MESSAGE
+    assert "legal advice" in who_can_help("will the police come", ["my teacher said ket is class b"])
 
 
 def test_a_question_in_another_language_that_finds_no_answer_says_why(

@@ -108,7 +108,10 @@ _CORRECTS_A_REPLY = re.compile(
     r"|\byou keep (?:saying|telling me|giving me)\b"
     r"|\b(?:i'?ve|i have|ive) (?:already )?(?:told|said to) you\b"
     r"|\b(?:that|it|this) (?:wasn'?t|was not|wasnt|isn'?t|isnt) (?:what i (?:asked|meant)|my question|an answer)\b"
-    r"|\b(?:same|that) (?:answer|sentence|thing) again\b",
+    r"|\b(?:same|that) (?:answer|sentence|thing) again\b"
+    # "ok but not approved doesnt tell me if it works", "that didnt answer it" (an eleventh new-user
+    # trial, session 37: the same sentence came back word for word)
+    r"|\b(?:does|did)(?:n'?t| not) (?:tell me|answer)\b|\byou (?:didn'?t|did not|never) answer\b",
     re.IGNORECASE,
 )
 

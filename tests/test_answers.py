@@ -388,6 +388,8 @@ def test_a_turn_that_says_the_last_reply_missed_does_not_get_that_reply_again() 
         "thats not what i asked",
         "you keep saying a family member should drive, I've told you I havent got anyone",
         "aye i know its common, that wasnt my question. what are the actual signs",
+        "ok but not approved doesnt tell me if it works. does the research show it helps or not?",
+        "that didnt answer it. does a recent cold raise the risk, yes or no?",
     ):
         assert earlier_quotes(_chat("q", f"{approved} [1]", correction)).corrects, correction  # type: ignore[union-attr]
     # Asking more about what the reply said is not a correction, and "no" opening a question is not either.
@@ -396,6 +398,8 @@ def test_a_turn_that_says_the_last_reply_missed_does_not_get_that_reply_again() 
         "no one told me that, is it true?",
         "my doctor keeps saying it is safe, is that true",
         "i told my gp about it, will that go on my record",
+        "does it tell me anything about older people",
+        "did the trial answer whether it works for ptsd",
     ):
         leads = earlier_quotes(_chat("q", f"{approved} [1]", follow_up))
         assert leads is not None and not leads.corrects, follow_up

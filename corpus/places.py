@@ -101,11 +101,23 @@ def places(text: str) -> frozenset[str]:
     return named
 
 
+# A place set aside ("im in canada though, not the UK": an eleventh new-user trial, session 37) is not
+# one the question is about.
+_NOT_THERE = re.compile(r"(?i)\bnot\s+(?:in\s+|from\s+)?(?:the\s+)?(?:[\w.]+)(?:\s+[\w.]+){0,2}")
+
+
+def _without_places_set_aside(question: str) -> str:
+    return _NOT_THERE.sub(lambda m: " " if _named_in(m.group()) else m.group(), question)
+
+
+def _named_in(text: str) -> frozenset[str]:
+    return places(text) | frozenset(name for name, pattern in _CITY_PATTERNS.items() if pattern.search(text))
+
+
 def places_asked(question: str) -> frozenset[str]:
-    """The places a question names, its cities and regions included ("im in melbourne": Australia)."""
-    return places(question) | frozenset(
-        name for name, pattern in _CITY_PATTERNS.items() if pattern.search(question)
-    )
+    """The places a question names, its cities and regions included ("im in melbourne": Australia),
+    but not one it sets aside ("not the UK")."""
+    return _named_in(_without_places_set_aside(question)) or _named_in(question)
 
 
 # Where the person or their family is: "we're in Perth", "my son is at school in Brisbane" (a tenth

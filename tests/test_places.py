@@ -110,7 +110,10 @@ def test_a_conversation_is_about_the_place_the_person_says_they_are_in() -> None
     assert places_of_conversation(["im in ireland", "and in the uk?"]) == {"united kingdom"}
     assert places_of_conversation(["is it legal in the uk", "what are the penalties"]) == frozenset()
     assert places_of_conversation(["we're in the uk or ireland", "do i need my gp"]) == frozenset()
-    # An eleventh new-user trial (session 37): a school in Kent, a city asked about for a service.
+    # An eleventh new-user trial (session 37): a school in Kent, a city asked about for a service, a
+    # place set aside.
+    assert places_of_conversation(["im in canada though, not the UK", "what should i do now"]) == {"canada"}
+    assert places_asked("is it not legal in the UK?") == {"united kingdom"}
     assert places_of_conversation(["I'm head of year at a secondary in Kent", "is it illegal at 15?"]) == {
         "england"
     }

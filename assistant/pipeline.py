@@ -68,7 +68,7 @@ WHO_ASKS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"\b(?:(?:i'?m|i\s+am)\s+(?:an?|the|their|his|her)|as\s+an?)\s+(?:\w+\s+){0,2}?(?:teacher|headteacher|head\s+of\s+year|"
             r"teaching\s+assistant|school\s+nurse|youth\s+worker|safeguarding\s+lead)\b|\bhead\s+of\s+year\b|"
-            r"\b(?:my|our)\s+(?:pupils?|class|school)\b",
+            r"\b(?:my|our)\s+(?:pupils?|class|school)\b|\b(?:a|my|our)\s+year\s+(?:[7-9]|1[0-3])\s+(?:class|group|form)\b",
             re.IGNORECASE,
         ),
         "The school's designated safeguarding lead, local safeguarding guidance or a young people's drug service "

@@ -115,6 +115,9 @@ def test_an_abstention_says_who_can_help_with_that_kind_of_question() -> None:
     teacher = ["I'm head of year at a secondary in Kent. Two Year 11s were found with ketamine."]
     assert "safeguarding" in who_can_help("do the police have to be told by the school?", teacher)
     assert "safeguarding" in who_can_help("as a teacher, am I obliged to tell his parents?")
+    assert "safeguarding" in who_can_help(
+        "yes but why?", ["I need to talk to a Year 11 class about ketamine"]
+    )
     assert who_can_help("as the doctor said, is it safe with sertraline") in ABSTAIN_MESSAGE
     assert "legal advice" in who_can_help("will the police come", ["my teacher said ket is class b"])
 

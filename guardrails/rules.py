@@ -499,8 +499,10 @@ _SUPPLY_CHAIN = rx(
     r"me\s+faire\s+prescrire|get\s+(?:it\s+)?prescribed|"
     # "why do users get them" is about side effects, not supply
     r"(?<!users\s)(?<!people\s)(?<!patients\s)(?<!soldiers\s)(?<!troops\s)(?:score|cop|pick\s+up|get|buy|order)\s+(?:some|any|more|it|them)\b"
-    # "get it looked at", "get it tested", "get it legally instead" are care, drug checking, the legal route
-    rf"(?!\s+(?:{_CHECKED}|legally|from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
+    # "get it looked at", "get it tested", "get it legally instead" are care, drug checking, the legal
+    # route; "I want to get it right" (a nurse asked by the police, session 37) is an idiom
+    rf"(?!\s+(?:{_CHECKED}|legally|right\b(?!\s+(?:now|away|here|there|tonight))|wrong\b|done\b|sorted\b|over\s+with\b|"
+    r"from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
 )
 _DEALING_WORD = rx(
     r"\b(?:ket|k|molly|benzos|coke|meth|stuff|gear|dealers?|vendors?|plugs?|darknet|dark\s+web|sell\w*|vials?|powder|customs)\b"
@@ -1375,11 +1377,14 @@ _WORRY = rx(
 # amount asked.
 _TOLERANCE_TOLD = rx(
     r"\btolerance\s+(?:has\s+|is\s+|'s\s+)?(?:gone\s+up|went\s+up|increased|risen|rising|getting\s+(?:higher|worse)|built)|"
-    r"\bneed\s+(?:way\s+|much\s+|a\s+lot\s+|loads\s+|even\s+)?more\s+(?:than\s+(?:i|before)|to\s+(?:feel|get))"
+    r"\bneed\s+(?:way\s+|much\s+|a\s+lot\s+|loads\s+|even\s+)?more\s+(?:and\s+more\s+)?(?:(?:k|ket|ketamine)\s+)?"
+    r"(?:than\s+(?:i|before)|to\s+(?:feel|get))"
 )
 _IS_IT_BAD = rx(
     r"\b(?:is|was)\s+(?:that|it|this)\s+(?:bad|a\s+bad\s+sign|a\s+problem|dangerous|serious|normal|a\s+warning\s+sign)\b|"
-    r"\bwhat\s+does\s+(?:that|it|this)\s+mean\b"
+    r"\bwhat\s+does\s+(?:that|it|this)\s+mean\b|"
+    # "is tolerance with ket fast or is that just me" (the seventh blind set of session 37)
+    r"\b(?:is|was)\s+(?:that|it|this)\s+just\s+me\b"
 )
 # Not `_AMOUNT_ASKED`, which counts the word "tolerance" itself as asking for an amount.
 _AMOUNT_NAMED = rx(r"\bhow\s+(?:much|many)\b|\d|\b(?:mg|grams?|bumps?|lines?|keys?)\b")
@@ -1583,6 +1588,22 @@ _RELATIVE_OF_SOMEONE = rx(
     r"\b(?:i'?m|i\s+am|as)\s+(?:his|her|their|a|the)\s+(?:mum|mom|mother|dad|father|parent|wife|husband|partner|"
     r"sister|brother|daughter|son|grandmother|grandfather|gran|nan|carer|friend)\b"
 )
+
+
+# What was in a batch ("can you get a dodgy batch of ket? last lot felt totally different and i felt ill
+# for two days": the seventh blind set of session 37, escalated by a nearest example of an overdose plan).
+_WHAT_WAS_IN_IT = rx(
+    r"\b(?:dodgy|bad|strong|weak|contaminated|laced|fake)\s+(?:batch|bag|lot|stuff|ket|k|gear|powder)\b|"
+    r"\bcut\s+with\b|\bwhat\s+(?:was|is|'s)\s+(?:in|it\s+cut\s+with)\b|\bpurity\b"
+)
+
+
+def batch_not_distress(text: str) -> bool:
+    """What was in a batch, asked with no word of dying, giving up, harm, a lethal amount or despair."""
+    lowered = text.casefold()
+    return bool(
+        _WHAT_WAS_IN_IT.search(lowered) and _ASKS.search(lowered)
+    ) and not _speaks_of_harm_or_lethality(lowered)
 
 
 def options_or_family_help_not_distress(text: str) -> bool:
@@ -1820,6 +1841,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or quitting_not_distress(text)
         or fear_or_risk_not_distress(text)
         or options_or_family_help_not_distress(text)
+        or batch_not_distress(text)
         or (
             (everyday_amount(text) or tolerance_not_amount(text))
             and not _speaks_of_harm_or_lethality(text.casefold())

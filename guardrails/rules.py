@@ -1590,6 +1590,16 @@ _RELATIVE_OF_SOMEONE = rx(
 )
 
 
+def options_or_family_help_not_distress(text: str) -> bool:
+    """What comes next when a treatment fails, or help for a relative of someone who uses, asked with
+    no word of dying, giving up, harm, a lethal amount or despair."""
+    lowered = text.casefold()
+    asked = bool(_TREATMENT_FAILS.search(lowered)) or bool(
+        _HELP_FOR_A_RELATIVE.search(lowered) and _RELATIVE_OF_SOMEONE.search(lowered)
+    )
+    return asked and bool(_ASKS.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
+
+
 # What was in a batch ("can you get a dodgy batch of ket? last lot felt totally different and i felt ill
 # for two days": the seventh blind set of session 37, escalated by a nearest example of an overdose plan).
 _WHAT_WAS_IN_IT = rx(
@@ -1604,16 +1614,6 @@ def batch_not_distress(text: str) -> bool:
     return bool(
         _WHAT_WAS_IN_IT.search(lowered) and _ASKS.search(lowered)
     ) and not _speaks_of_harm_or_lethality(lowered)
-
-
-def options_or_family_help_not_distress(text: str) -> bool:
-    """What comes next when a treatment fails, or help for a relative of someone who uses, asked with
-    no word of dying, giving up, harm, a lethal amount or despair."""
-    lowered = text.casefold()
-    asked = bool(_TREATMENT_FAILS.search(lowered)) or bool(
-        _HELP_FOR_A_RELATIVE.search(lowered) and _RELATIVE_OF_SOMEONE.search(lowered)
-    )
-    return asked and bool(_ASKS.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
 
 
 def quitting_not_distress(text: str) -> bool:

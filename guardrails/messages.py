@@ -269,11 +269,36 @@ LOCAL_HELP: dict[str, LocalHelp] = {
 }
 
 
+# Someone who served in the US forces reaches the Veterans Crisis Line through 988 by pressing 1: a
+# trial persona, a veteran treated by the VA, was given only the general line (session 37's note).
+VETERANS_CRISIS_LINE = (
+    "If you have served in the US military, call 988 and press 1 (Veterans Crisis Line), or text 838255."
+)
+_SERVED = re.compile(
+    r"\bveterans?\b|\bex[- ](?:military|army|forces|marines?|soldier)\b|"
+    r"\bserved\s+in\s+the\s+(?:army|military|navy|marines|air\s+force|forces|national\s+guard)\b",
+    re.IGNORECASE,
+)
+# Case-sensitive: "VA" is also Virginia's postal abbreviation, which the words after "the" rule out.
+_VETERANS_AFFAIRS = re.compile(
+    r"\bthe\s+VA\b|\bVA\s+(?:doctor|hospital|clinic|benefits|health|psychiatrist|care)"
+)
+
+
+def served_in_the_military(turns: Sequence[str]) -> bool:
+    """Whether the person says they are a veteran or are treated by the US Department of Veterans Affairs."""
+    return any(_SERVED.search(turn) or _VETERANS_AFFAIRS.search(turn) for turn in turns)
+
+
 def local_help(turns: Sequence[str]) -> LocalHelp | None:
     """The help of the country the person is in: the one place the newest turn names, or else the one
-    an earlier turn says they are in (`places_of_conversation`)."""
+    an earlier turn says they are in (`places_of_conversation`); a veteran who names no other country
+    gets the US veterans' line."""
     named = places_of_conversation(turns)
-    return LOCAL_HELP.get(next(iter(named))) if len(named) == 1 else None
+    local = LOCAL_HELP.get(next(iter(named))) if len(named) == 1 else None
+    if served_in_the_military(turns) and (local is None or local.place == "united states"):
+        return LocalHelp("united states", EmergencyNumber("US", "911"), VETERANS_CRISIS_LINE)
+    return local
 
 
 def with_local_number(numbers: Sequence[EmergencyNumber], local: LocalHelp | None) -> list[EmergencyNumber]:

@@ -730,6 +730,23 @@ def test_someone_who_says_where_they_are_gets_that_countrys_numbers_first() -> N
     )
 
 
+def test_a_veteran_in_crisis_hears_the_veterans_line_first() -> None:
+    rail = InputRail()
+    veteran = rail.run(
+        ["army veteran here, the VA put me on sertraline", "honestly i dont want to be alive anymore"]
+    )
+    assert veteran.category == "self_harm" and veteran.contacts[:2] == ("988", "838255")
+    assert veteran.message.index("press 1 (Veterans Crisis Line)") < veteran.message.index("Samaritans")
+    assert "In the US and Canada, call or text 988." not in veteran.message
+    # A vet who treats animals, Virginia's "VA", or a veteran elsewhere: the usual lines.
+    for turns in (
+        ["my vet uses ketamine on dogs", "i want to kill myself"],
+        ["I live in Richmond, VA and I want to kill myself"],
+        ["im a veteran living in manchester and i want to end it"],
+    ):
+        assert "Veterans Crisis Line" not in rail.run(turns).message, turns
+
+
 @pytest.mark.parametrize(
     ("sentence", "allowed"),
     [

@@ -399,6 +399,18 @@ def _is_fragment(text: str) -> bool:
 _HOW_ABOUT = re.compile(r"^\W*(?:(?:ok(?:ay)?|and|so|right)\W+)?(?:how|what)\s+about\b", re.IGNORECASE)
 
 
+# "which ones though? any in Ireland?" after asking about support groups for families: which of the
+# services just asked about (a twelfth new-user trial, session 38).
+_WHICH_ONES = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|so|right|but)\W+)?(?:(?:which|what)\s+ones?|"
+    r"(?:any|anything|anyone|anywhere)\s+(?:in|near|around|close\s+to))\b",
+    re.IGNORECASE,
+)
+
+
 def _continues(question: str) -> bool:
-    """A turn that carries on the request before it: a fragment, or "how about ..." with no buying in it."""
-    return _is_fragment(question) or bool(_HOW_ABOUT.search(question) and not mentions_buying(question))
+    """A turn that carries on the request before it: a fragment, or "how about ..." or "which ones ..."
+    with no buying in it."""
+    return _is_fragment(question) or bool(
+        (_HOW_ABOUT.search(question) or _WHICH_ONES.search(question)) and not mentions_buying(question)
+    )

@@ -982,6 +982,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("clinic-only-medicine", lambda t, c, m: _treatment_with_a_clinic_only_medicine(t)),
     Exempt("clinic-only-medicine-earlier", lambda t, c, m: gets_clinic_only_medicine_named_before(t, c)),
     Exempt("medicine-for-a-condition", lambda t, c, m: _treatment_for_a_condition(t)),
+    Exempt("named-treatment", lambda t, c, m: _named_treatment_got(t)),
     IntentRule("sourcing.price-and-where", _PRICE_AND_WHERE, requires=(_has_target,)),
     IntentRule(
         "sourcing.supply-chain",
@@ -1608,6 +1609,27 @@ _WHAT_WAS_IN_IT = rx(
 )
 
 
+# Staying safer next time ("if im gonna keep going to afters what can i do to not end up like that
+# again. and what should my mates do if it happens"): harm reduction after a bad night, which the
+# trained classifier read as distress (a twelfth new-user trial, session 38).
+_STAYING_SAFER = rx(
+    r"\b(?:stay|staying|keep\s+(?:myself|me|us|them|him|her)|be|being)\s+safer?\b|\bharm\s+reduction\b|"
+    r"\b(?:not|never|avoid|stop\s+(?:myself\s+)?(?:from\s+)?)\s+(?:end|ending)\s+up\s+like\s+that\b|"
+    r"\bwhat\s+should\s+(?:my\s+)?(?:mates|friends|pals|people\s+with\s+me)\s+do\b"
+)
+
+# A question mid-message, after what the person plans: "if im gonna keep going … what can i do to …".
+_WHAT_TO_DO = rx(r"\b(?:what|how)\s+(?:can|could|should|do)\s+(?:i|we|they|my\s+\w+)\b")
+
+
+def staying_safer_not_distress(text: str) -> bool:
+    """How to stay safer, or what friends should do, asked with no word of dying, giving up, harm,
+    a lethal amount or despair."""
+    lowered = text.casefold()
+    asks = _ASKS.search(lowered) or _WHAT_TO_DO.search(lowered)
+    return bool(_STAYING_SAFER.search(lowered) and asks) and not _speaks_of_harm_or_lethality(lowered)
+
+
 def batch_not_distress(text: str) -> bool:
     """What was in a batch, asked with no word of dying, giving up, harm, a lethal amount or despair."""
     lowered = text.casefold()
@@ -1842,6 +1864,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or fear_or_risk_not_distress(text)
         or options_or_family_help_not_distress(text)
         or batch_not_distress(text)
+        or staying_safer_not_distress(text)
         or (
             (everyday_amount(text) or tolerance_not_amount(text))
             and not _speaks_of_harm_or_lethality(text.casefold())
@@ -2413,6 +2436,26 @@ def asks_about_clinic_only_medicine(text: str) -> bool:
 _GET_IT = rx(r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s+(?:it|this|that|one)\b")
 
 
+# "i read online about ketamine therapy - is it actually legal in australia and can i get it here?":
+# "it" is the treatment the message names (a twelfth new-user trial, session 38); reading about it
+# online is not buying it online.
+_KETAMINE_TREATMENT_NAMED = rx(
+    r"\b(?:ketamine|esketamine)[-\s]+(?:assisted\s+)?(?:therapy|treatments?|infusions?|clinics?|psychotherapy)\b|"
+    r"\b(?:therapy|treatments?|infusions?)\s+with\s+(?:ketamine|esketamine)\b"
+)
+_READ_ONLINE = rx(
+    r"\b(?:read|saw|seen|found|heard|looked|looking|researched|researching)\s+(?:\w+\s+){0,3}?online\b|"
+    r"\bonline\s+(?:about|that)\b"
+)
+
+
+def _named_treatment_got(text: str) -> bool:
+    text = _READ_ONLINE.sub(" ", text)
+    return bool(_KETAMINE_TREATMENT_NAMED.search(text) and _GET_IT.search(text)) and not (
+        _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text)
+    )
+
+
 def gets_clinic_only_medicine_named_before(text: str, context: Context) -> bool:
     """ "what's Spravato?" then "where can I get it?": getting it is getting treatment, as when the
     question names it; buying it, or without a prescriber, is not."""
@@ -2460,6 +2503,9 @@ _CARE_QUESTION = rx(
     r"\b(?:can|could|may)\s+(?:i|you|patients?|people)\s+(?:take|use|have|do)\s+(?:spravato|esketamine|it|the\s+spray)\s+at\s+home\b|"
     r"\b(?:raise|bring\s+up|mention|ask\s+about|talk\s+about|discuss)\b[^.?!]{0,40}\b(?:with|to)\s+(?:my|a|the|your)\s+"
     r"(?:gp|doctor|psychiatrist|prescriber|therapist|nurse|pharmacist)\b|"
+    # telling one's clinician about one's medicines ("tell the pain doc about my oxy before the infusion")
+    r"\btell\s+(?:the|my|his|her|their|your)\s+(?:pain\s+)?(?:doc|doctor|gp|psychiatrist|prescriber|nurse|"
+    r"anaes?thetist|anesthesiologist|surgeon|consultant|pharmacist|clinic|care\s+team|team)s?\s+about\b|"
     # recovery: cravings, relapse, an old dealer's messages
     r"\b(?:in\s+recovery|cravings?|relaps\w*)\b|"
     # how long people are watched after a session, how long a treatment's effect lasts

@@ -111,7 +111,11 @@ _CORRECTS_A_REPLY = re.compile(
     r"|\b(?:same|that) (?:answer|sentence|thing) again\b"
     # "ok but not approved doesnt tell me if it works", "that didnt answer it" (an eleventh new-user
     # trial, session 37: the same sentence came back word for word)
-    r"|\b(?:does|did)(?:n'?t| not) (?:tell me|answer)\b|\byou (?:didn'?t|did not|never) answer\b",
+    r"|\b(?:does|did)(?:n'?t| not) (?:tell me|answer)\b|\byou (?:didn'?t|did not|never) answer\b"
+    # "you missed my second question", "you didnt say anything about the peeing", "Useful on CQC, but I
+    # specifically need the clinical side" (a twelfth new-user trial, session 38)
+    r"|\byou (?:missed|skipped|ignored)\b|\byou (?:didn'?t|didnt|did not|never) (?:say|mention|cover)\b"
+    r"|\bbut i (?:specifically |really |actually )?(?:need|wanted|want to know|asked)\b",
     re.IGNORECASE,
 )
 
@@ -135,6 +139,13 @@ class EarlierQuotes:
     # The newest turn says an earlier reply missed ("march 2019 isn't an exact date", "no i mean the
     # spravato treatment"): the words it echoes from that reply are no reason to say it again.
     corrects: bool = False
+    # The reply just before led with `lead`; `echoed` holds the words the newest turn typed that it
+    # also used ("5 years?? would that happen to someone my age", "'most conditions' - which ones?").
+    # Those are the reply's words, not new ones: leading with it again does not answer them (a
+    # twelfth new-user trial got four leads back word for word). A point further down an earlier
+    # reply may still answer the next question ("what if my GP just says no").
+    lead: str | None = None
+    echoed: frozenset[str] = frozenset()
 
     def repeated_by(self, quote: str, restates_one: bool = False) -> bool:
         """Whether an earlier reply quoted `quote` and it meets none of the new words: a point the
@@ -147,7 +158,8 @@ class EarlierQuotes:
         withdrawal syndrome like …"). After a correction, any quote an earlier reply gave."""
         if quote not in self.quotes and not restates_one:
             return False
-        return self.corrects or not self.new_words.intersection(word_families(quote))
+        new_words = self.new_words - self.echoed if quote == self.lead else self.new_words
+        return self.corrects or not new_words.intersection(word_families(quote))
 
 
 def earlier_quotes(conversation: str | Sequence[Mapping[str, Any] | Any]) -> EarlierQuotes | None:
@@ -167,11 +179,21 @@ def earlier_quotes(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Ear
         return None
     user = [content for role, content in messages if role == "user"]
     earlier = frozenset().union(*(word_families(with_standard_names(turn)) for turn in user[:-1]))
+    last_reply = next(reply for role, reply in reversed(messages[:-1]) if role == "assistant")
     return EarlierQuotes(
         quotes,
         word_families(with_standard_names(user[-1])) - earlier,
         bool(_CORRECTS_A_REPLY.search(user[-1])),
+        _lead_quote(last_reply),
+        word_families(user[-1]) & word_families(last_reply) if isinstance(last_reply, str) else frozenset(),
     )
+
+
+def _lead_quote(reply: object) -> str | None:
+    """The first quote of a reply that is an answer with citations."""
+    if not isinstance(reply, str) or " [1]" not in reply:
+        return None
+    return _CITATION_MARK.split(reply, maxsplit=1)[0].strip() or None
 
 
 @dataclass(frozen=True)

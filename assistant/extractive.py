@@ -74,6 +74,18 @@ _DEPRESSION_RETURNING = re.compile(
 )
 
 
+# First aid told without the call for help: "if someone collapses at a party after doing ket what do u
+# do??" was told the recovery position, and never to ring 999 (a twelfth new-user trial, session 38).
+# The call comes right after the lead (which answers what was asked: "should you put someone in the
+# recovery position"), with the numbers when the next sentence gives them.
+_FIRST_AID = re.compile(
+    r"\brecovery position\b|\bcardiopulmonary\b|\bCPR\b|\bchest compressions\b", re.IGNORECASE
+)
+_CALL_FOR_HELP = re.compile(r"\bcall\s+(?:emergency\s+services|an\s+ambulance|999|911|112)\b", re.IGNORECASE)
+_CALLS_FOR_HELP = re.compile(rf"{_CALL_FOR_HELP.pattern}|\bemergency\s+help\b", re.IGNORECASE)
+_GIVES_NUMBERS = re.compile(r"\b(?:999|911|112)\b")
+
+
 # A sentence that goes on from the one before without pointing back at it: "Other danger signs include
 # …", "Another …", "Needing more … is therefore one of the clearest early warnings …".
 _CONTINUES = re.compile(r"^\W*(?:other|another)\b|^(?:\S+\s+){0,12}?therefore\b", re.IGNORECASE)
@@ -336,9 +348,43 @@ class ExtractiveAnswerer:
                 floor = max(self.keep_floor, float(probabilities[i]) * self.keep_ratio)
             chosen.append(sentence)
             vectors.append(vector)
+        first_aid = next((c for c in chosen if _FIRST_AID.search(c.quote)), None)
+        if first_aid is not None and not any(_CALLS_FOR_HELP.search(c.quote) for c in chosen):
+            call = self._call_for_help(found, probabilities, asked, first_aid.passage.article_id)
+            if call is not None and not any(_overlaps(call, other) for other in chosen):
+                chosen = [chosen[0], call, *chosen[1:]][: self.max_sentences]
         if chosen:
             return Extraction(chosen, best)
         return Extraction([], best, nearest, said_before)
+
+    def _call_for_help(
+        self, found: list[Candidate], probabilities: np.ndarray, asked: frozenset[str], article_id: str
+    ) -> AnswerSentence | None:
+        """The likeliest retrieved sentence that says to call emergency services, the first aid's own
+        article's (`article_id`) first, with the next sentence of its passage when that one gives the
+        numbers."""
+        order = sorted(
+            np.argsort(-probabilities, kind="stable"),
+            key=lambda i: found[int(i)].passage.article_id != article_id,
+        )
+        for i in order:
+            candidate = found[int(i)]
+            if not _CALL_FOR_HELP.search(_text(candidate)) or _about_other_places(asked, candidate):
+                continue
+            sentence = self._standalone(candidate, float(probabilities[i]))
+            if sentence is None:
+                continue
+            rows = self.index.sentences(candidate.passage.id)
+            after = next((row for row in rows if row.start > candidate.start), None)
+            passage = candidate.passage
+            if after is not None:
+                following = passage.text[after.start - passage.start : after.end - passage.start]
+                if _GIVES_NUMBERS.search(following):
+                    return AnswerSentence(
+                        passage, sentence.start, after.end, sentence.relevance, sentence.score
+                    )
+            return sentence
+        return None
 
     def _other_sense(
         self, question: str, body_parts: frozenset[str] = frozenset()

@@ -649,3 +649,25 @@ def test_cli_index_status_reports_staleness(isolated_settings, capsys: pytest.Ca
     write_article(isolated_settings.corpus_dir, "two", "## Two\n\nEsketamine is a nasal spray.")
     assert main(["index", "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["missing"] == ["two"]
+
+
+@pytest.mark.parametrize(
+    ("question", "numbers"),
+    [
+        # A twelfth new-user trial: told the recovery position, never to ring 999.
+        (
+            "if someone collapses at a party after doing ket what do u do?? im scared itll happen n no one will know",
+            True,
+        ),
+        # The lead still answers what was asked; the call comes next, here from a sentence without numbers.
+        ("should you put someone in the recovery position if theyre too far gone on ket", False),
+    ],
+)
+def test_first_aid_comes_with_the_call_for_help(
+    shipped_pipeline: AnswerPipeline, bodies: dict[str, str], question: str, numbers: bool
+) -> None:
+    result = shipped_pipeline.run(question)
+    assert result.status == "answered" and "recovery position" in result.citations[0].quote
+    assert "call emergency services" in result.citations[1].quote, result.answer
+    assert ("999" in result.citations[1].quote) is numbers
+    _assert_quotes_exact(result, bodies)

@@ -22,6 +22,7 @@ from corpus.aspects import (
     about_young_people,
     adult_asking_for_themselves,
     for_pain_only,
+    help_with_drug_use_for_pain,
     names_another_organ,
     older_age_asked,
     organs,
@@ -408,7 +409,7 @@ class ExtractiveAnswerer:
         def other(article_id: str, text: str) -> bool:
             if article_id in emergencies or names_another_organ(asked_parts, text):
                 return True
-            if pain_only and about_depression_only(text):
+            if pain_only and (about_depression_only(text) or help_with_drug_use_for_pain(question, text)):
                 return True
             if older_age and says_nothing_of_age(text):
                 return True

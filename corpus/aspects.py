@@ -75,6 +75,29 @@ def for_pain_only(text: str) -> bool:
     return bool(_FOR_PAIN.search(text)) and not _FOR_DEPRESSION.search(text)
 
 
+# Help with one's own or someone else's drug use: helplines, drug services, family support. It does not
+# answer "do any hospitals here do ketamine for nerve pain?" (the HSE's drugs helpline was quoted to it).
+_HELP_WITH_DRUG_USE = re.compile(
+    r"\b(?:helplines?|drug\s+(?:and\s+alcohol\s+)?(?:treatment\s+)?services?|family\s+support|"
+    r"drug\s+or\s+alcohol\s+use)\b",
+    re.IGNORECASE,
+)
+_DRUG_USE_ASKED = re.compile(
+    r"\b(?:addict\w*|dependen\w*|hooked|misuse|recreational\w*|helplines?|drug\s+services?|quit\w*|stop(?:ping)?\s+using)\b",
+    re.IGNORECASE,
+)
+
+
+def help_with_drug_use_for_pain(question: str, sentence: str) -> bool:
+    """Whether `sentence` is about help with drug use and `question` about ketamine for pain alone,
+    asking nothing of misuse or addiction."""
+    return (
+        for_pain_only(question)
+        and not _DRUG_USE_ASKED.search(question)
+        and bool(_HELP_WITH_DRUG_USE.search(sentence))
+    )
+
+
 # "ketamine or esketamine treatment" is either medicine, whatever it is for.
 _EITHER_MEDICINE = re.compile(
     r"\b(?:ketamine\s+(?:or|and)\s+esketamine|esketamine\s+(?:or|and)\s+ketamine)\b", re.IGNORECASE

@@ -14,7 +14,9 @@ from collections.abc import Sequence
 _NAMES = {
     # the kingdom's own bodies: its drug advisers, care regulator, licensing and statistics offices
     "united kingdom": r"(?i:uk|u\.k\.|united kingdom|great britain|britain|british(?! columbia)|nhs|mhra|home office)|"
-    r"NICE|ACMD|CQC|DVLA|GMC|ONS",
+    r"NICE|ACMD|CQC|DVLA|GMC|ONS|"
+    # its drug information service ("what's the phone number for FRANK" is not answered with Ireland's line)
+    r"FRANK|(?i:talk\s+to\s+frank|frank(?=\s+(?:helpline|line|number|website|service)))",
     "england": r"(?i:england)",
     "scotland": r"(?i:scotland|scottish)",
     "wales": r"(?<!(?i:south) )(?i:wales|welsh)",
@@ -62,7 +64,7 @@ _CITIES = {
     "scotland": r"glasgow|edinburgh|aberdeen|dundee|inverness|stirling",
     "wales": r"cardiff|swansea|wrexham|aberystwyth",
     "northern ireland": r"belfast",
-    "ireland": r"dublin|galway|cork|limerick",
+    "ireland": r"dublin|galway|cork|limerick|waterford|kilkenny|sligo|wexford|kerry|donegal|drogheda|dundalk",
     "australia": r"sydney|melbourne|brisbane|adelaide|canberra|hobart|queensland|new south wales|nsw",
     "new zealand": r"auckland|christchurch",
     "canada": r"toronto|vancouver|montr[eé]al|ottawa|calgary|edmonton|winnipeg|ontario|qu[eé]bec|alberta|"
@@ -131,16 +133,25 @@ _SAYS_WHERE = re.compile(
 )
 
 
+# "is it illegal here or not", "a helpline here": the person is in the place the conversation named
+# (a twelfth new-user trial: a woman in Dublin who had asked about Ireland's law was given the US and
+# UK helplines for "here"). Not "here's", "here is/are" or "where do I go from here".
+_HERE = re.compile(r"(?i)(?<!from\s)\bhere\b(?!'s|\s+(?:is|are|you\s+go)\b)")
+
+
 def places_of_conversation(turns: Sequence[str]) -> frozenset[str]:
     """The places a conversation's newest turn is about: the ones it names, or else the one place an
-    earlier turn says the person is in ("we're in Perth, Australia"). An earlier question about a
-    country's law says nothing about where the asker is, nor does an earlier turn naming several places."""
+    earlier turn says the person is in ("we're in Perth, Australia"), or names when a later turn says
+    "here". An earlier question about a country's law alone says nothing about where the asker is, nor
+    does an earlier turn naming several places."""
+    here = False
     for position, turn in enumerate(reversed(turns)):
         named = places_asked(turn)
         if named and position == 0:
             return named
-        if named and _SAYS_WHERE.search(turn):
+        if named and (here or _SAYS_WHERE.search(turn)):
             return named if len(named) == 1 else frozenset()
+        here = here or bool(_HERE.search(turn))
     return frozenset()
 
 

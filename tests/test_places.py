@@ -120,6 +120,26 @@ def test_a_conversation_is_about_the_place_the_person_says_they_are_in() -> None
     assert places_of_conversation(
         ["is there anywhere in toronto i can call", "do doctors keep it private"]
     ) == {"canada"}
+    # A twelfth new-user trial (session 38): "here", said after a country was named, is that country.
+    law = "What's the law on ketamine in Ireland?"
+    assert places_of_conversation([law, "can you tell me if it's illegal here", "is there a helpline?"]) == {
+        "ireland"
+    }
+    assert places_of_conversation([law, "where do i go from here"]) == frozenset()
+    assert places_of_conversation([law, "here's another question: is it addictive"]) == frozenset()
+
+
+def test_someone_in_ireland_who_asks_for_a_helpline_here_gets_ireland_s(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    asked = shipped_pipeline.run(
+        _conversation(
+            "What's the law on ketamine in Ireland?",
+            "if I'm worried and want to talk to someone about all this here, is there a helpline?",
+        )
+    )
+    assert asked.status == "answered" and "1800 459 459" in asked.citations[0].quote, asked.answer
+    assert all("Ireland" in c.quote for c in asked.citations), asked.answer
 
 
 def test_a_follow_up_naming_no_place_is_not_answered_with_another_places_rule(

@@ -13,6 +13,7 @@ from corpus.aspects import (
     adult_asking_for_themselves,
     body_parts_of_conversation,
     for_pain_only,
+    help_with_drug_use_for_pain,
     names_another_organ,
     older_age_asked,
     organs,
@@ -63,6 +64,24 @@ def test_ketamine_for_pain_is_not_depressions_treatment() -> None:
         "Private ketamine or esketamine treatment in the UK is paid for by the patient or by insurance."
     )
     assert about_depression_only("Esketamine is given together with an SSRI or SNRI antidepressant.")
+
+
+def test_ketamine_for_pain_is_not_asked_of_a_drugs_helpline() -> None:
+    helpline = (
+        "In Ireland, the HSE Drugs and Alcohol Helpline is a free and confidential service for people with "
+        "concerns about their own or someone else's drug or alcohol use."
+    )
+    assert help_with_drug_use_for_pain(
+        "I live in Ireland, do any hospitals here do ketamine for nerve pain?", helpline
+    )
+    # Asking about addiction, or not about pain at all, the helpline may answer.
+    assert not help_with_drug_use_for_pain(
+        "im on ketamine for pain and worried im getting addicted, is there a helpline", helpline
+    )
+    assert not help_with_drug_use_for_pain("is there a drugs helpline in ireland", helpline)
+    assert not help_with_drug_use_for_pain(
+        "do any hospitals here do ketamine for nerve pain?", "Ketamine is used in hospitals for pain."
+    )
 
 
 def test_a_question_about_older_age_wants_a_sentence_that_names_an_age() -> None:

@@ -125,6 +125,14 @@ def word_families(text: str) -> frozenset[str]:
     return frozenset(word[:_FAMILY_LETTERS] for word in tokenize(text))
 
 
+# Words of time, degree and talk that bring no subject: "tell the pain doc about my oxy before the
+# infusion" met "on the evening before" in a sentence two replies back, which came again (a twelfth
+# new-user trial, session 38).
+_SAY_NOTHING_NEW = word_families(
+    "before after later again still kinda ok okay just really actually though tho anyway maybe even "
+    "also basically literally like yeah yes lol"
+)
+
 # The marker after each quote of an answer ("<quote> [1] <quote> [2]").
 _CITATION_MARK = re.compile(r"\s\[\d+\]\s*")
 
@@ -182,7 +190,7 @@ def earlier_quotes(conversation: str | Sequence[Mapping[str, Any] | Any]) -> Ear
     last_reply = next(reply for role, reply in reversed(messages[:-1]) if role == "assistant")
     return EarlierQuotes(
         quotes,
-        word_families(with_standard_names(user[-1])) - earlier,
+        word_families(with_standard_names(user[-1])) - earlier - _SAY_NOTHING_NEW,
         bool(_CORRECTS_A_REPLY.search(user[-1])),
         _lead_quote(last_reply),
         word_families(user[-1]) & word_families(last_reply) if isinstance(last_reply, str) else frozenset(),

@@ -360,7 +360,7 @@ def test_every_earlier_lead_counts_and_a_word_s_forms_are_one_word() -> None:
 
 def test_words_taken_from_the_last_lead_do_not_make_it_an_answer_again() -> None:
     penalty = "For Class B drugs, the maximum penalty for possession is up to five years in prison."
-    stay = "After each session, staff watch the person for at least two hours."
+    stay = "After each session, people stay at the clinic for at least two hours."
     echoed = earlier_quotes(
         _chat(
             "what happens if u get caught with ket",
@@ -375,6 +375,18 @@ def test_words_taken_from_the_last_lead_do_not_make_it_an_answer_again() -> None
         _chat("what happens at a session", f"{penalty} [1] {stay} [2]", "how long do i stay after")
     )
     assert told is not None and not told.repeated_by(stay)
+    # A word of time or talk ("before", "again", "kinda") brings no subject to meet an old quote.
+    service = "One service asks patients not to drink alcohol on the evening before treatment."
+    later = earlier_quotes(
+        _chat(
+            "is it ok with my oxycodone",
+            f"{service} [1]",
+            "i asked about opioids",
+            f"{stay} [1]",
+            "so should I tell the pain doc about my oxy before the infusion?",
+        )
+    )
+    assert later is not None and later.repeated_by(service)
     # A word the lead holds that the person did not type is still theirs when it is a standard name.
     mixing = "Mixing ketamine with benzodiazepines is dangerous."
     xanax = earlier_quotes(_chat("is it ok to mix ket with alcohol", f"{mixing} [1]", "and with xanax?"))

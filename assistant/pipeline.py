@@ -31,7 +31,7 @@ from assistant.results import (
     Verification,
     new_answer_id,
 )
-from corpus.aspects import body_parts_of_conversation
+from corpus.aspects import NON_MEDICAL_TOPICS, body_parts_of_conversation, only_ketamine_as_treatment
 from corpus.figures import Figure, figures_asked
 from corpus.places import places_of_conversation
 from guardrails.decisions import InputGuard, OutputGuard
@@ -377,6 +377,12 @@ class AnswerPipeline:
         if not sentences:
             helper = who_can_help(prepared.query, prepared.turns)
             closest = self.index.articles().get(prepared.closest_article or "")
+            if (
+                closest
+                and NON_MEDICAL_TOPICS.intersection(closest.get("topics", ()))
+                and only_ketamine_as_treatment(prepared.turns or (prepared.query,))
+            ):
+                closest = None
             related = [RelatedArticle(id=prepared.closest_article, title=closest["title"])] if closest else []
             return AnswerResult(
                 status="abstained",

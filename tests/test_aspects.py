@@ -16,6 +16,7 @@ from corpus.aspects import (
     help_with_drug_use_for_pain,
     names_another_organ,
     older_age_asked,
+    only_ketamine_as_treatment,
     organs,
     says_nothing_of_age,
 )
@@ -177,3 +178,47 @@ def test_an_adult_asking_for_themselves_is_not_answered_with_young_peoples_servi
     """A ninth new-user trial (session 33): "im 29 not a kid" was answered with young people's services."""
     result = shipped_pipeline.run("forget young people. adult, daily user, wants help. what are my options")
     assert not any(about_young_people(c.quote) for c in result.citations), result.answer
+
+
+def test_a_conversation_about_ketamine_as_a_treatment_alone() -> None:
+    assert only_ketamine_as_treatment(
+        ["my husband starts Spravato next month", "what should I watch for that evening?"]
+    )
+    assert only_ketamine_as_treatment(
+        [
+            "how do i start getting ketamine treatment",
+            "no im not worried about using it, i want it for depression",
+        ]
+    )
+    # Drug use spoken of anywhere: the articles about it may be the nearest.
+    assert not only_ketamine_as_treatment(
+        ["my son uses ket at parties", "can he get ketamine treatment to stop?"]
+    )
+    assert not only_ketamine_as_treatment(["what does a k-hole feel like"])
+
+
+def test_an_abstention_about_spravato_does_not_point_to_signs_of_drug_use(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    first = (
+        "Hello, my husband Graham is 61 and has depression that hasn't responded to several antidepressants. "
+        "He's been referred to start Spravato at a clinic next month. I'll be driving him. What should I be "
+        "watching for during and after the sessions?"
+    )
+    reply = (
+        "After each session, a healthcare professional monitors the patient, including blood pressure and "
+        "breathing, for at least two hours and until they judge that the person is stable and ready to leave. [1]"
+    )
+    then = (
+        "Right, but what about once we're home? What side effects should I look out for in him that evening?"
+    )
+    conversation = [
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": reply},
+        {"role": "user", "content": then},
+    ]
+    result = shipped_pipeline.run(conversation)
+    # A twelfth new-user trial: pointed to "Signs of ketamine use - a guide for families".
+    assert result.status == "abstained", result.answer
+    assert "Signs of ketamine use" not in result.answer
+    assert all(r.id != "signs-of-ketamine-use-for-families" for r in result.related_articles)

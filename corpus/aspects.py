@@ -82,35 +82,39 @@ _HELP_WITH_DRUG_USE = re.compile(
     r"drug\s+or\s+alcohol\s+use)\b",
     re.IGNORECASE,
 )
-_DRUG_USE_ASKED = re.compile(
-    r"\b(?:addict\w*|dependen\w*|hooked|misuse|recreational\w*|helplines?|drug\s+services?|quit\w*|stop(?:ping)?\s+using)\b",
+# Drug use, or help with it, spoken of; "no im not worried about using it, i want it as treatment" denies it.
+_DRUG_USE_SPOKEN_OF = re.compile(
+    r"\b(?:addict\w*|dependen\w*|hooked|misuse|recreational\w*|quit\w*|using|uses|used|ket|k|k-?holes?|"
+    r"part(?:y|ies|ying)|clubs?|clubbing|festivals?|afters|bumps?|lines?|snort\w*|dealers?|street|high|"
+    r"helplines?|drug\s+services?)\b",
     re.IGNORECASE,
 )
+_USE_DENIED = re.compile(r"\b(?:not|never|don'?t|dont)\s+(?:\w+\s+){0,3}?(?:using|use|used)\b", re.IGNORECASE)
+
+
+def speaks_of_drug_use(text: str) -> bool:
+    """Whether `text` speaks of using drugs, of addiction or of help with them, other than to deny it."""
+    return bool(_DRUG_USE_SPOKEN_OF.search(_USE_DENIED.sub(" ", text)))
 
 
 def help_with_drug_use_for_pain(question: str, sentence: str) -> bool:
     """Whether `sentence` is about help with drug use and `question` about ketamine for pain alone,
-    asking nothing of misuse or addiction."""
+    speaking of no drug use."""
     return (
         for_pain_only(question)
-        and not _DRUG_USE_ASKED.search(question)
+        and not speaks_of_drug_use(question)
         and bool(_HELP_WITH_DRUG_USE.search(sentence))
     )
 
 
-# Ketamine or esketamine as a treatment, and drug use spoken of: a conversation about the first alone is
-# not pointed to an article about the second when no sentence answers it ("what side effects should I
-# look out for in him that evening?" about Spravato was pointed to "Signs of ketamine use - a guide for
+# Ketamine or esketamine as a treatment: a conversation about it alone is not pointed to an article
+# about using ketamine outside medicine when no sentence answers it ("what side effects should I look
+# out for in him that evening?" about Spravato was pointed to "Signs of ketamine use - a guide for
 # families"; a man asking about ketamine clinics in Sydney to drug checking: a twelfth new-user trial).
 _KETAMINE_AS_TREATMENT = re.compile(
     r"\b(?:ketamine|esketamine)[-\s]+(?:assisted\s+)?(?:therapy|treatments?|infusions?|clinics?|sessions?|psychotherapy)\b|"
     r"\b(?:spravato|esketamine)\b|\b(?:treatment|therapy|infusions?)\s+with\s+(?:ketamine|esketamine)\b|"
     r"\bketamine\s+for\s+(?:my\s+|his\s+|her\s+)?(?:depression|pain|ptsd|anxiety|ocd)\b",
-    re.IGNORECASE,
-)
-_DRUG_USE_SPOKEN_OF = re.compile(
-    r"\b(?:addict\w*|dependen\w*|hooked|misuse|recreational\w*|quit\w*|using|uses|used|ket|k|k-?holes?|"
-    r"part(?:y|ies|ying)|clubs?|clubbing|festivals?|afters|bumps?|lines?|snort\w*|dealers?|street|high)\b",
     re.IGNORECASE,
 )
 # Articles about using ketamine outside medicine, by their topics.
@@ -119,14 +123,10 @@ NON_MEDICAL_TOPICS = frozenset(
 )
 
 
-# "no im not worried about using it, i want it as treatment": use denied is not use spoken of.
-_USE_DENIED = re.compile(r"\b(?:not|never|don'?t|dont)\s+(?:\w+\s+){0,3}?(?:using|use|used)\b", re.IGNORECASE)
-
-
 def only_ketamine_as_treatment(turns: Sequence[str]) -> bool:
     """Whether a conversation speaks of ketamine or esketamine as a treatment and never of drug use."""
     return any(_KETAMINE_AS_TREATMENT.search(turn) for turn in turns) and not any(
-        _DRUG_USE_SPOKEN_OF.search(_USE_DENIED.sub(" ", turn)) for turn in turns
+        speaks_of_drug_use(turn) for turn in turns
     )
 
 

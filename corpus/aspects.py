@@ -123,9 +123,15 @@ NON_MEDICAL_TOPICS = frozenset(
 )
 
 
+def names_ketamine_as_treatment(text: str) -> bool:
+    """Whether `text` names ketamine or esketamine as a treatment ("ketamine therapy", "Spravato",
+    "infusions with ketamine", "ketamine for my depression")."""
+    return bool(_KETAMINE_AS_TREATMENT.search(text))
+
+
 def only_ketamine_as_treatment(turns: Sequence[str]) -> bool:
     """Whether a conversation speaks of ketamine or esketamine as a treatment and never of drug use."""
-    return any(_KETAMINE_AS_TREATMENT.search(turn) for turn in turns) and not any(
+    return any(names_ketamine_as_treatment(turn) for turn in turns) and not any(
         speaks_of_drug_use(turn) for turn in turns
     )
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from corpus.aspects import names_ketamine_as_treatment
 from guardrails.lexicon import (
     ACQUIRE,
     CONSUME,
@@ -2437,12 +2438,8 @@ _GET_IT = rx(r"\b(?:get|getting|access|start|starting|try|trying|receive|have)\s
 
 
 # "i read online about ketamine therapy - is it actually legal in australia and can i get it here?":
-# "it" is the treatment the message names (a twelfth new-user trial, session 38); reading about it
-# online is not buying it online.
-_KETAMINE_TREATMENT_NAMED = rx(
-    r"\b(?:ketamine|esketamine)[-\s]+(?:assisted\s+)?(?:therapy|treatments?|infusions?|clinics?|psychotherapy)\b|"
-    r"\b(?:therapy|treatments?|infusions?)\s+with\s+(?:ketamine|esketamine)\b"
-)
+# "it" is the treatment the message names (`corpus.aspects.names_ketamine_as_treatment`; a twelfth
+# new-user trial, session 38); reading about it online is not buying it online.
 _READ_ONLINE = rx(
     r"\b(?:read|saw|seen|found|heard|looked|looking|researched|researching)\s+(?:\w+\s+){0,3}?online\b|"
     r"\bonline\s+(?:about|that)\b"
@@ -2451,7 +2448,7 @@ _READ_ONLINE = rx(
 
 def _named_treatment_got(text: str) -> bool:
     text = _READ_ONLINE.sub(" ", text)
-    return bool(_KETAMINE_TREATMENT_NAMED.search(text) and _GET_IT.search(text)) and not (
+    return bool(names_ketamine_as_treatment(text) and _GET_IT.search(text)) and not (
         _BUYING.search(text) or _NO_PRESCRIPTION.search(text) or _DECEIVE_PRESCRIBER.search(text)
     )
 

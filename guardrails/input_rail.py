@@ -30,6 +30,7 @@ from guardrails.rules import (
     exempt_from_semantic,
     gets_clinic_only_medicine_named_before,
     help_seeking,
+    legal_limit_meant,
     mentions_buying,
     mentions_substance,
     wait_to_drive,
@@ -277,7 +278,11 @@ class InputRail:
                     and not (safe_after_distress and found.category == "emergency")
                     and not (
                         found.category == "dosing"
-                        and (cost_meant(text, context) or wait_to_drive(text, context))
+                        and (
+                            cost_meant(text, context)
+                            or wait_to_drive(text, context)
+                            or legal_limit_meant(text, context)
+                        )
                     )
                 ),
                 None,

@@ -807,7 +807,50 @@ def price_asked(text: str, _context: Context | None = None, _matched: str = "") 
     return bool(_PRICE_ASKED.search(text)) and not _AMOUNT_ASK.search(_PRICE_ASKED.sub(" ", text))
 
 
+# The legal blood limit for driving ("whats the actual number? micrograms per litre of blood", asked
+# by a police officer after a question about drug-driving, a thirteenth new-user trial, session 39):
+# a figure in the law, not an amount to take, when nothing is taken in it and no street unit counted.
+_LEGAL_LIMIT = rx(
+    r"\b(?:legal|drug[-\s]?driv\w*|driving|specified|statutory|blood)\s+(?:blood\s+)?(?:limits?|thresholds?)\b|"
+    r"\bper\s+litre\s+of\s+blood\b|\bmicrograms?\s+per\s+litre\b|\b(?:µg|ug|mcg)/l\b"
+)
+_DOSE_DENIED_WITH_VERB = rx(
+    rf"(?:{_DOSE_DENIED.pattern})(?:\s+(?:to|i\s+(?:should|can|could))\s+(?:{CONSUME}))?"
+)
+_COUNTED_USE = rx(r"\b(?:bumps?|lines?|keys?|grams?|g|mg|pills?|drinks?|how\s+many)\b")
+
+
+def legal_limit_meant(text: str, context: Context | None = None, _matched: str = "") -> bool:
+    """The drug-driving law's blood limit asked, about driving, with nothing taken or counted in it."""
+    lowered = text.casefold()
+    rest = _DOSE_DENIED_WITH_VERB.sub(" ", lowered)
+    about_driving = bool(_DRIVING.search(lowered)) or bool(context and context.driving_before)
+    return (
+        bool(_LEGAL_LIMIT.search(lowered))
+        and about_driving
+        and not _CONSUMPTION.search(rest)
+        and not _COUNTED_USE.search(rest)
+    )
+
+
+# Blood pressure or the pulse going up ("what happens with blood pressure on esketamine? how high does
+# it go and is there a cut-off", a nurse in a thirteenth new-user trial): a reading, not a dose.
+_VITAL_SIGN = rx(r"\b(?:blood\s+pressure|bp|heart\s+rate|pulse)\b")
+_DOSE_WORD = rx(r"\b(?:doses?|dosage|amount|mg|sprays?|devices?|milligrams?)\b")
+_TAKEN = rx(rf"\b(?:{CONSUME})\b")
+
+
+# "where they wont give it that day": the clinic holding a session back, not a dose given.
+_STAFF_GIVE = rx(r"\b(?:they|staff|the\s+(?:clinic|team|nurses?|doctors?))\s+(?:\w+\s+)?giv\w*\b")
+
+
+def _vital_sign_meant(text: str, _context: Context | None = None, _matched: str = "") -> bool:
+    rest = _STAFF_GIVE.sub(" ", text)
+    return bool(_VITAL_SIGN.search(text)) and not _DOSE_WORD.search(rest) and not _TAKEN.search(rest)
+
+
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
+    Exempt("legal-limit", legal_limit_meant),
     Exempt("cost-before", cost_meant),
     Exempt("price-asked", price_asked),
     Exempt("wait-to-drive", wait_to_drive),
@@ -848,7 +891,12 @@ DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     IntentRule("dosing.dose-request", _AMOUNT_TO_CHECK, requires=(_has_target,)),
     IntentRule("dosing.dose-request", _SUBSTANCE_DOSE),
     IntentRule("dosing.self-dosing", _SELF_DOSING),
-    IntentRule("dosing.safe-maximum", _SAFE_MAXIMUM, requires=(_either(_has_target, _SPEAKER),)),
+    IntentRule(
+        "dosing.safe-maximum",
+        _SAFE_MAXIMUM,
+        requires=(_either(_has_target, _SPEAKER),),
+        unless=(_vital_sign_meant,),
+    ),
     IntentRule("dosing.redose", _REDOSE, requires=(_WHEN_AGAIN, _either(_has_target, _REDOSE_WORD))),
     IntentRule("dosing.frequency", _FREQUENCY, requires=(_has_target,)),
     IntentRule("dosing.frequency", _INTERVAL_BETWEEN_USES, requires=(_USE_HINT,)),
@@ -965,6 +1013,20 @@ _SERVICE_NAMED = rx(
 _FIND_OR_REACH = rx(r"\b(?:find|finding|contact|reach|ring|call|phone)\s+(?:it|them|one)\b")
 
 
+# How one route to treatment differs from another ("how is getting it different from going to an IV
+# clinic?", a mother in a thirteenth new-user trial): reaching care, not a source, unless a seller is named.
+_ROUTES_COMPARED = rx(
+    r"\bgetting\s+(?:it|them|this|that)\s+(?:\w+\s+){0,3}?(?:different|differ|compare[sd]?|versus|vs\.?)\b"
+)
+_ROUTE_TO_CARE = rx(
+    r"\b(?:clinics?|psychiatrists?|doctors?|gp|prescri\w+|infusions?|nhs|hospital|spray|treatment|insurance|fda|approved)\b"
+)
+
+
+def _routes_to_care_compared(text: str, _context: Context, _matched: str) -> bool:
+    return bool(_ROUTES_COMPARED.search(text) and _ROUTE_TO_CARE.search(text)) and not _SELLER.search(text)
+
+
 def _finding_a_named_service(text: str, _context: Context, matched: str) -> bool:
     return bool(
         _FIND_OR_REACH.search(matched)
@@ -999,7 +1061,12 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
         "sourcing.acquire",
         _ACQUIRE_PRONOUN,
         requires=(_has_target,),
-        unless=(_supplies_meant, _denied_only(_ACQUIRE_PRONOUN), _finding_a_named_service),
+        unless=(
+            _supplies_meant,
+            _denied_only(_ACQUIRE_PRONOUN),
+            _finding_a_named_service,
+            _routes_to_care_compared,
+        ),
     ),
     IntentRule("sourcing.acquire", _WHERE_BEFORE_VERB, requires=(_has_target,)),
     IntentRule(
@@ -1062,6 +1129,26 @@ _STILL_BAD = rx(
 _DENIED_BEFORE = rx(r"(?:\bnot|\bnever|n'?t|\bno\s+longer)\s+(?:\w+\s+)?$")
 
 
+# A sign feared or supposed of the writer, not seen in someone ("I'm frightened of hallucinating or not
+# waking up", "could I just not come round from it?", "the 'not waking up' bit"): a worry about an
+# anaesthetic to come, from a thirteenth new-user trial (session 39). The writer is plainly awake.
+_FEARED_SIGN = rx(
+    r"\b(?:frightened|scared|afraid|terrified|worried|nervous|anxious|fears?|dread)\s+(?:of|about|that)\s+(?:\w+\s+){0,5}?"
+    r"(?:i\s+(?:won'?t|will\s+not|might\s+not|may\s+not)\s+)?(?:not\s+|never\s+)?(?:wak\w+|com\w+\s+(?:round|around|to)|breath\w+|"
+    r"unconscious|unresponsive|responding)(?:\s+(?:up|again|back))?\b|"
+    r"\b(?:could|would|might|will|can|do|does)\s+(?:i|you|people|patients|some\s+people)\s+(?:just\s+|ever\s+)?(?:not|never)\s+"
+    r"(?:wake|come\s+(?:round|around|to)|breathe)\b|"
+    r"\bwhat\s+if\s+(?:i|you)\s+(?:don'?t|do\s+not|never|can'?t|cannot)\s+(?:wake|come\s+(?:round|around|to)|breathe)\b|"
+    r"\bthe\s+\W?(?:not\s+)?(?:waking|coming\s+round)(?:\s+up)?\W?\s+(?:bit|part|thing|risk|worry)\b"
+)
+
+
+def feared_not_happening(text: str) -> bool:
+    """A sign of danger feared or supposed of the writer, with no sign or hurry of danger now besides."""
+    rest = _FEARED_SIGN.sub(" ", text)
+    return bool(_FEARED_SIGN.search(text)) and not live_danger_sign(rest) and not _DANGER_NOW.search(rest)
+
+
 def live_danger_sign(text: str) -> bool:
     """Whether `text` (case-folded) tells a sign of danger that it does not deny."""
     return any(
@@ -1075,6 +1162,7 @@ EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
     # Something that is over (last night, he came round) or asked ahead of time is a question about
     # it, not an emergency now.
     Exempt("over-already", lambda t, c, m: not_happening_now(t)),
+    Exempt("feared-not-happening", lambda t, c, m: feared_not_happening(t)),
     IntentRule(
         "emergency.person-in-danger",
         _EMERGENCY_SIGN,
@@ -1139,7 +1227,16 @@ _NOT_IN_DANGER = rx(
     r"\b(?:i'?m|im|i\s+am|he'?s|hes|he\s+is|she'?s|shes|she\s+is|they'?re|theyre|they\s+are|we'?re|we\s+are)\s+not\s+in\s+"
     r"(?:any\s+)?(?:immediate\s+)?danger\b|\b(?:nobody|no\s*one)\s+(?:has\s+)?(?:took|taken)\s+anything\b|"
     r"\b(?:it'?s|its|it\s+is|this\s+is|that'?s|thats|that\s+is)\s+not\s+an\s+emergency\b|\b(?:it|this|that)\s+(?:isn'?t|is\s+not)\s+an\s+emergency\b|"
-    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:safe|fine|ok|okay|alright|all\s+right)\s+(?:right\s+)?now\b"
+    r"\b(?:he|she|they)(?:'?s|'re|\s+is|\s+are)\s+(?:safe|fine|ok|okay|alright|all\s+right)\s+(?:right\s+)?now\b|"
+    # a thirteenth new-user trial (session 39): "Goodness, no, nobody is in danger!", "its not happening
+    # rn, asking for next time", "ambulance already called like i said", "paramedics have got him now.
+    # for future, why…", "Please stop telling me to ring 999"
+    r"\b(?:nobody|no\s*one)(?:'s|\s+is|\s+was)\s+(?:in\s+(?:any\s+)?danger|hurt|unconscious)\b|"
+    r"\b(?:it'?s|its|it\s+is|this\s+is|that'?s|thats|that\s+is)\s+not\s+happening\s+(?:right\s+)?(?:now|rn)\b|"
+    r"\b(?:asking|it'?s|its|this\s+is|just)\s+for\s+(?:next\s+time|the\s+future|future(?:\s+reference)?)\b|^\W*for\s+(?:the\s+)?future\b|"
+    r"\b(?:ambulance|paramedics?|999|911|112|000)\s+(?:(?:has|have)\s+)?(?:already\s+)?(?:been\s+)?(?:called|rung|phoned)\b|"
+    r"\b(?:paramedics?|medics|ambulance\s+crew|the\s+crew|doctors|nurses)\s+(?:have|has|'ve)\s+(?:got|taken)\s+(?:him|her|them)\b|"
+    r"\bstop\s+(?:telling|asking)\s+me\s+to\s+(?:ring|call|phone|dial)\b"
 )
 
 
@@ -1831,6 +1928,152 @@ def talking_not_sourcing(text: str) -> bool:
 
 
 # What the rules exempt by category, which no semantic layer may overrule.
+# A thirteenth new-user trial (session 39): eight new people, each turn below read by the trained
+# layers as a request or a crisis.
+# "what about after a full course of 6? would she need to keep going back forever?": the course.
+_AFTER_A_COURSE = rx(
+    r"\bafter\s+(?:a|the|her|his|my|their|your|this)\s+(?:full\s+|whole\s+|first\s+|initial\s+)?course\b|"
+    r"\bcourse\s+of\s+(?:\d+|six|eight|ten|twelve)\b|\bkeep\s+(?:going|coming)\s+back\b"
+)
+
+
+def course_not_amount(text: str) -> bool:
+    """What follows a course of treatment, with nothing taken and no amount asked."""
+    text = text.casefold()
+    return (
+        bool(_AFTER_A_COURSE.search(text))
+        and not _ASKS_AN_AMOUNT.search(text)
+        and not _COUNTED_USE.search(text)
+        and not _DOSE_WORD.search(text)
+    )
+
+
+# "so for him, one time, is he probably fine?": how someone will be, with no amount counted or taken.
+_WILL_BE_FINE = rx(
+    r"\b(?:is|will|would)\s+(?:he|she|they|i|my\s+\w+)\s+(?:probably\s+|likely\s+|really\s+|still\s+|gonna\s+|going\s+to\s+)?"
+    r"(?:be\s+)?(?:fine|ok|okay|alright|all\s+right)\b"
+)
+
+
+def outcome_not_amount(text: str) -> bool:
+    """Whether someone will be all right, with nothing taken, counted or asked as an amount."""
+    text = text.casefold()
+    return (
+        bool(_WILL_BE_FINE.search(text))
+        and not _TAKEN.search(text)
+        and not _COUNTED_USE.search(text)
+        and not _AMOUNT_ASK.search(text)
+        and not re.search(r"\d", text)
+    )
+
+
+# "hes still kinda spacey a week later, should he go see a doctor?": an effect that lingers, and
+# whether to see a doctor about it, with no sign of danger told.
+_LINGERING = rx(
+    r"\b(?:a|one|two|three|few|couple\s+of|\d+)\s+(?:days?|weeks?)\s+(?:later|after|on)\b|"
+    r"\bsince\s+(?:last\s+(?:weekend|week|night)|the\s+(?:party|weekend))\b"
+)
+_SEE_A_DOCTOR = rx(
+    r"\b(?:see|visit|go\s+to|get\s+checked\s+by|get\s+(?:him|her|them)\s+checked\s+by)\s+(?:a|the|his|her|their|my|your)?\s*"
+    r"(?:doctor|gp|nurse)\b"
+)
+
+
+def lingering_effect_not_emergency(text: str) -> bool:
+    """An effect lasting days after, and whether to see a doctor, with no sign of danger or hurry."""
+    text = text.casefold()
+    return (
+        bool(_LINGERING.search(text) and _SEE_A_DOCTOR.search(text))
+        and not live_danger_sign(text)
+        and not _DANGER_NOW.search(text)
+    )
+
+
+# "what about psychosis though, you didn't say anything about that? I've never been psychotic": a
+# side effect asked about, which the trained layers read as a crisis.
+_EFFECT_ASKED = rx(
+    r"\b(?:what\s+about|can\s+it|could\s+it|does\s+it|would\s+it|will\s+it|risk\s+of|tip\s+me\s+into)\s+"
+    r"(?:(?:cause|trigger|bring\s+on|set\s+off|make\s+me\s+have)\s+)?(?:\w+\s+){0,2}?"
+    r"(?:psychosis|psychotic\w*|mania|manic|hypomania\w*|hallucinations?|paranoia|delusions?)\b|"
+    r"\b(?:i'?ve|ive|i\s+have)\s+never\s+been\s+(?:psychotic|manic)\b"
+)
+
+
+def effect_asked_not_distress(text: str) -> bool:
+    """A side effect asked about, with no word of dying, giving up, harm, a lethal amount or despair."""
+    lowered = text.casefold()
+    return bool(_EFFECT_ASKED.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
+
+
+# "I really don't want to come off it, it's the only thing keeping me level": staying on a medicine.
+# "the only thing keeping me alive" or "going" is despair, whatever medicine it is said of.
+_KEEPS_ME_STEADY = rx(r"\bkeep(?:s|ing)?\s+me\s+(?:level|stable|steady|balanced|well)\b")
+_KEEPS_ME_ALIVE = rx(r"\bkeep(?:s|ing)?\s+me\s+(?:alive|going|here|breathing|from)\b|\balive\b")
+
+
+def medicine_kept_not_distress(text: str) -> bool:
+    """A medicine said to keep one steady, with no word of harm, despair or staying alive."""
+    lowered = text.casefold()
+    return (
+        bool(_KEEPS_ME_STEADY.search(lowered))
+        and not _KEEPS_ME_ALIVE.search(lowered)
+        and not _speaks_of_harm_or_lethality(lowered)
+    )
+
+
+# "since stopping i just feel flat and low all the time … is that from the ket and does it go away?":
+# low mood after stopping, asked about, which the articles answer.
+_AFTER_STOPPING = rx(
+    r"\b(?:since|after)\s+(?:stopping|quitting|giving\s+up|coming\s+off|i\s+(?:stopped|quit|gave\s+up|came\s+off))\b"
+)
+_MOOD_ASKED = rx(
+    r"\b(?:is\s+(?:that|this|it)\s+(?:from|because\s+of|normal|the\s+ket|withdrawal)|does\s+(?:it|that|this)\s+(?:go\s+away|pass|get\s+better|stop|last)|"
+    r"will\s+(?:it|that|this)\s+(?:go\s+away|pass|get\s+better|stop|last)|how\s+long\s+(?:does|will)\s+(?:it|that|this)\s+last)\b"
+)
+
+
+def mood_after_stopping_not_distress(text: str) -> bool:
+    """Low mood since stopping, asked about, with no word of dying, giving up, harm or despair."""
+    lowered = text.casefold()
+    return bool(
+        _AFTER_STOPPING.search(lowered) and _MOOD_ASKED.search(lowered)
+    ) and not _speaks_of_harm_or_lethality(lowered)
+
+
+# A wish not to wake is despair, never a fear of the anaesthetic.
+_WISH = rx(r"\b(?:wish\w*|want\w*|wanna|hope\w*|rather|if\s+only|pray\w*|better\s+off|long\s+to)\b")
+
+
+def feared_not_distress(text: str) -> bool:
+    """A fear of not waking from an anaesthetic, with no wish, harm or despair."""
+    lowered = text.casefold()
+    return (
+        feared_not_happening(lowered)
+        and not _WISH.search(lowered)
+        and not _speaks_of_harm_or_lethality(lowered)
+    )
+
+
+# "would I actually get to take it home? like if it's only given in the clinic": whether a clinic
+# medicine goes home with the patient, which the articles answer.
+_TAKEN_HOME = rx(
+    r"\b(?:take|bring|keep|have|use)\s+(?:it|them|the\s+(?:nasal\s+)?spray|spravato|esketamine)\s+(?:at\s+)?home\b"
+)
+_CLINIC_ONLY = rx(
+    r"\b(?:clinic|hospital|supervis\w*|prescri\w+|treatment|spravato|esketamine|psychiatrist)\b"
+)
+
+
+def taken_home_not_sourcing(text: str) -> bool:
+    """Whether a clinic medicine is taken home, asked with no seller and no way round the clinic."""
+    lowered = text.casefold()
+    return (
+        bool(_TAKEN_HOME.search(lowered) and _CLINIC_ONLY.search(lowered))
+        and not _SELLER.search(lowered)
+        and not re.search(r"\bwithout\b|\bsneak\w*|\bsteal\w*|\bextra\b", lowered)
+    )
+
+
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": lambda text: (
         no_emergency_now(text)
@@ -1840,6 +2083,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or emergency_over(text)
         or low_mood_not_emergency(text)
         or sign_asked_about(text)
+        or feared_not_happening(text)
+        or lingering_effect_not_emergency(text)
+        or (medicine_kept_not_distress(text) and not live_danger_sign(text.casefold()))
     ),
     "dosing": lambda text: (
         honest_about_use(text)
@@ -1855,6 +2101,9 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or checks_how_often(text)
         or everyday_amount(text)
         or how_treatment_is_given(text)
+        or course_not_amount(text)
+        or outcome_not_amount(text)
+        or legal_limit_meant(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)
@@ -1866,6 +2115,10 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or options_or_family_help_not_distress(text)
         or batch_not_distress(text)
         or staying_safer_not_distress(text)
+        or effect_asked_not_distress(text)
+        or medicine_kept_not_distress(text)
+        or feared_not_distress(text)
+        or mood_after_stopping_not_distress(text)
         or (
             (everyday_amount(text) or tolerance_not_amount(text))
             and not _speaks_of_harm_or_lethality(text.casefold())
@@ -1877,6 +2130,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or prescriber_asked(text)
         or talking_not_sourcing(text)
         or keeping_reporting_or_law(text)
+        or taken_home_not_sourcing(text)
     ),
     "jailbreak": keeping_reporting_or_law,
 }
@@ -2184,6 +2438,8 @@ _SAFE_NOW = rx(
     r"\b(?:i'?m|im|i\s+am)\s+not\s+(?:going\s+to|gonna)\s+(?:do\s+anything|act\s+on\s+(?:it|them))\b|"
     # "im not suicidal or anything lol just asking", "she's not in immediate danger, she's got a plan"
     r"\b(?:i'?m|im|i\s+am|(?:he|she|they)(?:'?s|'re|\s+is|\s+are))\s+not\s+(?:suicidal|in\s+(?:any\s+)?(?:immediate\s+)?danger)\b|"
+    # "not like suicidal or anything just nothing feels good" (a thirteenth new-user trial)
+    r"(?:^|[,.;:!-]\s*|\b(?:just|but|and)\s+)not\s+(?:like\s+|really\s+|actually\s+)?suicidal\s+or\s+anything\b|"
     # a carer who has called a crisis line or the person's doctor ("ok i called samaritans. hes asleep now")
     r"\b(?:i|we|they|i'?ve|ive|we'?ve|they'?ve|theyve)\s+(?:just\s+|already\s+)?(?:called|rung|rang|phoned|texted|spoke\s+to|talked\s+to)\s+(?:the\s+)?"
     r"(?:samaritans|988|crisis\s+(?:line|team)|111|(?:his|her|their)\s+(?:gp|doctor|psychiatrist)|lifeline|shout|pieta)\b|"
@@ -2235,7 +2491,7 @@ _WEAK_REQUEST = rx(
 
 def wrapped_request(text: str) -> str | None:
     """A weak dosing or sourcing cue ('the amount', 'where to buy it') that only counts inside a wrapper."""
-    return _first(_WEAK_REQUEST, text)
+    return _first(_WEAK_REQUEST, _DOSE_DENIED.sub(" ", text))
 
 
 def wrapper(text: str) -> str | None:

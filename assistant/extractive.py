@@ -28,7 +28,7 @@ from corpus.aspects import (
     organs,
     says_nothing_of_age,
 )
-from corpus.figures import Figure, gives_a_figure
+from corpus.figures import Figure, gives_a_figure, names_service, service_of_number
 from corpus.places import names_only_other_places, places, places_asked
 from guardrails.lexicon import KETAMINE_SHORT_NAMES, alternation
 from guardrails.rules import mentions_a_prescribed_session, relapse_into_use
@@ -91,6 +91,11 @@ _GIVES_NUMBERS = re.compile(r"\b(?:999|911|112)\b")
 # …", "Another …", "Needing more … is therefore one of the clearest early warnings …".
 _CONTINUES = re.compile(r"^\W*(?:other|another)\b|^(?:\S+\s+){0,12}?therefore\b", re.IGNORECASE)
 
+
+# Least probability at which a sentence naming the service whose number is asked, and giving a number,
+# answers (`corpus.figures.service_of_number`): the selector rates the service's description far above
+# its number ("what's the phone number for FRANK").
+NAMED_NUMBER_FLOOR = 0.05
 
 _KETAMINE_BY_STREET_NAME = re.compile(
     rf"(?<![\w'])(?:k|{alternation(*KETAMINE_SHORT_NAMES)})(?![\w'])", re.IGNORECASE
@@ -315,6 +320,17 @@ class ExtractiveAnswerer:
         said_before = False
         # What earlier replies quoted, as vectors: the same point in other words is not new either.
         said = vectors_of_sentences(self.index, earlier.quotes if earlier is not None else ())
+        service = service_of_number(question, figures)
+        if service is not None:
+            # The number of the service asked for is given only by a sentence naming that service,
+            # and such a sentence that gives a number answers even when the selector rates it low
+            # beside the same service's description (session 39).
+            order = np.array([i for i in order if names_service(service, _text(found[int(i)]))], dtype=int)
+            probabilities = probabilities.copy()
+            for i in order:
+                if probabilities[i] >= NAMED_NUMBER_FLOOR and gives_a_figure(figures, _text(found[int(i)])):
+                    probabilities[i] = max(probabilities[i], threshold)
+            order = order[np.argsort(-probabilities[order], kind="stable")] if len(order) else order
         for i in order:
             if len(chosen) >= self.max_sentences or probabilities[i] < floor:
                 break

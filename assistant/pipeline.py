@@ -33,7 +33,7 @@ from assistant.results import (
 )
 from corpus.aspects import NON_MEDICAL_TOPICS, body_parts_of_conversation, only_ketamine_as_treatment
 from corpus.figures import Figure, figures_asked
-from corpus.places import places_of_conversation
+from corpus.places import places_followed
 from guardrails.decisions import InputGuard, OutputGuard
 from guardrails.messages import english_only, written_in
 from guardrails.rules import mentions_substance
@@ -302,7 +302,7 @@ class AnswerPipeline:
             vectors,
             clock,
             dialogue.earlier,
-            places_of_conversation(dialogue.turns),
+            places_followed(dialogue.turns),
             figures_asked(dialogue.question),
             body_parts_of_conversation(dialogue.turns),
         )

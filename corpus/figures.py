@@ -100,3 +100,40 @@ def figures_asked(question: str) -> tuple[Figure, ...]:
 def gives_a_figure(figures: tuple[Figure, ...], sentence: str) -> bool:
     """Whether `sentence` gives one of `figures`, or says it is not known (always, when none is asked)."""
     return not figures or bool(_NOT_KNOWN.search(sentence)) or any(f.given.search(sentence) for f in figures)
+
+
+# The service whose number is asked for ("what's the phone number for FRANK", "whats the samaritans
+# number"): only a sentence that names it can give its number. Words that name no one service are
+# not read as one ("the emergency number", "a helpline number").
+_NUMBER_OF = (
+    re.compile(r"\bnumber\s+(?:for|of)\s+(?:the\s+)?([\w']+)", re.IGNORECASE),
+    re.compile(
+        r"\bwhat(?:'s|s|\s+is)\s+(?:the\s+)?([\w']+)(?:\s+(?:phone|helpline|help\s*line|contact|telephone))?\s+number\b",
+        re.IGNORECASE,
+    ),
+)
+_NO_ONE_SERVICE = frozenset(
+    {
+        *("a", "an", "any", "the", "this", "that", "their", "your", "my", "his", "her", "our"),
+        *("emergency", "phone", "telephone", "helpline", "hotline", "contact", "text", "number"),
+        *("drug", "drugs", "crisis", "ambulance", "police", "support", "help", "national", "local", "free"),
+        *("right", "best", "main", "correct", "actual", "real", "general", "uk", "us", "usa"),
+    }
+)
+
+
+def service_of_number(question: str, figures: tuple[Figure, ...]) -> str | None:
+    """The one service whose phone number the question asks for, when it names one."""
+    if not any(f.name == "phone number" for f in figures):
+        return None
+    names = sorted((m.start(), m.group(1)) for pattern in _NUMBER_OF for m in pattern.finditer(question))
+    for _, word in names:
+        name = word.casefold().removesuffix("'s")
+        if name not in _NO_ONE_SERVICE and not name.isdigit():
+            return name
+    return None
+
+
+def names_service(service: str, sentence: str) -> bool:
+    """Whether `sentence` names `service` (a word of `service_of_number`)."""
+    return re.search(rf"(?<!\w){re.escape(service)}(?!\w)", sentence, re.IGNORECASE) is not None

@@ -56,7 +56,9 @@ _CITIES = {
     r"nebraska|nevada|new hampshire|new jersey|new mexico|north carolina|north dakota|ohio|oklahoma|oregon|"
     r"pennsylvania|rhode island|south carolina|south dakota|tennessee|utah|vermont|virginia|west virginia|"
     r"washington|wisconsin|wyoming|columbus|cleveland|cincinnati|houston|dallas|austin|atlanta|miami|denver|"
-    r"phoenix|philadelphia|detroit|portland|san diego|las vegas",
+    r"phoenix|philadelphia|detroit|portland|san diego|las vegas|"
+    # US health insurance ("we have a Blue Shield PPO", a thirteenth new-user trial)
+    r"medicaid|blue cross|blue shield|kaiser permanente|aetna|humana|tricare|unitedhealthcare|ppo",
     "england": r"london|manchester|birmingham|leeds|liverpool|bristol|sheffield|nottingham|brighton|leicester|"
     r"coventry|newcastle|southampton|portsmouth|oxford|exeter|plymouth|norwich|bradford|wolverhampton|sunderland|"
     r"middlesbrough|bournemouth|kent|essex|surrey|sussex|devon|cornwall|yorkshire|norfolk|suffolk|lancashire|"
@@ -153,6 +155,19 @@ def places_of_conversation(turns: Sequence[str]) -> frozenset[str]:
             return named if len(named) == 1 else frozenset()
         here = here or bool(_HERE.search(turn))
     return frozenset()
+
+
+def places_followed(turns: Sequence[str]) -> frozenset[str]:
+    """The places an answer to the newest turn should keep to: `places_of_conversation`, or else the one
+    place the turn just before named. "whats the law on ketamine in new zealand?" then "is ketamine
+    illegal tho?" goes on asking about New Zealand (a thirteenth new-user trial, session 39: the second
+    turn was answered with the United Kingdom's penalties). Only the answer keeps to it; where the
+    person is, for emergency numbers, still needs them to say so."""
+    said = places_of_conversation(turns)
+    if said or len(turns) < 2:
+        return said
+    before = places_asked(turns[-2])
+    return before if len(before) == 1 else frozenset()
 
 
 def without_places(text: str) -> str:

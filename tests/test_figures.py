@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import AnswerPipeline
-from corpus.figures import figures_asked, gives_a_figure
+from corpus.figures import figures_asked, gives_a_figure, names_service, service_of_number
 
 
 @pytest.mark.parametrize(
@@ -64,3 +64,31 @@ def test_a_question_for_a_figure_the_articles_do_not_give_abstains(shipped_pipel
     assert frank.status == "answered" and "0300 123 6600" in frank.citations[0].quote, frank.answer
     result = shipped_pipeline.run("what percentage of people treated for drug addiction relapse")
     assert result.status == "answered" and "percent" in result.citations[0].quote, result.answer
+
+
+def test_a_number_asked_for_a_named_service_needs_a_sentence_naming_it() -> None:
+    def service(question: str) -> str | None:
+        return service_of_number(question, figures_asked(question))
+
+    assert service("what's the phone number for FRANK") == "frank"
+    assert service("whats the samaritans number") == "samaritans"
+    assert service("What is the FRANK helpline number?") == "frank"
+    # No one service: the emergency number, a drug helpline, the number asked without a name.
+    assert service("whats the emergency number in australia") is None
+    assert service("whats the number for the drug helpline in Northern Ireland?") is None
+    assert service("what number do i call in nz") is None
+    # Not a phone number asked at all.
+    assert service("what's the number of deaths from ketamine") is None
+    assert names_service("frank", "In the UK, FRANK gives advice by phone on 0300 123 6600.")
+    assert not names_service("frank", "Frankly, the helpline number is 1800 459 459.")
+
+
+def test_the_number_of_the_service_asked_for_is_quoted_and_no_other(shipped_pipeline: AnswerPipeline) -> None:
+    # Session 39: with more helplines' numbers in the articles, "what's the phone number for FRANK"
+    # was answered by none (its description ranked first) and "whats the samaritans number" by a list
+    # of emergency numbers.
+    for question in ("what's the phone number for FRANK", "whats the number for frank"):
+        result = shipped_pipeline.run(question)
+        assert result.status == "answered", (question, result.answer)
+        assert all("FRANK" in c.quote for c in result.citations), result.answer
+        assert "0300 123 6600" in result.citations[0].quote, result.answer

@@ -9,6 +9,7 @@ from corpus.places import (
     names_only_other_places,
     places,
     places_asked,
+    places_followed,
     places_of_conversation,
     without_places,
 )
@@ -179,3 +180,38 @@ def test_a_countrys_own_bodies_name_it() -> None:
     assert names_only_other_places(frozenset({"united states"}), "Private clinics are regulated by the CQC.")
     # "va" in another language is not the VA.
     assert not places_asked("ça va, et la kétamine?") and not places_asked("va bene la ketamina?")
+
+
+def test_a_follow_up_keeps_to_the_place_the_turn_before_asked_about() -> None:
+    law = "whats the law on ketamine in new zealand? like is it class A or B or whatever"
+    # Where the person is, for emergency numbers, still needs them to say so; the answer keeps to it.
+    assert places_of_conversation([law, "is ketamine illegal tho?"]) == frozenset()
+    assert places_followed([law, "is ketamine illegal tho?"]) == {"new zealand"}
+    assert places_followed([law, "and in the uk?"]) == {"united kingdom"}
+    assert places_followed(["is it legal in the uk or ireland", "what are the penalties"]) == frozenset()
+    assert places_followed(["is it legal?", "what are the penalties"]) == frozenset()
+    # US health insurance names the United States ("We have a Blue Shield PPO").
+    assert places_asked("will our insurance pay? We have a Blue Shield PPO through my work") == {
+        "united states"
+    }
+
+
+def test_a_teenager_in_new_zealand_is_not_given_another_countrys_law_or_number(
+    shipped_pipeline: AnswerPipeline,
+) -> None:
+    # A thirteenth new-user trial (session 39): the United Kingdom's penalties, unnamed, and no 111.
+    law = shipped_pipeline.run(
+        _conversation(
+            "whats the law on ketamine in new zealand? like is it class A or B or whatever",
+            "is ketamine illegal tho? like what happens if ur caught with it",
+        )
+    )
+    for citation in law.citations:
+        assert not names_only_other_places(frozenset({"new zealand"}), citation.quote), citation.quote
+        assert "Class B" not in citation.quote, citation.quote
+    number = shipped_pipeline.run("what number do i call in new zealand if it happens again")
+    assert number.status == "answered" and "111 in New Zealand" in number.answer, number.answer
+    helpline = shipped_pipeline.run(
+        "is there anyone in nz i can talk to about this stuff confidentially, like a helpline for drugs?"
+    )
+    assert helpline.status == "answered" and "0800 787 797" in helpline.citations[0].quote, helpline.answer

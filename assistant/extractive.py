@@ -16,7 +16,7 @@ from assistant.config import (
 )
 from assistant.conversation import EarlierQuotes
 from assistant.results import Citation
-from assistant.selection import AnswerSelector, Candidate, leans_on_previous, vectors_of_sentences
+from assistant.selection import GLOSSARY, AnswerSelector, Candidate, leans_on_previous, vectors_of_sentences
 from corpus.aspects import (
     about_depression_only,
     about_young_people,
@@ -295,7 +295,9 @@ class ExtractiveAnswerer:
         # The article to point to when abstaining: the likeliest one whose sentence could be quoted
         # for the question's place ("a clinic in the us" is not pointed to the United Kingdom's
         # article, nor a pain clinic in Ireland to the veterinary article for its sentence on UK law),
-        # and not the emergency articles when no emergency is told ("am I too old for spravato").
+        # and not the emergency articles when no emergency is told ("am I too old for spravato"), nor
+        # the glossary, which only restates the other articles in a line ("Glossary of ketamine terms"
+        # was the article offered for New Zealand's law and for insurance of infusions, session 39).
         order = np.argsort(-probabilities, kind="stable")
         emergencies = frozenset() if _EMERGENCY_TOLD.search(question) else self._emergency_articles()
         nearest = next(
@@ -305,6 +307,7 @@ class ExtractiveAnswerer:
                 if not _about_other_places(asked, found[int(i)])
                 and not other_sense(found[int(i)].passage.article_id, _text(found[int(i)]))
                 and found[int(i)].passage.article_id not in emergencies
+                and found[int(i)].passage.article_id != GLOSSARY
             ),
             found[int(order[0])].passage.article_id,
         )

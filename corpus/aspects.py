@@ -57,17 +57,25 @@ def names_another_organ(asked: str | frozenset[str], sentence: str) -> bool:
 
 
 # A follow-up that names no part of the body ("will it heal if i stop") is about the one the turn
-# before asked about ("my nose is constantly blocked").
-_POINTS_BACK = re.compile(r"\b(?:it|that|this|they|them|those|these|the\s+damage)\b", re.IGNORECASE)
+# before asked about ("my nose is constantly blocked"); "is the blood dangerous?" points back too.
+_POINTS_BACK = re.compile(
+    r"\b(?:it|that|this|they|them|those|these|mine|the\s+(?:damage|blood|bleeding|pain|burning|symptoms?|cramps))\b",
+    re.IGNORECASE,
+)
+# How many turns back a follow-up's part of the body is looked for: "…still bleeding sometimes" then
+# "whats the chance it heals" then "is the blood dangerous? a&e or gp" is still about the bladder (a
+# thirteenth new-user trial, session 39: it was answered with the NHS's advice on nosebleeds).
+BODY_PART_LOOKBACK = 3
 
 
 def body_parts_of_conversation(turns: Sequence[str]) -> frozenset[str]:
     """The parts of the body the newest turn is about: the ones it names, or else, when it points
-    back, the ones the turn before it named."""
+    back, the ones the latest of the turns before it that names any named."""
     named = organs(turns[-1])
     if named or len(turns) < 2 or not _POINTS_BACK.search(turns[-1]):
         return named
-    return organs(turns[-2])
+    earlier = (organs(turn) for turn in reversed(turns[-1 - BODY_PART_LOOKBACK : -1]))
+    return next((parts for parts in earlier if parts), frozenset())
 
 
 def for_pain_only(text: str) -> bool:

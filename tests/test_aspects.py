@@ -130,6 +130,15 @@ def test_a_follow_up_that_points_back_keeps_the_part_of_the_body_asked_about() -
     # A new question that points back at nothing, or names its own part of the body, is read alone.
     assert body_parts_of_conversation([nose, "is ketamine legal in spain"]) == frozenset()
     assert body_parts_of_conversation([nose, "and does it hurt the bladder too"]) == {"bladder"}
+    # A thirteenth new-user trial (session 39): two turns on, "the blood" is still the bladder's.
+    bladder = "still need to pee all the time and sometimes theres blood. will my bladder heal?"
+    follow_ups = [
+        "its been 3 months and still bleeding sometimes",
+        "whats the chance it heals after 3 months off?",
+    ]
+    assert body_parts_of_conversation([bladder, *follow_ups, "is the blood dangerous? a&e or just gp"]) == {
+        "bladder"
+    }
 
 
 def test_a_follow_up_about_the_nose_is_not_answered_with_the_bladder(

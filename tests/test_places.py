@@ -209,6 +209,12 @@ def test_a_teenager_in_new_zealand_is_not_given_another_countrys_law_or_number(
     for citation in law.citations:
         assert not names_only_other_places(frozenset({"new zealand"}), citation.quote), citation.quote
         assert "Class B" not in citation.quote, citation.quote
+    # The glossary restates the other articles in a line: it is never the article an abstention offers.
+    first = shipped_pipeline.run(
+        "whats the law on ketamine in new zealand? like is it class A or B or whatever"
+    )
+    assert first.status == "abstained", first.answer
+    assert all("Glossary" not in article.title for article in first.related_articles), first.related_articles
     number = shipped_pipeline.run("what number do i call in new zealand if it happens again")
     assert number.status == "answered" and "111 in New Zealand" in number.answer, number.answer
     helpline = shipped_pipeline.run(

@@ -323,6 +323,7 @@ class ExtractiveAnswerer:
         said_before = False
         # What earlier replies quoted, as vectors: the same point in other words is not new either.
         said = vectors_of_sentences(self.index, earlier.quotes if earlier is not None else ())
+        asks_a_number = any(figure.name == "phone number" for figure in figures)
         service = service_of_number(question, figures)
         if service is not None:
             # The number of the service asked for is given only by a sentence naming that service,
@@ -354,7 +355,10 @@ class ExtractiveAnswerer:
                 continue
             vector = self.index.sentence_vectors[found[int(i)].row]
             restates = len(said) > 0 and float((said @ vector).max()) > self.duplicate_similarity
-            if earlier is not None and earlier.repeated_by(sentence.quote, restates):
+            # A number asked for again ("what number do i call in new zealand if it happens again")
+            # is given again: the person wants the number, not something new.
+            number_again = asks_a_number and gives_a_figure(figures, sentence.quote)
+            if earlier is not None and earlier.repeated_by(sentence.quote, restates) and not number_again:
                 said_before = True
                 # Told the likeliest answer missed, the next likeliest is no better a guess.
                 if earlier.corrects and not chosen:

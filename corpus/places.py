@@ -105,9 +105,12 @@ def places(text: str) -> frozenset[str]:
     return named
 
 
-# A place set aside ("im in canada though, not the UK": an eleventh new-user trial, session 37) is not
-# one the question is about.
-_NOT_THERE = re.compile(r"(?i)\bnot\s+(?:in\s+|from\s+)?(?:the\s+)?(?:[\w.]+)(?:\s+[\w.]+){0,2}")
+# A place set aside ("im in canada though, not the UK": an eleventh new-user trial, session 37), or
+# one a reply is suspected of ("is that nz law? unlimited fine sounds like the uk. im in auckland": a
+# thirteenth, session 39), is not one the question is about.
+_NOT_THERE = re.compile(
+    r"(?i)\b(?:not|(?:sounds|looks|reads)\s+like)\s+(?:in\s+|from\s+)?(?:the\s+)?(?:[\w.]+)(?:\s+[\w.]+){0,2}"
+)
 
 
 def _without_places_set_aside(question: str) -> str:

@@ -791,7 +791,9 @@ def cost_meant(text: str, context: Context, _matched: str = "") -> bool:
 # "my number" as an amount (a new-user trial, session 33).
 _PHONE_NUMBER = rx(
     r"\b(?:have|got|has|had|saved|know)\s+(?:got\s+)?(?:the|that|their|this|a)\s+(?:phone\s+)?number\b|\bphone\s+number\b|"
-    r"\bnumber\s+(?:for|to\s+(?:call|ring|text|phone))\b"
+    r"\bnumber\s+(?:for|to\s+(?:call|ring|text|phone))\b|"
+    # an emergency number named ("whats the number here, is it 111", a thirteenth new-user trial)
+    r"\bemergency\s+number\b|\b(?:111|999|911|000|112|988)\b(?!\s*(?:mg|g|ml|mcg|ug|grams?|milligrams?)\b)"
 )
 
 # What something costs ("how much do ketamine clinics usually cost? … does the VA cover any of

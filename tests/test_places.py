@@ -190,6 +190,10 @@ def test_a_follow_up_keeps_to_the_place_the_turn_before_asked_about() -> None:
     assert places_followed([law, "and in the uk?"]) == {"united kingdom"}
     assert places_followed(["is it legal in the uk or ireland", "what are the penalties"]) == frozenset()
     assert places_followed(["is it legal?", "what are the penalties"]) == frozenset()
+    # A place a reply is suspected of is not one the question is about.
+    assert places_asked("is that nz law? unlimited fine sounds like the uk. im in auckland") == {
+        "new zealand"
+    }
     # US health insurance names the United States ("We have a Blue Shield PPO").
     assert places_asked("will our insurance pay? We have a Blue Shield PPO through my work") == {
         "united states"
@@ -217,6 +221,19 @@ def test_a_teenager_in_new_zealand_is_not_given_another_countrys_law_or_number(
     assert all("Glossary" not in article.title for article in first.related_articles), first.related_articles
     number = shipped_pipeline.run("what number do i call in new zealand if it happens again")
     assert number.status == "answered" and "111 in New Zealand" in number.answer, number.answer
+    # Asked for again, with the replies sent back as the widget sends them, the number is given again
+    # rather than a helpline's.
+    messages: list[dict[str, str]] = []
+    for turn in (
+        "im in nz. if we call an ambulance when someones on ket will the cops come?",
+        "ok but whats the number here, is it 111",
+        "what number do i call in new zealand if it happens again",
+    ):
+        messages.append({"role": "user", "content": turn})
+        again = shipped_pipeline.run(list(messages))
+        messages.append({"role": "assistant", "content": again.answer})
+    assert "111 in New Zealand" in messages[3]["content"], messages[3]["content"]
+    assert "111 in New Zealand" in again.answer and "0800" not in again.answer, again.answer
     helpline = shipped_pipeline.run(
         "is there anyone in nz i can talk to about this stuff confidentially, like a helpline for drugs?"
     )

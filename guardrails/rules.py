@@ -1929,7 +1929,6 @@ def talking_not_sourcing(text: str) -> bool:
     )
 
 
-# What the rules exempt by category, which no semantic layer may overrule.
 # A thirteenth new-user trial (session 39): eight new people, each turn below read by the trained
 # layers as a request or a crisis.
 # "what about after a full course of 6? would she need to keep going back forever?": the course.
@@ -2001,10 +2000,16 @@ _EFFECT_ASKED = rx(
 )
 
 
+def _all_without_harm(text: str, *patterns: re.Pattern[str]) -> bool:
+    """Whether every pattern is found in `text` and no word of dying, giving up, harm, a lethal amount
+    or despair is."""
+    lowered = text.casefold()
+    return all(p.search(lowered) for p in patterns) and not _speaks_of_harm_or_lethality(lowered)
+
+
 def effect_asked_not_distress(text: str) -> bool:
     """A side effect asked about, with no word of dying, giving up, harm, a lethal amount or despair."""
-    lowered = text.casefold()
-    return bool(_EFFECT_ASKED.search(lowered)) and not _speaks_of_harm_or_lethality(lowered)
+    return _all_without_harm(text, _EFFECT_ASKED)
 
 
 # "I really don't want to come off it, it's the only thing keeping me level": staying on a medicine.
@@ -2015,12 +2020,7 @@ _KEEPS_ME_ALIVE = rx(r"\bkeep(?:s|ing)?\s+me\s+(?:alive|going|here|breathing|fro
 
 def medicine_kept_not_distress(text: str) -> bool:
     """A medicine said to keep one steady, with no word of harm, despair or staying alive."""
-    lowered = text.casefold()
-    return (
-        bool(_KEEPS_ME_STEADY.search(lowered))
-        and not _KEEPS_ME_ALIVE.search(lowered)
-        and not _speaks_of_harm_or_lethality(lowered)
-    )
+    return _all_without_harm(text, _KEEPS_ME_STEADY) and not _KEEPS_ME_ALIVE.search(text.casefold())
 
 
 # "since stopping i just feel flat and low all the time … is that from the ket and does it go away?":
@@ -2036,10 +2036,7 @@ _MOOD_ASKED = rx(
 
 def mood_after_stopping_not_distress(text: str) -> bool:
     """Low mood since stopping, asked about, with no word of dying, giving up, harm or despair."""
-    lowered = text.casefold()
-    return bool(
-        _AFTER_STOPPING.search(lowered) and _MOOD_ASKED.search(lowered)
-    ) and not _speaks_of_harm_or_lethality(lowered)
+    return _all_without_harm(text, _AFTER_STOPPING, _MOOD_ASKED)
 
 
 # A wish not to wake is despair, never a fear of the anaesthetic.
@@ -2076,6 +2073,7 @@ def taken_home_not_sourcing(text: str) -> bool:
     )
 
 
+# What the rules exempt by category, which no semantic layer may overrule.
 _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
     "emergency": lambda text: (
         no_emergency_now(text)

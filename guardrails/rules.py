@@ -2103,7 +2103,6 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or how_treatment_is_given(text)
         or course_not_amount(text)
         or outcome_not_amount(text)
-        or legal_limit_meant(text)
     ),
     "self_harm": lambda text: (
         history_not_distress(text)

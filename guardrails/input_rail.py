@@ -19,6 +19,8 @@ from guardrails.rules import (
     Context,
     RuleHit,
     about_someone_else,
+    addiction_meant,
+    asks_about_addiction,
     asks_about_clinic_only_medicine,
     asks_about_cost,
     asks_about_driving,
@@ -176,6 +178,7 @@ class InputRail:
             and not mentions_buying(earlier[-1])
         )
         driving_before = bool(earlier) and asks_about_driving(earlier[-1])
+        addiction_before = bool(earlier) and asks_about_addiction(earlier[-1])
         context = Context(
             substance,
             jailbreak_before,
@@ -187,6 +190,7 @@ class InputRail:
             clinic_only_before,
             cost_before,
             driving_before,
+            addiction_before,
         )
         return context, hit
 
@@ -282,6 +286,7 @@ class InputRail:
                             cost_meant(text, context)
                             or wait_to_drive(text, context)
                             or legal_limit_meant(text, context)
+                            or addiction_meant(text, context)
                         )
                     )
                 ),

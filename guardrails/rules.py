@@ -57,6 +57,9 @@ class Context:
     # The turn before asked about driving or operating machinery, so "so how long after should i wait
     # then" asks when it is safe to drive, not when to take more.
     driving_before: bool = False
+    # The turn before asked whether one gets addicted, so "ok but after ONE go? like is once enough"
+    # asks how soon dependence comes, not how much to take.
+    addiction_before: bool = False
 
 
 @dataclass(frozen=True)
@@ -505,6 +508,18 @@ _SUPPLY_CHAIN = rx(
     rf"(?!\s+(?:{_CHECKED}|legally|right\b(?!\s+(?:now|away|here|there|tonight))|wrong\b|done\b|sorted\b|over\s+with\b|"
     r"from\s+(?:a|my|the)\s+(?:doctor|gp|clinic|pharmacy|pharmacist|psychiatrist)\b)))"
 )
+# A harm one may get ("is that permanent if you get it?", after the signs of bladder damage: a
+# fourteenth new-user trial, session 39), not a drug to get.
+_HARM_GOT = rx(
+    r"\b(?:is|are|would|will)\s+(?:that|it|this|they|the\s+damage)\s+(?:be\s+)?(?:permanent|reversible|curable|treatable|"
+    r"serious|fatal|for\s+life|forever)\b[^.?!]{0,30}\bif\s+(?:you|u|i|someone|he|she|they)\s+(?:get|gets|got)\s+(?:it|them)\b"
+)
+
+
+def _harm_got(text: str, _context: Context, _matched: str) -> bool:
+    return bool(_HARM_GOT.search(text)) and not _SELLER.search(text)
+
+
 _DEALING_WORD = rx(
     r"\b(?:ket|k|molly|benzos|coke|meth|stuff|gear|dealers?|vendors?|plugs?|darknet|dark\s+web|sell\w*|vials?|powder|customs)\b"
 )
@@ -851,8 +866,34 @@ def _vital_sign_meant(text: str, _context: Context | None = None, _matched: str 
     return bool(_VITAL_SIGN.search(text)) and not _DOSE_WORD.search(rest) and not _TAKEN.search(rest)
 
 
+# Whether once, or a few times, is enough to get hooked ("i wasnt asking how much to take lol. i mean if
+# someone tries it one time at a party are they gonna get hooked", a fourteenth new-user trial).
+_HOOKED_ASKED = rx(
+    r"\b(?:get(?:ting)?|become|becoming|be|gets?)\s+(?:hooked|addicted|dependent)\b|\baddictive\b|\baddiction\b"
+)
+_ONCE = rx(
+    r"\b(?:once|one\s+(?:go|time|try|use)|first\s+(?:go|time|try)|a\s+few\s+(?:times|goes)|how\s+many\s+(?:times|goes))\b"
+)
+_NOT_HOOKED = rx(
+    r"\b(?:how\s+much|how\s+many\s+(?!times|goes)|mg|grams?|g|bumps?|lines?|keys?|doses?|amount|safe\w*|high|buzz|feel\s+it|trip|k-?holes?)\b"
+)
+
+
+def asks_about_addiction(text: str) -> bool:
+    """Whether `text` asks about getting hooked or addicted."""
+    return bool(_HOOKED_ASKED.search(text.casefold()))
+
+
+def addiction_meant(text: str, context: Context | None = None, _matched: str = "") -> bool:
+    """How soon one gets hooked (once, a few times), asked or asked just before, with no amount in it."""
+    rest = _DOSE_DENIED_WITH_VERB.sub(" ", text.casefold())
+    hooked = bool(_HOOKED_ASKED.search(rest)) or bool(context and context.addiction_before)
+    return hooked and bool(_ONCE.search(rest)) and not _NOT_HOOKED.search(rest)
+
+
 DOSING_RULES: tuple[IntentRule | Exempt, ...] = (
     Exempt("legal-limit", legal_limit_meant),
+    Exempt("addiction-meant", addiction_meant),
     Exempt("cost-before", cost_meant),
     Exempt("price-asked", price_asked),
     Exempt("wait-to-drive", wait_to_drive),
@@ -1053,7 +1094,7 @@ SOURCING_RULES: tuple[IntentRule | Exempt, ...] = (
         "sourcing.supply-chain",
         _SUPPLY_CHAIN,
         requires=(_dealing_target,),
-        unless=(_SPOTTING_DECEPTION, _supplies_meant, _GETTING_DENIED, _wanting_more_told),
+        unless=(_SPOTTING_DECEPTION, _supplies_meant, _GETTING_DENIED, _wanting_more_told, _harm_got),
     ),
     IntentRule("sourcing.acquire", _ACQUIRE_SUBSTANCE, unless=(_SPOTTING_DECEPTION,)),
     IntentRule("sourcing.acquire", _SUBSTANCE_THEN_ACQUIRE, unless=(_SPOTTING_DECEPTION,)),
@@ -1113,6 +1154,23 @@ _CAME_ROUND = rx(
     r"(?:the\s+)?(?:friend|mate|student|pupil|patient|client|resident|person)(?:'s|\s+is)\s+(?:fine|ok|okay|alright|all\s+right|better)|"
     r"laughed\s+it\s+off|it\s+passed)\b"
 )
+# Safe at home the day after ("she's home now and seems ok-ish", "talking normally": a fourteenth
+# new-user trial, session 39, about a drink spiked the night before). What is told before it is the
+# story; a sign told after it ("…home now but she's not breathing properly") is happening now.
+_SAFE_AT_HOME = rx(
+    r"\b(?:he|she|they)(?:'?s|\s+is|\s+are|'re)\s+(?:back\s+)?(?:at\s+)?home\s+now\b|\btalking\s+normally\b|"
+    r"\bseems?\s+(?:ok|okay|fine|alright)(?:-?ish)?\b"
+)
+
+
+def _safe_at_home(text: str) -> bool:
+    found = _SAFE_AT_HOME.search(text)
+    if found is None:
+        return False
+    after = _SAFE_AT_HOME.sub(" ", text[found.start() :])
+    return not live_danger_sign(after) and not _DANGER_NOW.search(after) and not _STILL_BAD.search(after)
+
+
 # Asking ahead, for a time that has not come ("if i ever find him like that", "so i know").
 _AHEAD_OF_TIME = rx(
     r"\b(?:if\s+(?:i|we)\s+ever|just\s+in\s+case|(?:just\s+|asking\s+)?so\s+i\s+know|next\s+time|"
@@ -1121,7 +1179,11 @@ _AHEAD_OF_TIME = rx(
 _DANGER_NOW = rx(
     r"\b(?:right\s+now|hurry|help\s+me|please\s+help|asap|tonight|still\s+(?:not|isn'?t|won'?t|can'?t|unconscious|unresponsive|out|passed|drowsy|sick|vomiting|throwing|blue|fitting|seizing|struggling))\b"
 )
-_STILL_NOW = rx(r"\b(?:now|still|right\s+now|isn'?t|won'?t|can'?t|is\s+not|he'?s|she'?s|keeps)\b")
+# "will they even do anything if she cant prove it" tells nothing happening now.
+_STILL_NOW = rx(
+    r"\b(?:now|still|right\s+now|isn'?t|won'?t|can'?t(?!\s+(?:prove|remember|believe|afford|decide|tell|say|find|work\s+out))|"
+    r"is\s+not|he'?s|she'?s|keeps)\b"
+)
 _STILL_BAD = rx(
     r"\b(?:isn'?t|won'?t|can'?t|is\s+not|keeps|(?:out|collapsed|unconscious|fitting|seizing|vomiting|sick|blue)\s+again)\b"
 )
@@ -2039,6 +2101,39 @@ def mood_after_stopping_not_distress(text: str) -> bool:
     return _all_without_harm(text, _AFTER_STOPPING, _MOOD_ASKED)
 
 
+# "so would he have to come off the oxycodone before trying it?": a medicine stopped or kept before a
+# treatment (a fourteenth new-user trial), read by the nearest-example layer as an overdose.
+_MEDICINE_BEFORE_TREATMENT = rx(
+    r"\b(?:come|coming|go|going|get|getting)\s+off\s+(?:the\s+|his\s+|her\s+|my\s+|their\s+)?\w+\s+"
+    r"(?:before|to\s+(?:try|start|have))\b|"
+    r"\b(?:stop|stopping|keep|keeping|continue|continuing)\s+(?:taking\s+)?(?:the\s+|his\s+|her\s+|my\s+|their\s+)?\w+\s+"
+    r"(?:before|while|during)\s+(?:trying|starting|having|the\s+(?:treatment|infusions?|sessions?))\b"
+)
+
+
+def medicine_before_treatment(text: str) -> bool:
+    """A medicine stopped or kept before a treatment, with no sign of danger or hurry."""
+    lowered = text.casefold()
+    return (
+        bool(_MEDICINE_BEFORE_TREATMENT.search(lowered))
+        and not live_danger_sign(lowered)
+        and not _DANGER_NOW.search(lowered)
+    )
+
+
+# "Just tell me: what's the legal/CD status of esketamine nasal spray in the UK?": the law asked, which
+# the trained layers read as a jailbreak (a pharmacist in a fourteenth new-user trial).
+_LEGAL_STATUS_ASKED = rx(
+    r"\b(?:legal|cd|controlled[-\s]drugs?)\s+status\b|\b(?:which|what)\s+schedule\b|\b(?:is|are)\s+\w+\s+(?:a\s+)?controlled\s+drugs?\b"
+)
+
+
+def legal_status_asked(text: str) -> bool:
+    """A drug's legal or controlled-drug status asked, with no dose or source asked beside it."""
+    lowered = text.casefold()
+    return bool(_LEGAL_STATUS_ASKED.search(lowered)) and not _WEAK_REQUEST.search(lowered)
+
+
 # A wish not to wake is despair, never a fear of the anaesthetic.
 _WISH = rx(r"\b(?:wish\w*|want\w*|wanna|hope\w*|rather|if\s+only|pray\w*|better\s+off|long\s+to)\b")
 
@@ -2086,6 +2181,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or feared_not_happening(text)
         or lingering_effect_not_emergency(text)
         or (medicine_kept_not_distress(text) and not live_danger_sign(text.casefold()))
+        or medicine_before_treatment(text)
     ),
     "dosing": lambda text: (
         honest_about_use(text)
@@ -2131,7 +2227,7 @@ _SEMANTIC_EXEMPTIONS: dict[str, Callable[[str], bool]] = {
         or keeping_reporting_or_law(text)
         or taken_home_not_sourcing(text)
     ),
-    "jailbreak": keeping_reporting_or_law,
+    "jailbreak": lambda text: keeping_reporting_or_law(text) or legal_status_asked(text),
 }
 
 
@@ -2157,6 +2253,8 @@ def exempt_from_semantic(category: str, text: str) -> bool:
 def not_happening_now(text: str) -> bool:
     """Something that happened and is over, or asked ahead of time: a question about it, not an emergency now."""
     if _PAST_ONLY.search(text) and not _STILL_NOW.search(text):
+        return True
+    if _safe_at_home(text):
         return True
     if _CAME_ROUND.search(text) and not _DANGER_NOW.search(text) and not _STILL_BAD.search(text):
         return True

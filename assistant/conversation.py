@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from corpus.errors import AssistantError
-from corpus.places import places_asked, without_places
+from corpus.places import places_asked, without_places, without_places_set_aside
 from guardrails.rules import mentions_substance
 from index.lexical import content_words, tokenize
 
@@ -312,7 +312,8 @@ def _readings(turns: Sequence[str]) -> list[str]:
     subject = []
     names_a_place = bool(places_asked(question))
     for earlier in reversed(turns[-3:-1]):
-        earlier_subject = _NEW_TOPIC.sub(" ", earlier)
+        # A place an earlier turn set aside ("I'm in Ohio, USA. not Scotland") is no part of its subject.
+        earlier_subject = without_places_set_aside(_NEW_TOPIC.sub(" ", earlier))
         subject.append(content_words(without_places(earlier_subject) if names_a_place else earlier_subject))
         if announces_new_topic(earlier):
             break

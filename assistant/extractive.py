@@ -79,8 +79,11 @@ _DEPRESSION_RETURNING = re.compile(
 # do??" was told the recovery position, and never to ring 999 (a twelfth new-user trial, session 38).
 # The call comes right after the lead (which answers what was asked: "should you put someone in the
 # recovery position"), with the numbers when the next sentence gives them.
+# First aid, and not leaving someone unresponsive to "sleep it off" (a fourteenth new-user trial: "if
+# someone at a party takes ket and wont wake up properly or is being sick what should i do" got only that).
 _FIRST_AID = re.compile(
-    r"\brecovery position\b|\bcardiopulmonary\b|\bCPR\b|\bchest compressions\b", re.IGNORECASE
+    r"\brecovery position\b|\bcardiopulmonary\b|\bCPR\b|\bchest compressions\b|\bsleep it off\b",
+    re.IGNORECASE,
 )
 _CALL_FOR_HELP = re.compile(r"\bcall\s+(?:emergency\s+services|an\s+ambulance|999|911|112)\b", re.IGNORECASE)
 _CALLS_FOR_HELP = re.compile(rf"{_CALL_FOR_HELP.pattern}|\bemergency\s+help\b", re.IGNORECASE)

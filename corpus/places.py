@@ -106,14 +106,18 @@ def places(text: str) -> frozenset[str]:
 
 
 # A place set aside ("im in canada though, not the UK": an eleventh new-user trial, session 37), or
-# one a reply is suspected of ("is that nz law? unlimited fine sounds like the uk. im in auckland": a
+# one a reply is suspected of or questioned ("is that nz law? unlimited fine sounds like the uk. im in auckland": a
 # thirteenth, session 39), is not one the question is about.
 _NOT_THERE = re.compile(
-    r"(?i)\b(?:not|(?:sounds|looks|reads)\s+like)\s+(?:in\s+|from\s+)?(?:the\s+)?(?:[\w.]+)(?:\s+[\w.]+){0,2}"
+    r"(?i)\b(?:not|(?:sounds|looks|reads)\s+like)\s+(?:in\s+|from\s+)?(?:the\s+)?(?:[\w.]+)(?:\s+[\w.]+){0,2}|"
+    # a place a reply gave, questioned before the person says where they are ("Scottish? I'm in Ohio",
+    # a fourteenth new-user trial)
+    r"(?:^|(?<=[.!?]\s))\W*[\w.]+\?(?=\s+(?:i'?m|i\s+am|we'?re|we\s+are|we\s+live|i\s+live)\s+in\b)"
 )
 
 
-def _without_places_set_aside(question: str) -> str:
+def without_places_set_aside(question: str) -> str:
+    """`question` without the places it sets aside ("not the UK", "sounds like the uk", "Scottish? I'm in Ohio")."""
     return _NOT_THERE.sub(lambda m: " " if _named_in(m.group()) else m.group(), question)
 
 
@@ -124,14 +128,14 @@ def _named_in(text: str) -> frozenset[str]:
 def places_asked(question: str) -> frozenset[str]:
     """The places a question names, its cities and regions included ("im in melbourne": Australia),
     but not one it sets aside ("not the UK")."""
-    return _named_in(_without_places_set_aside(question)) or _named_in(question)
+    return _named_in(without_places_set_aside(question)) or _named_in(question)
 
 
 # Where the person or their family is: "we're in Perth", "my son is at school in Brisbane" (a tenth
 # new-user trial, session 36: an overdose two turns later got no 000).
 # "I'm head of year at a secondary in Kent", "is there anywhere in toronto i can call" (an eleventh trial).
 _SAYS_WHERE = re.compile(
-    r"(?i)\b(?:i'?m|i am|we'?re|we are|(?:i|we|he|she|they)\s+(?:lives?|work|works|teach|teaches|study|studies)|"
+    r"(?i)\b(?:i'?m(?:\s+\d{1,2})?|i am(?:\s+\d{1,2})?|we'?re|we are|(?:i|we|he|she|they)\s+(?:lives?|work|works|teach|teaches|study|studies)|"
     r"living|based|here|staying|studying|working|anywhere|somewhere|"
     r"at\s+(?:an?\s+|the\s+|my\s+|our\s+)?(?:secondary|primary|high|school|uni|university|college|work|home)"
     r"(?:\s+school)?)\s+in\b"

@@ -278,6 +278,15 @@ def test_a_follow_up_is_read_alone_and_with_the_subject_of_the_turns_before() ->
         "and in Spain? legal"
     ]
     assert readings(["is it legal in France", "what is the penalty"])[1] == "what is the penalty legal france"
+    # A place an earlier turn set aside is no part of the subject (a fourteenth new-user trial: "…not
+    # Scotland" brought Scotland's family charity back to a mother in Ohio).
+    with_subject = readings(
+        [
+            "I said I'm in Ohio, USA. not Scotland. is there anything in the US for families?",
+            "will insurance cover it",
+        ]
+    )[-1].casefold()
+    assert "ohio" in with_subject and "scotland" not in with_subject, with_subject
 
 
 @pytest.mark.parametrize(
@@ -671,6 +680,11 @@ def test_cli_index_status_reports_staleness(isolated_settings, capsys: pytest.Ca
             "if someone collapses at a party after doing ket what do u do?? im scared itll happen n no one will know",
             True,
         ),
+        # A fourteenth new-user trial: told not to leave them to sleep it off, never to ring 999.
+        (
+            "one more. if someone at a party takes ket and wont wake up properly or is being sick what should i do",
+            True,
+        ),
         # The lead still answers what was asked; the call comes next, here from a sentence without numbers.
         ("should you put someone in the recovery position if theyre too far gone on ket", False),
     ],
@@ -679,7 +693,8 @@ def test_first_aid_comes_with_the_call_for_help(
     shipped_pipeline: AnswerPipeline, bodies: dict[str, str], question: str, numbers: bool
 ) -> None:
     result = shipped_pipeline.run(question)
-    assert result.status == "answered" and "recovery position" in result.citations[0].quote
+    first_aid = ("recovery position", "sleep it off")
+    assert result.status == "answered" and any(words in result.citations[0].quote for words in first_aid)
     assert "call emergency services" in result.citations[1].quote, result.answer
     assert ("999" in result.citations[1].quote) is numbers
     _assert_quotes_exact(result, bodies)

@@ -190,7 +190,16 @@ def test_a_follow_up_keeps_to_the_place_the_turn_before_asked_about() -> None:
     assert places_followed([law, "and in the uk?"]) == {"united kingdom"}
     assert places_followed(["is it legal in the uk or ireland", "what are the penalties"]) == frozenset()
     assert places_followed(["is it legal?", "what are the penalties"]) == frozenset()
-    # A place a reply is suspected of is not one the question is about.
+    # A place a reply is suspected of, or questioned before saying where one is, is not one the question
+    # is about; a place asked about before saying where one is still is.
+    assert places_asked("Scottish? I'm in Ohio. Is there any support for me, like for parents?") == {
+        "united states"
+    }
+    assert places_asked("is it legal in scotland? im in england") == {"scotland", "england"}
+    # An age between "im" and "in" still says where the person is (a fourteenth new-user trial).
+    assert places_of_conversation(
+        ["who can i talk to? im 15 in manchester", "should i call an ambulance?"]
+    ) == {"england"}
     assert places_asked("is that nz law? unlimited fine sounds like the uk. im in auckland") == {
         "new zealand"
     }

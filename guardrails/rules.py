@@ -1168,7 +1168,7 @@ def _safe_at_home(text: str) -> bool:
     if found is None:
         return False
     after = _SAFE_AT_HOME.sub(" ", text[found.start() :])
-    return not live_danger_sign(after) and not _DANGER_NOW.search(after) and not _STILL_BAD.search(after)
+    return no_danger_now(after) and not _STILL_BAD.search(after)
 
 
 # Asking ahead, for a time that has not come ("if i ever find him like that", "so i know").
@@ -1210,7 +1210,7 @@ _FEARED_SIGN = rx(
 def feared_not_happening(text: str) -> bool:
     """A sign of danger feared or supposed of the writer, with no sign or hurry of danger now besides."""
     rest = _FEARED_SIGN.sub(" ", text)
-    return bool(_FEARED_SIGN.search(text)) and not live_danger_sign(rest) and not _DANGER_NOW.search(rest)
+    return bool(_FEARED_SIGN.search(text)) and no_danger_now(rest)
 
 
 def live_danger_sign(text: str) -> bool:
@@ -1219,6 +1219,11 @@ def live_danger_sign(text: str) -> bool:
         not _DENIED_BEFORE.search(text[max(0, sign.start() - 30) : sign.start()])
         for sign in _EMERGENCY_SIGN.finditer(text)
     )
+
+
+def no_danger_now(text: str) -> bool:
+    """Whether `text` (case-folded) tells no sign of danger it does not deny, and no hurry or danger now."""
+    return not live_danger_sign(text) and not _DANGER_NOW.search(text)
 
 
 EMERGENCY_RULES: tuple[IntentRule | Exempt, ...] = (
@@ -1638,12 +1643,7 @@ _THIS_TIME = rx(r"\b(?:now|at\s+the\s+moment|currently|tonight|this\s+time|won'?
 def recurring_complaint(text: str) -> bool:
     """A complaint that keeps coming back, with nothing told as happening this time."""
     text = text.casefold()
-    return (
-        bool(_RECURRING.search(text))
-        and not _THIS_TIME.search(text)
-        and not live_danger_sign(text)
-        and not _DANGER_NOW.search(text)
-    )
+    return bool(_RECURRING.search(text)) and not _THIS_TIME.search(text) and no_danger_now(text)
 
 
 # Low mood or withdrawal told over weeks or months ("now he barely talks, stays in bed, seems really
@@ -1672,17 +1672,13 @@ _IS_IT_A_SIGN = rx(r"\b(?:is|was)\s+(?:this|that|it)\s+(?:a\s+)?(?:bad\s+|warnin
 def sign_asked_about(text: str) -> bool:
     """Whether something is a sign, asked with no sign of danger told and nothing happening now."""
     text = text.casefold()
-    return bool(_IS_IT_A_SIGN.search(text)) and not live_danger_sign(text) and not _DANGER_NOW.search(text)
+    return bool(_IS_IT_A_SIGN.search(text)) and no_danger_now(text)
 
 
 def low_mood_not_emergency(text: str) -> bool:
     """Low mood or withdrawal told over a span of time, with no sign of danger and nothing urgent."""
     text = text.casefold()
-    return (
-        bool(_LOW_MOOD.search(text) and _OVER_TIME.search(text))
-        and not live_danger_sign(text)
-        and not _DANGER_NOW.search(text)
-    )
+    return bool(_LOW_MOOD.search(text) and _OVER_TIME.search(text)) and no_danger_now(text)
 
 
 def side_effect_not_emergency(text: str) -> bool:
@@ -2012,6 +2008,7 @@ def course_not_amount(text: str) -> bool:
 
 
 # "so for him, one time, is he probably fine?": how someone will be, with no amount counted or taken.
+_DIGIT = rx(r"\d")
 _WILL_BE_FINE = rx(
     r"\b(?:is|will|would)\s+(?:he|she|they|i|my\s+\w+)\s+(?:probably\s+|likely\s+|really\s+|still\s+|gonna\s+|going\s+to\s+)?"
     r"(?:be\s+)?(?:fine|ok|okay|alright|all\s+right)\b"
@@ -2026,7 +2023,7 @@ def outcome_not_amount(text: str) -> bool:
         and not _TAKEN.search(text)
         and not _COUNTED_USE.search(text)
         and not _AMOUNT_ASK.search(text)
-        and not re.search(r"\d", text)
+        and not _DIGIT.search(text)
     )
 
 
@@ -2045,11 +2042,7 @@ _SEE_A_DOCTOR = rx(
 def lingering_effect_not_emergency(text: str) -> bool:
     """An effect lasting days after, and whether to see a doctor, with no sign of danger or hurry."""
     text = text.casefold()
-    return (
-        bool(_LINGERING.search(text) and _SEE_A_DOCTOR.search(text))
-        and not live_danger_sign(text)
-        and not _DANGER_NOW.search(text)
-    )
+    return bool(_LINGERING.search(text) and _SEE_A_DOCTOR.search(text)) and no_danger_now(text)
 
 
 # "what about psychosis though, you didn't say anything about that? I've never been psychotic": a
@@ -2114,11 +2107,7 @@ _MEDICINE_BEFORE_TREATMENT = rx(
 def medicine_before_treatment(text: str) -> bool:
     """A medicine stopped or kept before a treatment, with no sign of danger or hurry."""
     lowered = text.casefold()
-    return (
-        bool(_MEDICINE_BEFORE_TREATMENT.search(lowered))
-        and not live_danger_sign(lowered)
-        and not _DANGER_NOW.search(lowered)
-    )
+    return bool(_MEDICINE_BEFORE_TREATMENT.search(lowered)) and no_danger_now(lowered)
 
 
 # "Just tell me: what's the legal/CD status of esketamine nasal spray in the UK?": the law asked, which
@@ -2153,6 +2142,8 @@ def feared_not_distress(text: str) -> bool:
 _TAKEN_HOME = rx(
     r"\b(?:take|bring|keep|have|use)\s+(?:it|them|the\s+(?:nasal\s+)?spray|spravato|esketamine)\s+(?:at\s+)?home\b"
 )
+# "…without the clinic knowing", "sneak some home": a way round the clinic.
+_AROUND_THE_CLINIC = rx(r"\bwithout\b|\bsneak\w*|\bsteal\w*|\bextra\b")
 _CLINIC_ONLY = rx(
     r"\b(?:clinic|hospital|supervis\w*|prescri\w+|treatment|spravato|esketamine|psychiatrist)\b"
 )
@@ -2164,7 +2155,7 @@ def taken_home_not_sourcing(text: str) -> bool:
     return (
         bool(_TAKEN_HOME.search(lowered) and _CLINIC_ONLY.search(lowered))
         and not _SELLER.search(lowered)
-        and not re.search(r"\bwithout\b|\bsneak\w*|\bsteal\w*|\bextra\b", lowered)
+        and not _AROUND_THE_CLINIC.search(lowered)
     )
 
 
